@@ -1,0 +1,132 @@
+"""Command line: `python -m bot demo|replay|run|check-config|report|bench`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, load_config
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="反诈群链机器人")
+    sub = p.add_subparsers(dest="command", required=True, metavar="命令")
+
+    demo = sub.add_parser("demo", help="在模拟微信上演示一次完整推送（模拟时钟，几秒完成）")
+    demo.add_argument("--seed", type=int, default=1, help="随机种子：同一种子输出相同")
+    demo.add_argument("--json", action="store_true", help="以 JSON 输出覆盖报告")
+    demo.add_argument("--days", type=int, default=1, help="模拟天数（默认 1）")
+
+    rp = sub.add_parser("replay", help="把导出的聊天记录（JSON Lines）回放给机器人")
+    rp.add_argument("events", type=Path, help="事件文件，每行一个 JSON 对象")
+    rp.add_argument("--org", type=Path, required=True, help="组织文件（TOML）")
+    rp.add_argument("--json", action="store_true", help="以 JSON 输出覆盖报告")
+    rp.add_argument("--config", type=Path, help="配置文件（默认内置配置）")
+
+    run = sub.add_parser("run", help="长期运行机器人（默认：模拟微信 + 终端控制台）")
+    run.add_argument("--config", type=Path, help="配置文件（默认内置配置）")
+    run.add_argument("--no-console", action="store_true", help="不开终端控制台")
+
+    cc = sub.add_parser("check-config", help="检查配置文件、组织文件和素材库")
+    cc.add_argument("config", type=Path)
+
+    rep = sub.add_parser("report", help="打印数据库中的覆盖报告")
+    rep.add_argument("--config", type=Path)
+    rep.add_argument("--json", action="store_true")
+
+    bench = sub.add_parser("bench", help="县级规模性能测试（800 个群、20 万户）")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--households", type=int, default=200_000)
+    bench.add_argument("--groups", type=int, default=800)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return asyncio.run(_dispatch(args))
+    except ConfigError as exc:
+        print(f"配置错误：\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    from bot.content import ContentError
+    from bot.orgfile import OrgError
+    from bot.replay import ReplayError
+
+    try:
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            print(await run_demo(args.seed, args.json, args.days))
+            return 0
+        if args.command == "replay":
+            from bot.replay import run_replay
+
+            config = load_config(args.config) if args.config else None
+            print(await run_replay(args.events, args.org, args.json, config))
+            return 0
+        if args.command == "check-config":
+            return _check_config(args.config)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "run":
+            from bot.service import run_service
+
+            return await run_service(load_config(args.config), console=not args.no_console)
+        if args.command == "bench":
+            from bot.bench import run_bench
+
+            print(await run_bench(args.households, args.groups, args.json))
+            return 0
+    except (OrgError, ContentError, ReplayError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    return 1
+
+
+def _check_config(path: Path) -> int:
+    from bot.content import load_library
+    from bot.orgfile import load_org
+    from bot.runtime import org_path_for
+
+    config = load_config(path)
+    org = load_org(org_path_for(config))
+    folder = config.path(config.bot.content_dir)
+    library = load_library(folder) if folder.exists() else []
+    print(
+        f"配置有效：{config.source}\n"
+        f"  名册：{org.town}，{len(org.groups)} 个群，{len(org.members)} 人\n"
+        f"  素材库：{len(library)} 条\n"
+        f"  通道：{config.bot.transport}"
+    )
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.report import coverage_json, coverage_text
+    from bot.runtime import build
+
+    config = load_config(args.config)
+    rt = build(config, SystemClock(config.tz))
+    report = rt.app.coverage_report()
+    print(coverage_json(report) if args.json else coverage_text(report))
+    rt.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

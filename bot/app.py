@@ -1,0 +1,477 @@
+"""The application: one `handle()` for every inbound event, plus the wiring around it.
+
+Decisions live in `bot.core`; persistence in `bot.store`; sending in `bot.sender`. This
+module connects them and carries out what the core decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot import commands, content
+from bot.clock import Clock
+from bot.config import Config
+from bot.core import texts
+from bot.core.coverage import PushCoverage, coverage, rank_units
+from bot.core.intent import (
+    CommandIntent,
+    DeadlineError,
+    EvidenceIntent,
+    ForwardIntent,
+    ReceiptIntent,
+    Refusal,
+    SignIntent,
+    classify,
+    parse_deadline,
+)
+from bot.core.model import (
+    Content,
+    Delivery,
+    Evidence,
+    Group,
+    IncomingMessage,
+    Member,
+    Mode,
+    Org,
+    OutboxItem,
+    OutgoingMessage,
+    Push,
+    Reminder,
+    Role,
+)
+from bot.core.relay import ScopeError, group_pushers, laggards, plan_push, ready_relays
+from bot.nlp import is_forward_of
+from bot.sender import PacedSender
+from bot.store import Store
+from bot.transport.base import Transport
+
+log = logging.getLogger("bot.app")
+
+PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+def roster_key(org: Org) -> tuple[object, ...]:
+    """A comparable fingerprint of a roster (order-insensitive)."""
+    return (
+        org.town,
+        frozenset(org.groups),
+        frozenset(
+            (m.name, m.role, m.unit, m.wechat, frozenset(m.groups), m.phone) for m in org.members
+        ),
+    )
+
+
+class App:
+    """The bot: feed it messages with `handle()`; it answers through the outbox."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        transport: Transport,
+        clock: Clock,
+        library: Sequence[Content] = (),
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.transport = transport
+        self.clock = clock
+        self.library = list(library)
+        org = store.load_org()
+        if org is None:
+            raise RuntimeError("数据库中还没有名册，请先导入组织文件")
+        self.org = org
+        self.sender = PacedSender(
+            store, transport, clock, config.sender, self._on_sent, rng=rng or random.Random()
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    @staticmethod
+    def import_roster(store: Store, org: Org, now: datetime, source: str) -> bool:
+        """Store `org` as the current roster unless it is unchanged; True if imported."""
+        current = store.load_org()
+        if current is not None and roster_key(current) == roster_key(org):
+            return False
+        store.save_org(org, now, source)
+        with store.transaction():
+            store.audit(now, "系统", "导入名册", f"{source}：{len(org.members)} 人")
+        return True
+
+    def reload_roster(self) -> None:
+        """Pick up a roster imported while running."""
+        org = self.store.load_org()
+        if org is not None:
+            self.org = org
+
+    async def start(self) -> None:
+        """Connect the transport, resume the outbox, consume messages."""
+        await self.transport.start()
+        self._tasks = [
+            asyncio.create_task(self.sender.run(), name="sender"),
+            asyncio.create_task(self._consume(), name="inbound"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop consuming and sending (pending outbox rows stay for the next start)."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        await self.transport.stop()
+
+    async def _consume(self) -> None:
+        async for msg in self.transport.messages():
+            await self.handle(msg)
+
+    async def settle(self) -> int:
+        """Send everything that is due (simulated clocks: instantly). Returns rows sent."""
+        return await self.sender.drain()
+
+    # -- the one entry point --------------------------------------------------------------
+
+    async def handle(self, msg: IncomingMessage) -> None:
+        """Store an inbound message once and act on it; duplicates change nothing."""
+        now = self.clock.now()
+        try:
+            with self.store.transaction():
+                if not self.store.record_message(msg):
+                    return
+                self._dispatch(msg, now)
+                self.store.mark_handled(msg.id)
+        except Exception as exc:
+            log.exception("处理消息 %s 出错", msg.id)
+            with self.store.transaction():
+                if self.store.record_message(msg):
+                    self.store.mark_handled(msg.id, error=repr(exc))
+        self.sender.wake()
+
+    def _dispatch(self, msg: IncomingMessage, now: datetime) -> None:
+        member = self.org.member(msg.sender)
+        group = self.org.group(msg.group) if msg.group else None
+        intent = classify(msg, member, group)
+        if intent is None or member is None:
+            return
+        reply_to = msg.group or msg.sender
+        if isinstance(intent, Refusal):
+            self._say(reply_to, f"抱歉，{intent.reason}。", now)
+        elif isinstance(intent, CommandIntent):
+            self._command(intent.command, member, reply_to, now)
+        elif isinstance(intent, SignIntent):
+            self._sign(member, intent.push_id, reply_to, msg.id, now)
+        elif isinstance(intent, ReceiptIntent):
+            push_id = self.store.latest_delivered_push(intent.group_id)
+            if push_id is not None and member.unit:
+                self.store.add_receipt(push_id, member.wechat, member.unit, intent.group_id, now, msg.id)
+        elif isinstance(intent, ForwardIntent):
+            self._forward(intent, now)
+        elif isinstance(intent, EvidenceIntent):
+            self._evidence(msg, member, now)
+
+    # -- outbound -------------------------------------------------------------------------
+
+    def _say(
+        self,
+        conversation: str,
+        text: str,
+        now: datetime,
+        mentions: Sequence[str] = (),
+        *,
+        key: str | None = None,
+        push_id: int | None = None,
+        group_id: str | None = None,
+    ) -> None:
+        self.store.enqueue(
+            OutgoingMessage(
+                conversation=conversation,
+                text=text,
+                mentions=tuple(mentions),
+                dedupe_key=key,
+                push_id=push_id,
+                group_id=group_id,
+            ),
+            now,
+        )
+
+    def _on_sent(self, item: OutboxItem, at: datetime) -> None:
+        # A relay row carries its push and target group: sending it is the delivery.
+        if item.push_id is not None and item.group_id is not None:
+            if self.store.mark_delivered(item.push_id, item.group_id, at, "relay"):
+                self._relay_ready(item.push_id, at)
+
+    def _relay_ready(self, push_id: int, now: datetime) -> None:
+        push = self.store.get_push(push_id)
+        if push is None:
+            return
+        org = self._org_for(push)
+        signed = {s.member for s in self.store.signatures(push_id)}
+        for d in ready_relays(org, self.store.deliveries(push_id), signed):
+            self._say(
+                d.group_id,
+                texts.relay(push),
+                now,
+                key=f"relay:{push_id}:{d.group_id}",
+                push_id=push_id,
+                group_id=d.group_id,
+            )
+
+    def _org_for(self, push: Push) -> Org:
+        if push.roster_version == self.store.roster_version():
+            return self.org
+        return self.store.load_org(push.roster_version) or self.org
+
+    # -- signatures, forwards, evidence ---------------------------------------------------
+
+    def _open_since(self, now: datetime) -> datetime:
+        return now - timedelta(days=self.config.policy.open_days)
+
+    def _sign(
+        self, member: Member, push_id: int | None, reply_to: str, message_id: str, now: datetime
+    ) -> None:
+        if push_id is None:
+            assigned = self.store.assigned_pushes(member.wechat, self._open_since(now))
+            if not assigned:
+                return
+            push_id = assigned[0]
+        unit = self.store.is_assigned(push_id, member.wechat)
+        if unit is None:
+            if self.store.get_push(push_id) is None:
+                self._say(reply_to, texts.unknown_push(push_id), now)
+            return
+        if not self.store.add_signature(push_id, member.wechat, unit, now, message_id):
+            return
+        self._relay_ready(push_id, now)
+        assigned_count = len(self.store.assignments(push_id))
+        if len(self.store.signatures(push_id)) == assigned_count:
+            push = self.store.get_push(push_id)
+            assert push is not None
+            self._say(
+                self.org.command_group.id,
+                texts.all_signed(push, assigned_count),
+                now,
+                key=f"all-signed:{push_id}",
+            )
+
+    def _forward(self, intent: ForwardIntent, now: datetime) -> None:
+        for push in reversed(self.store.pushes(since=self._open_since(now))):
+            for d in self.store.deliveries(push.id):
+                if d.group_id == intent.group_id and d.delivered_at is None:
+                    if is_forward_of(push.body, intent.text):
+                        if self.store.mark_delivered(push.id, d.group_id, now, "forward"):
+                            self._relay_ready(push.id, now)
+                        return
+
+    def _evidence(self, msg: IncomingMessage, member: Member, now: datetime) -> None:
+        for push_id in self.store.assigned_pushes(member.wechat, self._open_since(now)):
+            push = self.store.get_push(push_id)
+            assert push is not None
+            org = self._org_for(push)
+            for d in self.store.deliveries(push_id):
+                group = org.group(d.group_id)
+                if d.mode is not Mode.EVIDENCE or d.delivered_at is not None or group is None:
+                    continue
+                if member not in group_pushers(org, group):
+                    continue
+                path, digest, size = self._save_evidence(msg, push_id, group.id)
+                self.store.add_evidence(
+                    Evidence(push_id, group.id, member.wechat, str(path), digest, size, now),
+                    msg.id,
+                )
+                if self.store.mark_delivered(push_id, group.id, now, "evidence"):
+                    self._relay_ready(push_id, now)
+                self._say(member.wechat, texts.evidence_ok(push, group), now)
+                return
+        self._say(member.wechat, texts.evidence_unneeded(), now)
+
+    def _save_evidence(self, msg: IncomingMessage, push_id: int, group_id: str) -> tuple[Path, str, int]:
+        data = msg.data or b""
+        suffix = Path(msg.filename or "shot.png").suffix or ".png"
+        safe = hashlib.sha1(msg.id.encode()).hexdigest()[:12]
+        folder = self.config.data_dir / "evidence" / f"push-{push_id}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{group_id}-{safe}{suffix}"
+        path.write_bytes(data)
+        return path, hashlib.sha256(data).hexdigest(), len(data)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _command(self, cmd: commands.Command, member: Member, reply_to: str, now: datetime) -> None:
+        if cmd.name == "帮助":
+            self._say(reply_to, commands.HELP_TEXT, now)
+        elif cmd.name == "推送":
+            self._push_command(cmd, member, reply_to, now)
+        elif cmd.name == "排名":
+            self._say(reply_to, self.ranking_text(cmd.period or "month", now), now)
+        elif cmd.name == "查":
+            found = content.search(self.library, cmd.keyword) if cmd.keyword else []
+            self._say(reply_to, texts.search_results(cmd.keyword, found), now)
+        else:
+            push = self.store.get_push(cmd.push_id) if cmd.push_id else self.store.latest_push()
+            if push is None:
+                text = texts.unknown_push(cmd.push_id) if cmd.push_id else texts.no_push()
+                self._say(reply_to, text, now)
+            elif cmd.name == "催办":
+                self.remind(push, member, reply_to, now)
+            else:
+                self._say(reply_to, self.query_text(cmd.name, push, now), now)
+
+    def _push_command(
+        self, cmd: commands.Command, member: Member, reply_to: str, now: datetime
+    ) -> None:
+        if cmd.content_id is not None:
+            item = next((c for c in self.library if c.id == cmd.content_id), None)
+            if item is None:
+                self._say(reply_to, texts.push_error(f"素材库中没有 #{cmd.content_id}"), now)
+                return
+            title, body, content_id = item.title, item.body, item.id
+        elif cmd.body.strip():
+            body = cmd.body.strip()
+            title, content_id = texts.derive_title(body), None
+        else:
+            self._say(
+                reply_to,
+                texts.push_error("请写“推送 #素材编号”，或在“推送”后换行写上要推送的正文"),
+                now,
+            )
+            return
+        try:
+            deadline = parse_deadline(cmd.deadline, now, self.config.tz) if cmd.deadline else None
+            self.create_push(title, body, member, now, cmd.scope, deadline, content_id)
+        except (ScopeError, DeadlineError) as exc:
+            self._say(reply_to, texts.push_error(str(exc)), now)
+            return
+        if reply_to != self.org.command_group.id:
+            self._say(reply_to, "已发起推送，公告已发到指挥群。", now)
+
+    def create_push(
+        self,
+        title: str,
+        body: str,
+        member: Member,
+        now: datetime,
+        scope: Sequence[str] = (),
+        deadline: datetime | None = None,
+        content_id: int | None = None,
+    ) -> Push:
+        """Create a push, announce it in the command group and start relays that need no one."""
+        plan = plan_push(self.org, scope)
+        with self.store.transaction():
+            push = self.store.create_push(
+                title=title,
+                body=body,
+                created_by=member.wechat,
+                now=now,
+                scope=plan.scope,
+                deadline=deadline,
+                content_id=content_id,
+                roster_version=self.store.roster_version(),
+                deliveries=plan.deliveries,
+                tallies=plan.tallies,
+                assignments=plan.assignments,
+            )
+            pushers = [m for w, _ in plan.assignments if (m := self.org.member(w)) is not None]
+            text = texts.announce(push, texts.scope_label(plan.scope, self.org.units), pushers, now)
+            self._say(
+                self.org.command_group.id,
+                text,
+                now,
+                [p.wechat for p in pushers],
+                key=f"announce:{push.id}",
+            )
+            self._relay_ready(push.id, now)
+            self.store.audit(now, member.name, "推送", f"推送#{push.id}《{title}》")
+        self.sender.wake()
+        return push
+
+    def coverage(self, push: Push) -> PushCoverage:
+        """Coverage of one push from the stored counters."""
+        return coverage(
+            push,
+            self.store.tallies(push.id),
+            self.store.signatures(push.id),
+            self.store.deliveries(push.id),
+        )
+
+    def coverage_report(self, pushes: Sequence[Push] | None = None) -> list[PushCoverage]:
+        """Coverage of the given pushes (default: all)."""
+        return [self.coverage(p) for p in (pushes if pushes is not None else self.store.pushes())]
+
+    def _laggards(
+        self, push: Push
+    ) -> tuple[list[Member], list[tuple[Delivery, Group, tuple[Member, ...]]]]:
+        org = self._org_for(push)
+        signed = {s.member for s in self.store.signatures(push.id)}
+        assigned = {w for w, _ in self.store.assignments(push.id)}
+        unsigned, undelivered = laggards(org, self.store.deliveries(push.id), signed, assigned)
+        groups = [
+            (d, g, pushers) for d, pushers in undelivered if (g := org.group(d.group_id)) is not None
+        ]
+        return unsigned, groups
+
+    def query_text(self, name: str, push: Push, now: datetime) -> str:
+        """Answers to 进度 / 未签收 / 未转发 for a push."""
+        unsigned, undelivered = self._laggards(push)
+        if name == "未签收":
+            return texts.unsigned(push, unsigned)
+        if name == "未转发":
+            return texts.undelivered(push, undelivered)
+        return texts.progress(
+            self.coverage(push),
+            unsigned,
+            [(d, g) for d, g, _ in undelivered],
+            len(self.store.reminders(push.id)),
+            now,
+        )
+
+    def ranking_text(self, period: str, now: datetime) -> str:
+        """Answer to 排名 for day/week/month."""
+        since = now - timedelta(days=PERIOD_DAYS.get(period, 30))
+        reports = self.coverage_report(self.store.pushes(since=since))
+        bottom = "约谈" if period == "month" else ""
+        return texts.ranking(rank_units(reports), period, len(reports), bottom)
+
+    def remind(self, push: Push, member: Member, reply_to: str, now: datetime) -> bool:
+        """催办: @-mention laggard pushers in the command group, capped per 24 h."""
+        cap = self.config.policy.remind_cap_per_day
+        recent = [
+            r for r in self.store.reminders(push.id, since=now - timedelta(hours=24))
+            if r.kind == "催办"
+        ]
+        command = self.org.command_group.id
+        if len(recent) >= cap:
+            self._say(reply_to, texts.remind_capped(push, cap), now)
+            return False
+        unsigned, undelivered = self._laggards(push)
+        targets: dict[str, Member] = {m.wechat: m for m in unsigned}
+        for _, _, pushers in undelivered:
+            targets.update((p.wechat, p) for p in pushers)
+        if not targets:
+            self._say(reply_to, texts.nothing_to_remind(push), now)
+            return False
+        people = list(targets.values())
+        self._say(
+            command,
+            texts.remind(push, people, len(recent) + 1, cap),
+            now,
+            [p.wechat for p in people],
+        )
+        self.store.add_reminder(Reminder(push.id, now, "催办", tuple(targets)))
+        self.store.audit(now, member.name, "催办", f"推送#{push.id}：{len(people)} 人")
+        if reply_to != command:
+            self._say(reply_to, f"已在指挥群催办 {len(people)} 人。", now)
+        return True
+
+    def members_by_role(self, role: Role) -> list[Member]:
+        """Roster members with a role."""
+        return [m for m in self.org.members if m.role is role]

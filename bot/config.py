@@ -1,0 +1,263 @@
+"""The bot's configuration: one TOML file, every key documented in config.example.toml.
+
+Bad config fails at start with a Chinese message naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+
+class ConfigError(ValueError):
+    """The configuration is wrong; `errors` lists every problem, each naming its key."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(errors))
+
+
+@dataclass(frozen=True)
+class BotSection:
+    """`[bot]`: where things live and which transport runs."""
+
+    timezone: str = "Asia/Shanghai"
+    data_dir: str = "data"
+    org: str = "examples/town.toml"
+    content_dir: str = "content"
+    schedules_dir: str = "schedules"
+    transport: str = "sandbox"
+    name: str = "反诈助手"
+    wechat: str = "bot"
+
+
+@dataclass(frozen=True)
+class SenderSection:
+    """`[sender]`: pacing so the account is not banned for bursts."""
+
+    per_minute: float = 20.0
+    burst: int = 5
+    group_gap_seconds: float = 3.0
+    jitter_seconds: float = 1.0
+    retry_seconds: float = 30.0
+    max_attempts: int = 8
+
+
+@dataclass(frozen=True)
+class PolicySection:
+    """`[policy]`: how pushes are chased."""
+
+    remind_cap_per_day: int = 3
+    open_days: int = 14
+
+
+@dataclass(frozen=True)
+class WechatySection:
+    """`[wechaty]`: the puppet service a real account runs through."""
+
+    endpoint: str = ""
+    token: str = ""
+    tls: bool = True
+    ca_file: str = ""
+    verify: bool = True
+    watchdog_seconds: float = 60.0
+    backoff_initial: float = 1.0
+    backoff_max: float = 60.0
+
+
+@dataclass(frozen=True)
+class WebUser:
+    """A dashboard login."""
+
+    name: str
+    role: str
+    password_hash: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class WebSection:
+    """`[web]`: the office dashboard."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret: str = ""
+    users: tuple[WebUser, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration; paths are resolved against `base_dir`."""
+
+    bot: BotSection = field(default_factory=BotSection)
+    sender: SenderSection = field(default_factory=SenderSection)
+    policy: PolicySection = field(default_factory=PolicySection)
+    wechaty: WechatySection = field(default_factory=WechatySection)
+    web: WebSection = field(default_factory=WebSection)
+    base_dir: Path = field(default_factory=Path.cwd)
+    source: str = "默认配置"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.bot.timezone)
+
+    def path(self, value: str) -> Path:
+        """Resolve a configured path relative to the config file."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the SQLite file and evidence live."""
+        return self.path(self.bot.data_dir)
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite database file."""
+        return self.data_dir / "bot.db"
+
+
+_SECTIONS: dict[str, type] = {
+    "bot": BotSection,
+    "sender": SenderSection,
+    "policy": PolicySection,
+    "wechaty": WechatySection,
+    "web": WebSection,
+}
+_TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", bool: "true/false"}
+
+
+def _check_value(key: str, value: Any, default: Any, errors: list[str]) -> Any:
+    expected = type(default)
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is bool and not isinstance(value, bool):
+        errors.append(f"配置项 {key} 应为 true 或 false，实际为 {value!r}")
+        return default
+    if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+        errors.append(f"配置项 {key} 应为整数，实际为 {value!r}")
+        return default
+    if expected in (str, float) and not isinstance(value, expected):
+        errors.append(f"配置项 {key} 应为{_TYPE_NAMES[expected]}，实际为 {value!r}")
+        return default
+    return value
+
+
+def _web_users(raw: Any, errors: list[str]) -> tuple[WebUser, ...]:
+    if not isinstance(raw, list):
+        errors.append("配置项 web.users 应为 [[web.users]] 表数组")
+        return ()
+    users = []
+    for i, item in enumerate(raw, 1):
+        key = f"web.users[{i}]"
+        if not isinstance(item, dict):
+            errors.append(f"配置项 {key} 应为表")
+            continue
+        unknown = set(item) - {"name", "role", "password_hash", "unit"}
+        errors.extend(f"配置项 {key}.{k} 未知" for k in sorted(unknown))
+        missing = [k for k in ("name", "role", "password_hash") if not item.get(k)]
+        errors.extend(f"配置项 {key}.{k} 缺失" for k in missing)
+        role = item.get("role", "")
+        if role and role not in ("office", "leader", "supervisor"):
+            errors.append(f"配置项 {key}.role 的值 {role!r} 无效，应为 office、leader、supervisor 之一")
+        if role == "supervisor" and not item.get("unit"):
+            errors.append(f"配置项 {key}.unit 缺失：监督员账号需要指定所属村/单位")
+        if not missing:
+            users.append(
+                WebUser(
+                    name=str(item["name"]),
+                    role=str(role),
+                    password_hash=str(item["password_hash"]),
+                    unit=str(item.get("unit", "")),
+                )
+            )
+    return tuple(users)
+
+
+def parse_config(data: dict[str, Any], base_dir: Path, source: str = "配置文件") -> Config:
+    """Build a Config from parsed TOML, collecting every error (each names its key)."""
+    errors: list[str] = []
+    built: dict[str, Any] = {}
+    for name in data:
+        if name not in _SECTIONS:
+            errors.append(f"{source}：未知的配置段 [{name}]，可用：{'、'.join(_SECTIONS)}")
+    for name, cls in _SECTIONS.items():
+        raw = data.get(name, {})
+        if not isinstance(raw, dict):
+            errors.append(f"{source}：配置项 {name} 应为表 [{name}]")
+            continue
+        defaults = cls()
+        values: dict[str, Any] = {}
+        known = {f.name for f in fields(cls)}
+        for key, value in raw.items():
+            full = f"{name}.{key}"
+            if key not in known:
+                errors.append(f"{source}：未知的配置项 {full}")
+            elif name == "web" and key == "users":
+                values["users"] = _web_users(value, errors)
+            else:
+                values[key] = _check_value(full, value, getattr(defaults, key), errors)
+        built[name] = cls(**values)
+    if len(built) == len(_SECTIONS):
+        _validate(built, errors)
+    if errors:
+        raise ConfigError([e if e.startswith(source) else f"{source}：{e}" for e in errors])
+    return Config(**built, base_dir=base_dir, source=source)
+
+
+def _validate(s: dict[str, Any], errors: list[str]) -> None:
+    bot: BotSection = s["bot"]
+    sender: SenderSection = s["sender"]
+    try:
+        ZoneInfo(bot.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(f"配置项 bot.timezone 的值 {bot.timezone!r} 不是有效的时区（例如 Asia/Shanghai）")
+    if bot.transport not in ("sandbox", "wechaty"):
+        errors.append(f"配置项 bot.transport 的值 {bot.transport!r} 无效，应为 sandbox 或 wechaty")
+    positive = {
+        "sender.per_minute": sender.per_minute,
+        "sender.burst": sender.burst,
+        "sender.max_attempts": sender.max_attempts,
+        "policy.remind_cap_per_day": s["policy"].remind_cap_per_day,
+        "policy.open_days": s["policy"].open_days,
+    }
+    errors.extend(f"配置项 {k} 应大于 0，实际为 {v}" for k, v in positive.items() if v <= 0)
+    for key in ("group_gap_seconds", "jitter_seconds", "retry_seconds"):
+        if getattr(sender, key) < 0:
+            errors.append(f"配置项 sender.{key} 不能为负数")
+    web: WebSection = s["web"]
+    if not 0 < web.port < 65536:
+        errors.append(f"配置项 web.port 的值 {web.port} 不是有效端口")
+    wechaty: WechatySection = s["wechaty"]
+    if bot.transport == "wechaty":
+        endpoint = os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT") or wechaty.endpoint
+        token = os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN") or wechaty.token
+        if not endpoint or ":" not in endpoint:
+            errors.append(
+                "配置项 wechaty.endpoint 缺失或格式不对（应为 主机:端口），"
+                "也可用环境变量 WECHATY_PUPPET_SERVICE_ENDPOINT"
+            )
+        if not token:
+            errors.append("配置项 wechaty.token 缺失，也可用环境变量 WECHATY_PUPPET_SERVICE_TOKEN")
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load a config file, or the defaults (sandbox, sample town) when path is None."""
+    if path is None:
+        return parse_config({}, Path.cwd(), "默认配置")
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"找不到配置文件 {p}"]) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"配置文件 {p} 不是有效的 TOML：{exc}"]) from None
+    return parse_config(data, p.resolve().parent, f"配置文件 {p.name}")

@@ -1,0 +1,278 @@
+"""Domain types shared by the core, the store and the transports.
+
+Plain frozen dataclasses: no I/O, no SQL rows, no transport objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """Where a group sits in the hierarchy."""
+
+    COMMAND = "command"
+    VILLAGE = "village"
+    UNIT = "unit"
+    GRID = "grid"
+
+
+class Mode(StrEnum):
+    """How a push reaches a group (see DESIGN.md §2)."""
+
+    RELAY = "relay"
+    FORWARD = "forward"
+    EVIDENCE = "evidence"
+
+
+class Role(StrEnum):
+    """A roster member's role."""
+
+    LEADER = "leader"
+    OFFICE = "office"
+    SUPERVISOR = "supervisor"
+    PUSHER = "pusher"
+    HOUSEHOLD = "household"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.LEADER: "领导",
+    Role.OFFICE: "办公室",
+    Role.SUPERVISOR: "监督员",
+    Role.PUSHER: "推送员",
+    Role.HOUSEHOLD: "户主",
+}
+
+
+class MessageKind(StrEnum):
+    """What an inbound or outbound message carries."""
+
+    TEXT = "text"
+    IMAGE = "image"
+    FILE = "file"
+    LINK = "link"
+
+
+@dataclass(frozen=True)
+class Group:
+    """A chat room in the org tree."""
+
+    id: str
+    name: str
+    level: Level
+    parent: str | None
+    unit: str | None
+    mode: Mode = Mode.RELAY
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person in the roster; `wechat` is the transport contact id."""
+
+    name: str
+    role: Role
+    unit: str | None
+    wechat: str
+    groups: tuple[str, ...] = ()
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Org:
+    """A town's roster: its groups (a tree) and its members."""
+
+    town: str
+    groups: tuple[Group, ...]
+    members: tuple[Member, ...]
+
+    def group(self, group_id: str) -> Group | None:
+        """The group with this id, or None."""
+        return self._groups_by_id.get(group_id)
+
+    def member(self, wechat: str) -> Member | None:
+        """The member with this contact id, or None."""
+        return self._members_by_wechat.get(wechat)
+
+    @property
+    def command_group(self) -> Group:
+        """The root of the tree (the 指挥群)."""
+        for g in self.groups:
+            if g.level is Level.COMMAND:
+                return g
+        raise LookupError("org has no command group")
+
+    @property
+    def units(self) -> tuple[str, ...]:
+        """Unit names in roster order (villages first as they appear)."""
+        seen: dict[str, None] = {}
+        for g in self.groups:
+            if g.unit and g.level is not Level.COMMAND:
+                seen.setdefault(g.unit, None)
+        return tuple(seen)
+
+    def children(self, group_id: str) -> tuple[Group, ...]:
+        """Direct sub-groups of a group."""
+        return tuple(g for g in self.groups if g.parent == group_id)
+
+    def members_of(self, group_id: str) -> tuple[Member, ...]:
+        """Members the roster places in a group."""
+        return tuple(m for m in self.members if group_id in m.groups)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_groups_by_id", {g.id: g for g in self.groups})
+        object.__setattr__(self, "_members_by_wechat", {m.wechat: m for m in self.members})
+
+    _groups_by_id: dict[str, Group] = field(default_factory=dict, init=False, repr=False)
+    _members_by_wechat: dict[str, Member] = field(default_factory=dict, init=False, repr=False)
+
+
+@dataclass(frozen=True)
+class IncomingMessage:
+    """One inbound chat message, as every transport reports it."""
+
+    id: str
+    at: datetime
+    sender: str
+    text: str = ""
+    group: str | None = None
+    kind: MessageKind = MessageKind.TEXT
+    mentions: tuple[str, ...] = ()
+    data: bytes | None = None
+    filename: str | None = None
+
+    @property
+    def private(self) -> bool:
+        """True for a one-to-one chat with the bot."""
+        return self.group is None
+
+
+@dataclass(frozen=True)
+class Content:
+    """One item of the content library."""
+
+    id: int
+    title: str
+    body: str
+    fraud_types: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    media: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Push:
+    """A piece of content on its way down the tree."""
+
+    id: int
+    title: str
+    body: str
+    created_at: datetime
+    created_by: str
+    scope: tuple[str, ...]
+    deadline: datetime | None = None
+    content_id: int | None = None
+    roster_version: int = 0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One push × one target group."""
+
+    push_id: int
+    group_id: str
+    unit: str | None
+    mode: Mode
+    parent: str | None
+    delivered_at: datetime | None = None
+    via: str | None = None
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A pusher signed (签收) a push."""
+
+    push_id: int
+    member: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A household acknowledged (回执) a push in a delivered group."""
+
+    push_id: int
+    member: str
+    unit: str | None
+    group_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message the bot wants to send (an outbox row before it has an id)."""
+
+    conversation: str
+    text: str = ""
+    kind: MessageKind = MessageKind.TEXT
+    mentions: tuple[str, ...] = ()
+    path: str | None = None
+    dedupe_key: str | None = None
+    push_id: int | None = None
+    group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UnitTally:
+    """Running counters of one push in one unit (kept by the store, never recounted)."""
+
+    unit: str
+    pushers: int
+    signed: int
+    groups: int
+    delivered: int
+    households: int
+    reached: int
+    acks: int
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """An outbox row: a message waiting for (or past) the paced sender."""
+
+    id: int
+    conversation: str
+    kind: MessageKind
+    text: str
+    mentions: tuple[str, ...]
+    path: str | None
+    push_id: int | None
+    group_id: str | None
+    status: str
+    attempts: int
+    created_at: datetime
+    not_before: datetime | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A 催办 or escalation the bot sent."""
+
+    push_id: int
+    at: datetime
+    kind: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A screenshot a pusher sent for a group the bot is not in."""
+
+    push_id: int
+    group_id: str
+    member: str
+    path: str
+    sha256: str
+    size: int
+    at: datetime

@@ -1,0 +1,245 @@
+"""`python -m bot demo`: a whole push on the simulated WeChat, with a simulated clock.
+
+Everything random comes from one seeded generator, so the same seed prints the same
+transcript and the same coverage.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+import tempfile
+import zlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.clock import SimClock
+from bot.config import Config, load_config
+from bot.core.model import Level, Member, MessageKind, Mode, Role
+from bot.report import coverage_json, coverage_text
+from bot.runtime import Runtime, build
+from bot.transport.sandbox import ChatLine, SandboxWorld
+
+DEMO_START = datetime.fromisoformat("2026-11-23T08:55:00+08:00")  # a Monday
+
+SIGN_PHRASES = ["收到", "收到！", "已签收", "签收", "好的，收到", "收到，马上转发", "👍", "明白"]
+ACK_PHRASES = [
+    "收到",
+    "收到了",
+    "已阅",
+    "好的",
+    "👍",
+    "[强]",
+    "知道了，谢谢提醒",
+    "收到，会注意的",
+    "明白了",
+    "收到收到",
+    "要得",
+    "已读",
+]
+OTHER_PHRASES = [
+    "没收到",
+    "收到一个诈骗电话，怎么办？",
+    "这个是真的吗",
+    "收到？",
+    "好多骗子啊",
+    "我家老人不会用手机",
+    "还没看",
+]
+HOUSEHOLD_SHOWN_PER_GROUP = 2
+
+
+@dataclass(order=True)
+class _Event:
+    at: datetime
+    seq: int
+    action: Callable[[], Awaitable[None]] = field(compare=False)
+
+
+class DemoScript:
+    """Schedules what the simulated people do and feeds it through App.handle()."""
+
+    def __init__(self, rt: Runtime, clock: SimClock, rng: random.Random) -> None:
+        self.rt = rt
+        self.clock = clock
+        self.rng = rng
+        self.queue: list[_Event] = []
+        self.seq = itertools.count()
+        self.scheduled_groups: set[tuple[int, str]] = set()
+        org = rt.app.org
+        self.org = org
+        self.office = next(m for m in org.members if m.role is Role.OFFICE)
+        self.leader = next(m for m in org.members if m.role is Role.LEADER)
+        self.command = org.command_group.id
+
+    def at(self, when: datetime, action: Callable[[], Awaitable[None]]) -> None:
+        """Schedule an action."""
+        heapq.heappush(self.queue, _Event(when, next(self.seq), action))
+
+    def say(
+        self, who: Member, text: str, group: str | None, **kw: object
+    ) -> Callable[[], Awaitable[None]]:
+        """An action: `who` says `text` in `group` (None: privately to the bot)."""
+
+        async def act() -> None:
+            msg = self.rt.sandbox.message(who.wechat, text, group, **kw)  # type: ignore[arg-type]
+            await self.rt.app.handle(msg)
+
+        return act
+
+    async def run(self, until: datetime) -> None:
+        """Play events in time order, sending what the bot queues after each one."""
+        while self.queue and self.queue[0].at <= until:
+            event = heapq.heappop(self.queue)
+            self.clock.advance_to(event.at)
+            await event.action()
+            await self.rt.app.settle()
+            self._schedule_households()
+
+    def plan_day(self, day: datetime, content_id: int) -> None:
+        """One working day: push at 9:00, signatures, forwards, screenshots, queries."""
+        start = day.replace(hour=9, minute=0)
+        self.at(start, self.say(self.office, f"推送 #{content_id}\n截止:18:00", self.command))
+        pushers = [m for m in self.org.members if m.role is Role.PUSHER]
+        for p in pushers:
+            if self.rng.random() < 0.88:
+                t = start + timedelta(minutes=2 + self.rng.expovariate(1 / 25))
+            elif self.rng.random() < 0.6:
+                t = start + timedelta(hours=7, minutes=self.rng.randint(35, 55))  # after 催办
+            else:
+                continue
+            self.at(t, self.say(p, self.rng.choice(SIGN_PHRASES), self.command))
+            self._plan_pusher_extras(p, t)
+        self.at(start.replace(hour=14), self.say(self.leader, "进度", self.command))
+        self.at(start.replace(hour=16, minute=30), self.say(self.office, "催办", self.command))
+        self.at(start.replace(hour=20, minute=30), self.say(self.leader, "查一下今天的进度", self.command))
+        self.at(start.replace(hour=20, minute=40), self.say(self.leader, "排名", self.command))
+
+    def _plan_pusher_extras(self, pusher: Member, signed_at: datetime) -> None:
+        for gid in pusher.groups:
+            group = self.org.group(gid)
+            if group is None or group.level is Level.COMMAND:
+                continue
+            later = signed_at + timedelta(minutes=self.rng.randint(5, 40))
+            if group.mode is Mode.FORWARD:
+                self.at(later, self._forward_action(pusher, gid))
+            elif group.mode is Mode.EVIDENCE:
+                shot = _fake_screenshot(self.rng)
+                self.at(
+                    later,
+                    self.say(pusher, "", None, kind=MessageKind.IMAGE, data=shot, filename="截图.png"),
+                )
+
+    def _forward_action(self, pusher: Member, group_id: str) -> Callable[[], Awaitable[None]]:
+        async def act() -> None:
+            push = self.rt.store.latest_push()
+            if push is None:
+                return
+            cut = push.body[: int(len(push.body) * 0.85)]
+            text = "各位同事，镇反诈办最新提醒👇\n" + cut
+            await self.say(pusher, text, group_id)()
+
+        return act
+
+    def _schedule_households(self) -> None:
+        push = self.rt.store.latest_push()
+        if push is None:
+            return
+        for d in self.rt.store.deliveries(push.id):
+            key = (push.id, d.group_id)
+            if d.delivered_at is None or key in self.scheduled_groups or d.mode is Mode.EVIDENCE:
+                continue
+            self.scheduled_groups.add(key)
+            keen = self.rng.uniform(0.35, 0.85)
+            for m in self.org.members_of(d.group_id):
+                if m.role is not Role.HOUSEHOLD or self.rng.random() > keen:
+                    continue
+                t = d.delivered_at + timedelta(minutes=self.rng.expovariate(1 / 70))
+                phrases = OTHER_PHRASES if self.rng.random() < 0.12 else ACK_PHRASES
+                self.at(t, self.say(m, self.rng.choice(phrases), d.group_id))
+
+
+def _fake_screenshot(rng: random.Random) -> bytes:
+    """A tiny valid PNG with random pixels, standing in for a phone screenshot."""
+    w = h = 8
+    raw = b"".join(b"\x00" + bytes(rng.randrange(256) for _ in range(w * 3)) for _ in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            len(data).to_bytes(4, "big")
+            + kind
+            + data
+            + zlib.crc32(kind + data).to_bytes(4, "big")
+        )
+
+    header = w.to_bytes(4, "big") + h.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
+
+
+def render_transcript(world: SandboxWorld, lines: list[ChatLine], household_ids: set[str]) -> str:
+    """The chat as text; household replies are shown only a couple per group."""
+    out = []
+    shown: dict[str, int] = {}
+    hidden = 0
+    for line in lines:
+        who = world.names.get(line.sender, line.sender)
+        where = world.label(line.conversation)
+        if line.sender in household_ids:
+            shown[line.conversation] = shown.get(line.conversation, 0) + 1
+            if shown[line.conversation] > HOUSEHOLD_SHOWN_PER_GROUP:
+                hidden += 1
+                continue
+        text = line.text
+        if line.from_bot and text.startswith("【反诈提醒】"):
+            text = text.splitlines()[0] + " …（正文略）"
+        elif line.from_bot and text.startswith("【推送#"):
+            body = text.splitlines()
+            text = "\n".join([*body[:1], "  …（正文略）", *body[-4:]])
+        text = text.replace("\n", "\n        ")
+        out.append(f"[{line.at:%H:%M}] {where} | {who}: {text}")
+    if hidden:
+        out.append(f"（另有 {hidden} 条村民回复未逐条显示）")
+    return "\n".join(out)
+
+
+async def run_demo(seed: int = 1, as_json: bool = False, days: int = 1, config: Config | None = None) -> str:
+    """Run the demo and return what it prints."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="fanzha-demo-") as tmp:
+        base = config or load_config(None)
+        from dataclasses import replace
+
+        cfg = replace(base, bot=replace(base.bot, data_dir=str(Path(tmp) / "data")))
+        clock = SimClock(DEMO_START)
+        rt = build(cfg, clock, rng=rng, fast=True)
+        script = DemoScript(rt, clock, rng)
+        library = rt.app.library
+        for day in range(days):
+            start = DEMO_START + timedelta(days=day)
+            if start.weekday() >= 5:
+                continue
+            item = library[day % len(library)] if library else None
+            script.plan_day(start, item.id if item else 1)
+        await script.run(DEMO_START + timedelta(days=days))
+        report = rt.app.coverage_report()
+        if as_json:
+            result = coverage_json(report)
+        else:
+            households = {m.wechat for m in rt.app.org.members if m.role is Role.HOUSEHOLD}
+            assert rt.world is not None
+            result = (
+                "=== 模拟微信聊天记录 ===\n"
+                + render_transcript(rt.world, rt.world.transcript, households)
+                + "\n\n=== 覆盖情况 ===\n"
+                + coverage_text(report)
+            )
+        rt.store.close()
+        return result

@@ -1,0 +1,82 @@
+"""Building a ready App from config: store, roster, content library, transport."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bot.app import App
+from bot.clock import Clock
+from bot.config import Config, SenderSection
+from bot.content import load_library
+from bot.core.model import Content, Org
+from bot.orgfile import load_org
+from bot.store import Store
+from bot.transport.base import Transport
+from bot.transport.sandbox import SandboxTransport, SandboxWorld
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Simulated runs (demo, replay) keep pacing on but quick, so transcripts show real order.
+FAST_SENDER = SenderSection(
+    per_minute=600, burst=30, group_gap_seconds=1.0, jitter_seconds=0.5, retry_seconds=5.0
+)
+
+
+@dataclass
+class Runtime:
+    """An app and, on the sandbox, the simulated world it lives in."""
+
+    app: App
+    store: Store
+    world: SandboxWorld | None
+    transport: Transport
+
+    @property
+    def sandbox(self) -> SandboxTransport:
+        """The sandbox transport (only when running on the sandbox)."""
+        assert isinstance(self.transport, SandboxTransport)
+        return self.transport
+
+
+def library_for(config: Config) -> list[Content]:
+    """The content library, or an empty one if the folder does not exist."""
+    folder = config.path(config.bot.content_dir)
+    if not folder.exists():
+        folder = PROJECT_ROOT / "content"
+    return load_library(folder) if folder.exists() else []
+
+
+def org_path_for(config: Config) -> Path:
+    """The configured org file (falling back to the shipped sample)."""
+    path = config.path(config.bot.org)
+    if not path.exists() and config.bot.org == "examples/town.toml":
+        return PROJECT_ROOT / "examples" / "town.toml"
+    return path
+
+
+def build(
+    config: Config,
+    clock: Clock,
+    *,
+    org: Org | None = None,
+    transport: Transport | None = None,
+    rng: random.Random | None = None,
+    fast: bool = False,
+) -> Runtime:
+    """Open the store, import the roster if it changed, and wire an App on a transport."""
+    if fast:
+        config = replace(config, sender=FAST_SENDER)
+    store = Store(config.db_path, config.tz)
+    source = "内置" if org is not None else str(org_path_for(config))
+    org = org or load_org(org_path_for(config))
+    App.import_roster(store, org, clock.now(), source)
+    current = store.load_org()
+    assert current is not None
+    world = None
+    if transport is None:
+        world = SandboxWorld(current, config.bot.name)
+        transport = SandboxTransport(world, clock)
+    app = App(config, store, transport, clock, library_for(config), rng=rng)
+    return Runtime(app=app, store=store, world=world, transport=transport)

@@ -1,0 +1,216 @@
+"""The embedded simulated WeChat: groups and members from the roster, a transcript, no network.
+
+Used by the demo, replay, tests, the terminal console and the web console. It records
+everything the bot sends, lets callers speak as any member, and can fail sends on cue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.core.model import IncomingMessage, MessageKind, Mode, Org
+from bot.transport.base import ContactInfo, RoomInfo, TransportError, TransportStatus
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """One line of the sandbox transcript (inbound or outbound)."""
+
+    at: datetime
+    conversation: str
+    sender: str
+    text: str
+    kind: MessageKind = MessageKind.TEXT
+    mentions: tuple[str, ...] = ()
+    path: str | None = None
+    id: str = ""
+
+    @property
+    def from_bot(self) -> bool:
+        """True for what the bot sent."""
+        return self.sender == SandboxWorld.BOT
+
+
+class SandboxWorld:
+    """The simulated chat network: rooms (the bot is in all but evidence-mode groups)."""
+
+    BOT = "bot"
+
+    def __init__(self, org: Org, bot_name: str = "反诈助手") -> None:
+        self.bot_name = bot_name
+        self.rooms: dict[str, RoomInfo] = {
+            g.id: RoomInfo(g.id, g.name) for g in org.groups if g.mode is not Mode.EVIDENCE
+        }
+        self.names = {m.wechat: m.name for m in org.members}
+        self.names[self.BOT] = bot_name
+        self.room_members: dict[str, list[str]] = {rid: [] for rid in self.rooms}
+        for m in org.members:
+            for gid in m.groups:
+                if gid in self.room_members:
+                    self.room_members[gid].append(m.wechat)
+        self.transcript: list[ChatLine] = []
+        self._ids = itertools.count(1)
+
+    def next_id(self, prefix: str) -> str:
+        """A fresh message id."""
+        return f"{prefix}{next(self._ids)}"
+
+    def label(self, conversation: str) -> str:
+        """A room's topic or a contact's name, for printing."""
+        room = self.rooms.get(conversation)
+        if room is not None:
+            return room.topic
+        return f"私聊·{self.names.get(conversation, conversation)}"
+
+
+class SandboxTransport:
+    """Transport over a SandboxWorld."""
+
+    name = "sandbox"
+
+    def __init__(self, world: SandboxWorld, clock: Clock) -> None:
+        self.world = world
+        self.clock = clock
+        self.status = TransportStatus(connected=False, self_id=SandboxWorld.BOT)
+        self.status.self_name = world.bot_name
+        self._queue: asyncio.Queue[IncomingMessage | None] = asyncio.Queue()
+        self._unread: list[ChatLine] = []
+        self._failures: list[Exception] = []
+        self.listeners: list[Callable[[ChatLine], None]] = []
+
+    # -- Transport protocol -----------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Nothing to connect to."""
+        self.status.connected = True
+        self.status.last_event_at = self.clock.now()
+
+    async def stop(self) -> None:
+        """End the message stream."""
+        self.status.connected = False
+        await self._queue.put(None)
+
+    async def messages(self) -> AsyncIterator[IncomingMessage]:  # type: ignore[override]
+        """Messages injected by `say()` (and friends), in order."""
+        while True:
+            msg = await self._queue.get()
+            if msg is None:
+                return
+            yield msg
+
+    async def send_text(
+        self, conversation: str, text: str, mentions: Sequence[str] = ()
+    ) -> str | None:
+        """Record a text send."""
+        return self._send(conversation, text, MessageKind.TEXT, tuple(mentions), None)
+
+    async def send_image(self, conversation: str, path: str) -> str | None:
+        """Record an image send."""
+        return self._send(conversation, "[图片]", MessageKind.IMAGE, (), path)
+
+    async def send_file(self, conversation: str, path: str) -> str | None:
+        """Record a file send."""
+        return self._send(conversation, "[文件]", MessageKind.FILE, (), path)
+
+    async def send_link(
+        self, conversation: str, title: str, url: str, description: str = ""
+    ) -> str | None:
+        """Record a link card."""
+        return self._send(conversation, f"{title}\n{url}", MessageKind.LINK, (), None)
+
+    async def list_groups(self) -> list[RoomInfo]:
+        """Rooms the bot is in."""
+        return list(self.world.rooms.values())
+
+    async def group_members(self, group_id: str) -> list[ContactInfo]:
+        """Members of a room."""
+        return [
+            ContactInfo(w, self.world.names.get(w, w))
+            for w in self.world.room_members.get(group_id, [])
+        ]
+
+    # -- the simulated other side ---------------------------------------------------------
+
+    def message(
+        self,
+        sender: str,
+        text: str = "",
+        group: str | None = None,
+        *,
+        kind: MessageKind = MessageKind.TEXT,
+        data: bytes | None = None,
+        filename: str | None = None,
+        mentions: Sequence[str] = (),
+        message_id: str | None = None,
+        at: datetime | None = None,
+    ) -> IncomingMessage:
+        """Build an inbound message as if `sender` spoke (and put it in the transcript)."""
+        if group is not None and group not in self.world.rooms:
+            raise TransportError(f"机器人不在群 {group} 中，收不到该群消息")
+        msg = IncomingMessage(
+            id=message_id or self.world.next_id("m"),
+            at=at or self.clock.now(),
+            sender=sender,
+            text=text,
+            group=group,
+            kind=kind,
+            mentions=tuple(mentions),
+            data=data,
+            filename=filename,
+        )
+        self.world.transcript.append(
+            ChatLine(msg.at, group or SandboxWorld.BOT, sender, text or f"[{kind.value}]", kind)
+        )
+        return msg
+
+    async def inject(self, msg: IncomingMessage) -> None:
+        """Deliver an inbound message to whoever consumes `messages()`."""
+        self.status.last_event_at = self.clock.now()
+        await self._queue.put(msg)
+
+    def fail_next(self, count: int = 1, error: Exception | None = None) -> None:
+        """Make the next `count` sends raise (default: a TransportError)."""
+        self._failures.extend([error or TransportError("模拟发送失败")] * count)
+
+    def pop_sent(self) -> list[ChatLine]:
+        """What the bot sent since the last call (tests read and clear it)."""
+        out, self._unread = self._unread, []
+        return out
+
+    @property
+    def unread(self) -> list[ChatLine]:
+        """Sent messages nobody has popped yet."""
+        return list(self._unread)
+
+    def _send(
+        self,
+        conversation: str,
+        text: str,
+        kind: MessageKind,
+        mentions: tuple[str, ...],
+        path: str | None,
+    ) -> str:
+        if self._failures:
+            raise self._failures.pop(0)
+        if conversation not in self.world.rooms and conversation not in self.world.names:
+            raise TransportError(f"机器人不在会话 {conversation} 中")
+        line = ChatLine(
+            self.clock.now(),
+            conversation,
+            SandboxWorld.BOT,
+            text,
+            kind,
+            mentions,
+            path,
+            self.world.next_id("s"),
+        )
+        self.world.transcript.append(line)
+        self._unread.append(line)
+        for listener in self.listeners:
+            listener(line)
+        return line.id
