@@ -149,12 +149,10 @@ class App:
                 if not self.store.record_message(msg):
                     return
                 self._dispatch(msg, now)
-                self.store.mark_handled(msg.id)
         except Exception as exc:
             log.exception("处理消息 %s 出错", msg.id)
             with self.store.transaction():
-                if self.store.record_message(msg):
-                    self.store.mark_handled(msg.id, error=repr(exc))
+                self.store.record_message(msg, error=repr(exc))
         self.sender.wake()
 
     def _dispatch(self, msg: IncomingMessage, now: datetime) -> None:

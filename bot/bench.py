@@ -123,12 +123,13 @@ async def run_bench(households: int = 200_000, groups: int = 800, as_json: bool 
         return json.dumps(result, ensure_ascii=False)
     return "\n".join(
         [
-            f"规模：{result['groups']} 个群，{result['households']} 户；名册导入 {result['roster_import_s']} 秒",
+            f"规模：{result['groups']} 个群，{result['households']} 户；"
+            f"名册导入 {result['roster_import_s']} 秒",
             f"回执入库（完整 App.handle 路径）：{result['ingest_per_s']} 条/秒",
-            f"原始 insert_all：{result['raw_insert_per_s']} 条/秒；比值 {result['ingest_ratio']}（目标 ≥ 0.25）",
+            f"原始 insert_all：{result['raw_insert_per_s']} 条/秒；"
+            f"比值 {result['ingest_ratio']}（目标 ≥ 0.25）",
             f"覆盖报告：1× {result['coverage_ms_1x']} ms，10× {result['coverage_ms_10x']} ms，"
             f"比值 {result['coverage_scaling']}（目标 ≤ 1.5）",
             f"峰值内存：{result['rss_mb']} MB",
         ]
     )
-

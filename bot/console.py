@@ -1,9 +1,9 @@
 """The terminal console of `python -m bot run` on the sandbox: speak as anyone, anywhere.
 
-    as 王芳 in 李家村村民群: 收到       (a member speaks in a group)
-    as 张主任: 进度                      (a private chat with the bot)
-    as 李强 图片 ./shot.png             (a private screenshot)
-    groups / who 李家村村民群 / help / quit
+as 王芳 in 李家村村民群: 收到       (a member speaks in a group)
+as 张主任: 进度                      (a private chat with the bot)
+as 李强 图片 ./shot.png             (a private screenshot)
+groups / who 李家村村民群 / help / quit
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.core.model import MessageKind, Org, Role, ROLE_LABELS
+from bot.core.model import ROLE_LABELS, MessageKind, Org, Role
 from bot.transport.sandbox import ChatLine, SandboxTransport
 
 CONSOLE_HELP = """控制台用法：
@@ -26,7 +26,9 @@ CONSOLE_HELP = """控制台用法：
   help                        显示本帮助
   quit                        退出"""
 
-_AS = re.compile(r"^as\s+(?P<who>\S+?)(?:\s+in\s+(?P<group>[^:：]+?))?\s*[:：]\s*(?P<text>.*)$", re.S)
+_AS = re.compile(
+    r"^as\s+(?P<who>\S+?)(?:\s+in\s+(?P<group>[^:：]+?))?\s*[:：]\s*(?P<text>.*)$", re.S
+)
 _IMAGE = re.compile(r"^as\s+(?P<who>\S+)\s+图片\s+(?P<path>.+)$")
 
 
@@ -80,7 +82,11 @@ class Console:
             return
         if line == "groups":
             for g in self.org.groups:
-                note = "（机器人不在群内，需截图佐证）" if g.id not in self.sandbox.world.rooms else ""
+                note = (
+                    "（机器人不在群内，需截图佐证）"
+                    if g.id not in self.sandbox.world.rooms
+                    else ""
+                )
                 self.write(f"  {g.name}  [{g.id}]  {g.unit or ''}{note}")
             return
         if line.startswith("who "):
@@ -95,7 +101,12 @@ class Console:
             wechat = self._member(m["who"], None)
             path = Path(m["path"].strip())
             msg = self.sandbox.message(
-                wechat, "", None, kind=MessageKind.IMAGE, data=path.read_bytes(), filename=path.name
+                wechat,
+                "",
+                None,
+                kind=MessageKind.IMAGE,
+                data=path.read_bytes(),
+                filename=path.name,
             )
             await self.sandbox.inject(msg)
             return

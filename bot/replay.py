@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.clock import SimClock
 from bot.config import Config, load_config
-from bot.core.model import IncomingMessage, MessageKind, Org
+from bot.core.model import MessageKind, Org
 from bot.orgfile import load_org
 from bot.report import coverage_json, coverage_text
 from bot.runtime import Runtime, build
@@ -47,7 +47,9 @@ class ReplayEvent:
 def _event_id(raw: dict[str, Any]) -> str:
     # Lines without an id get one derived from their content, so feeding the same log
     # twice still counts every message once.
-    basis = json.dumps([raw.get(k) for k in ("at", "group", "from", "text", "kind")], ensure_ascii=False)
+    basis = json.dumps(
+        [raw.get(k) for k in ("at", "group", "from", "text", "kind")], ensure_ascii=False
+    )
     return "r-" + hashlib.sha1(basis.encode()).hexdigest()[:16]
 
 
@@ -175,4 +177,9 @@ async def run_replay(
         rt.store.close()
     if as_json:
         return coverage_json(report)
-    return "=== 机器人回复 ===\n" + "\n".join(printed) + "\n\n=== 覆盖情况 ===\n" + coverage_text(report)
+    return (
+        "=== 机器人回复 ===\n"
+        + "\n".join(printed)
+        + "\n\n=== 覆盖情况 ===\n"
+        + coverage_text(report)
+    )

@@ -46,6 +46,16 @@ def m001_initial(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m002_counter_triggers(db: Database) -> None:
+    """Receipts and signatures bump their unit's counter inside SQLite itself."""
+    db.execute(
+        "CREATE TRIGGER receipts_count AFTER INSERT ON receipts BEGIN "
+        "UPDATE push_units SET acks = acks + 1 WHERE push_id = NEW.push_id AND unit = NEW.unit; "
+        "END"
+    )
+
+
 _SCHEMA_001 = [
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE rosters (version INTEGER PRIMARY KEY, town TEXT NOT NULL,
@@ -266,21 +276,27 @@ class Store:
 
     # -- inbound messages -------------------------------------------------------------------
 
-    def record_message(self, msg: IncomingMessage) -> bool:
-        """Store an inbound message; False if this transport id was seen before."""
+    def record_message(self, msg: IncomingMessage, error: str | None = None) -> bool:
+        """Store an inbound message; False if this transport id was seen before.
+
+        Called inside the transaction that acts on it, so it is stored as handled; a
+        message whose handling failed is stored on its own with the error instead.
+        """
         cur = self._x(
-            "INSERT OR IGNORE INTO messages (id, at, group_id, sender, kind, text) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            (msg.id, _ts(msg.at), msg.group, msg.sender, msg.kind.value, msg.text),
+            "INSERT OR IGNORE INTO messages (id, at, group_id, sender, kind, text, handled, error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                msg.id,
+                _ts(msg.at),
+                msg.group,
+                msg.sender,
+                msg.kind.value,
+                msg.text,
+                0 if error else 1,
+                error,
+            ),
         )
         return cur.rowcount == 1
-
-    def mark_handled(self, message_id: str, error: str | None = None) -> None:
-        """Note that a stored message was acted on (or why it failed)."""
-        self._x(
-            "UPDATE messages SET handled = ?, error = ? WHERE id = ?",
-            (0 if error else 1, error, message_id),
-        )
 
     def message_count(self) -> int:
         """How many inbound messages are stored."""
@@ -469,7 +485,8 @@ class Store:
                 "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
                 "JOIN push_units pu ON pu.push_id = ? AND pu.unit = m.unit "
                 "WHERE gm.version = ? AND gm.group_id = ? AND m.role = 'household' "
-                "AND NOT EXISTS (SELECT 1 FROM memberships o JOIN deliveries d "
+                "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
+                "  JOIN deliveries d "
                 "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
                 "  WHERE o.version = gm.version AND o.wechat = gm.wechat) "
                 "GROUP BY m.unit",
@@ -507,21 +524,17 @@ class Store:
         at: datetime,
         message_id: str | None,
     ) -> bool:
-        """Record a household's acknowledgement once; False if already counted or out of scope."""
-        with self.transaction():
-            cur = self._x(
-                "UPDATE push_units SET acks = acks + 1 WHERE push_id = ? AND unit = ? "
-                "AND NOT EXISTS (SELECT 1 FROM receipts WHERE push_id = ? AND wechat = ?)",
-                (push_id, unit, push_id, wechat),
-            )
-            if cur.rowcount != 1:
-                return False
-            self._x(
-                "INSERT INTO receipts (push_id, wechat, unit, group_id, at, message_id) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (push_id, wechat, unit, group_id, _ts(at), message_id),
-            )
-            return True
+        """Record a household's acknowledgement once; False if already counted or out of scope.
+
+        The unit's `acks` counter is bumped by a trigger in the same statement.
+        """
+        cur = self._x(
+            "INSERT OR IGNORE INTO receipts (push_id, wechat, unit, group_id, at, message_id) "
+            "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM push_units WHERE push_id = ? AND unit = ?)",
+            (push_id, wechat, unit, group_id, _ts(at), message_id, push_id, unit),
+        )
+        return cur.rowcount == 1
 
     def import_receipts(self, push_id: int, rows: Iterable[tuple[str, str, str, datetime]]) -> int:
         """Bulk-add receipts (wechat, unit, group, at) to a push; returns how many were new."""
@@ -532,12 +545,6 @@ class Store:
                 "SELECT ?, ?, ?, ?, ? WHERE EXISTS "
                 "(SELECT 1 FROM push_units WHERE push_id = ? AND unit = ?)",
                 [(push_id, w, u, g, _ts(at), push_id, u) for w, u, g, at in rows],
-            )
-            self._x(
-                "UPDATE push_units SET acks = (SELECT count(*) FROM receipts r "
-                "WHERE r.push_id = push_units.push_id AND r.unit = push_units.unit) "
-                "WHERE push_id = ?",
-                (push_id,),
             )
             after = self._one("SELECT count(*) FROM receipts WHERE push_id = ?", (push_id,))
         return int(after) - int(before)

@@ -60,7 +60,9 @@ def make_config(tmp: Path) -> Config:
     base = load_config(None)
     return replace(
         base,
-        bot=replace(base.bot, data_dir=str(tmp / "data"), content_dir=str(Path("content").resolve())),
+        bot=replace(
+            base.bot, data_dir=str(tmp / "data"), content_dir=str(Path("content").resolve())
+        ),
         sender=SenderSection(per_minute=600, burst=30, group_gap_seconds=1, jitter_seconds=0),
         base_dir=tmp,
     )

@@ -61,8 +61,12 @@ def _push(created: datetime = NOW) -> Push:
 
 def test_coverage_rates_and_medians() -> None:
     tallies = [
-        UnitTally("a", pushers=2, signed=1, groups=2, delivered=1, households=10, reached=6, acks=3),
-        UnitTally("b", pushers=1, signed=1, groups=1, delivered=1, households=5, reached=5, acks=5),
+        UnitTally(
+            "a", pushers=2, signed=1, groups=2, delivered=1, households=10, reached=6, acks=3
+        ),
+        UnitTally(
+            "b", pushers=1, signed=1, groups=1, delivered=1, households=5, reached=5, acks=5
+        ),
     ]
     sigs = [Signature(1, "x", NOW + timedelta(minutes=m)) for m in (4, 10)]
     cov = coverage(_push(), tallies, sigs, [])
@@ -118,7 +122,9 @@ def _msg(text: str, group: str | None, kind: MessageKind = MessageKind.TEXT) -> 
 
 def test_classify_by_role_and_place(town: Org) -> None:
     def c(who: str, text: str, group: str | None, kind: MessageKind = MessageKind.TEXT) -> object:
-        return classify(_msg(text, group, kind), town.member(who), town.group(group) if group else None)
+        return classify(
+            _msg(text, group, kind), town.member(who), town.group(group) if group else None
+        )
 
     assert c("lj_p1", "收到", "cmd") == SignIntent(None)
     assert c("lj_p1", "签收 #7", "cmd") == SignIntent(7)
@@ -131,7 +137,10 @@ def test_classify_by_role_and_place(town: Org) -> None:
     assert isinstance(c("lj_p1", "/进度", "cmd"), Refusal)
     assert c("lj_p1", "查一下今天的进度", "cmd") is None  # free phrasing: stay quiet
     assert c("lj1_h0", "/推送\n测试", "lj1") is None
-    assert isinstance(c("bank_p", "各位同事请注意，近期刷单诈骗高发，请大家提高警惕不要上当", "bank"), ForwardIntent)
+    assert isinstance(
+        c("bank_p", "各位同事请注意，近期刷单诈骗高发，请大家提高警惕不要上当", "bank"),
+        ForwardIntent,
+    )
     assert c("school_p", "", None, MessageKind.IMAGE) == EvidenceIntent()
     assert c("school_p", "", "cmd", MessageKind.IMAGE) is None
     assert classify(_msg("收到", "cmd"), None, town.group("cmd")) is None

@@ -106,7 +106,12 @@ async def test_full_push_lifecycle(rt: Runtime, clock: SimClock) -> None:
 async def test_forward_detected_in_forward_group(rt: Runtime, clock: SimClock) -> None:
     await say(rt, "office", NOTICE, "cmd")
     await say(rt, "bank_p", "收到", "cmd")
-    await say(rt, "bank_p", "各位同事大家好，转发一条重要提醒：\n你好，近期有不法分子在网上招募兼职刷单员", "bank")
+    await say(
+        rt,
+        "bank_p",
+        "各位同事大家好，转发一条重要提醒：\n你好，近期有不法分子在网上招募兼职刷单员",
+        "bank",
+    )
     assert cov(rt)["delivery_rate"] == 0.0  # a short, partial text is not the notice
     forward = "各位同事，镇反诈办提醒👇 " + BODY[: int(len(BODY) * 0.8)].replace("，", " ")
     assert await say(rt, "bank_p", forward, "bank") == []
@@ -236,15 +241,25 @@ async def test_push_errors_are_explained(rt: Runtime) -> None:
     assert push is not None and push.scope == ("王家村",)
     assert push.deadline is not None and push.deadline.hour == 18
     assert cov(rt)["units"] == [
-        {"unit": "王家村", "pushers": 1, "signed": 0, "groups": 1, "delivered": 0,
-         "households": 4, "reached": 0, "acks": 0}
+        {
+            "unit": "王家村",
+            "pushers": 1,
+            "signed": 0,
+            "groups": 1,
+            "delivered": 0,
+            "households": 4,
+            "reached": 0,
+            "acks": 0,
+        }
     ]
 
 
-async def test_unsent_outbox_rows_retry_after_transport_failure(rt: Runtime, clock: SimClock) -> None:
+async def test_unsent_outbox_rows_retry_after_transport_failure(
+    rt: Runtime, clock: SimClock
+) -> None:
     rt.sandbox.fail_next(1)
     assert await say(rt, "office", NOTICE, "cmd") == []
     assert rt.store.outbox("pending")[0].attempts == 1
     clock.advance(31)  # the first retry waits retry_seconds
     sent = await say(rt, "leader", "帮助", "cmd")
-    assert [s.text[:6] for s in sent][0] == "【推送#1】"
+    assert sent[0].text.startswith("【推送#1】")

@@ -12,7 +12,10 @@ from bot.orgfile import dump_org
 from bot.replay import ReplayError, parse_events
 from tests.conftest import small_town
 
-NOTICE = "推送\n请警惕冒充公检法诈骗：公检法机关不会通过电话办案，更不会要求转账到“安全账户”。接到此类电话请立即挂断并拨打110核实。"
+NOTICE = (
+    "推送\n请警惕冒充公检法诈骗：公检法机关不会通过电话办案，"
+    "更不会要求转账到“安全账户”。接到此类电话请立即挂断并拨打110核实。"
+)
 
 
 def events(tmp_path: Path, rows: list[dict[str, object]]) -> Path:

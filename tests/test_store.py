@@ -45,10 +45,10 @@ def test_file_is_wal_and_migrated(store: Store, tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "bot.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
-    assert names == ["m001_initial"]
+    assert names[:2] == ["m001_initial", "m002_counter_triggers"]
     # Opening again applies nothing twice.
     Store(tmp_path / "bot.db", SHANGHAI).close()
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(names)
 
 
 def test_roster_round_trip_and_versions(store: Store, town: Org) -> None:
@@ -125,7 +125,11 @@ def test_outbox_dedupe_and_retry(store: Store) -> None:
 def test_import_receipts_bulk(store: Store, town: Org) -> None:
     store.save_org(town, NOW, "t")
     pid = _push(store, town)
-    rows = [("wj_h0", "王家村", "wj", NOW), ("wj_h1", "王家村", "wj", NOW), ("x", "外镇", "wj", NOW)]
+    rows = [
+        ("wj_h0", "王家村", "wj", NOW),
+        ("wj_h1", "王家村", "wj", NOW),
+        ("x", "外镇", "wj", NOW),
+    ]
     assert store.import_receipts(pid, rows) == 2
     assert store.import_receipts(pid, rows) == 0
     assert {t.unit: t.acks for t in store.tallies(pid)}["王家村"] == 2

@@ -170,7 +170,9 @@ def rank_units(reports: Sequence[PushCoverage]) -> list[UnitRank]:
     ranks = []
     for unit, t in totals.items():
         rates = (rate(t[1], t[2]), rate(t[3], t[4]), rate(t[5], t[6]))
-        score = sum(w * (r if r is not None else 1.0) for w, r in zip(SCORE_WEIGHTS, rates, strict=True))
+        score = sum(
+            w * (r if r is not None else 1.0) for w, r in zip(SCORE_WEIGHTS, rates, strict=True)
+        )
         ranks.append(UnitRank(unit, t[0], *rates, score=round(score, 4)))
     ranks.sort(key=lambda r: (-r.score, r.unit))
     return ranks

@@ -93,8 +93,12 @@ def classify(
         m = _SIGN_NUMBER.match(msg.text)
         if m:
             return SignIntent(int(m.group(1)))
+    if member.role is Role.HOUSEHOLD:
+        if group is not None and in_household_group and nlp.is_acknowledgement(msg.text):
+            return ReceiptIntent(group.id)
+        return None
     command = commands.parse(msg.text)
-    if command is not None and member.role is not Role.HOUSEHOLD:
+    if command is not None:
         reason = permission(member.role, command.name)
         if reason is None:
             # Leaders' questions in household groups get no answer there: no noise.
@@ -108,10 +112,6 @@ def classify(
                 return ForwardIntent(group.id, msg.text)
         if nlp.is_acknowledgement(msg.text):
             return SignIntent(None)
-        return None
-    if member.role is Role.HOUSEHOLD and group is not None and in_household_group:
-        if nlp.is_acknowledgement(msg.text):
-            return ReceiptIntent(group.id)
     return None
 
 

@@ -118,14 +118,28 @@ class Org:
 
     def members_of(self, group_id: str) -> tuple[Member, ...]:
         """Members the roster places in a group."""
-        return tuple(m for m in self.members if group_id in m.groups)
+        return self._members_by_group.get(group_id, ())
 
     def __post_init__(self) -> None:
+        by_group: dict[str, list[Member]] = {}
+        for m in self.members:
+            for gid in m.groups:
+                by_group.setdefault(gid, []).append(m)
         object.__setattr__(self, "_groups_by_id", {g.id: g for g in self.groups})
         object.__setattr__(self, "_members_by_wechat", {m.wechat: m for m in self.members})
+        object.__setattr__(
+            self, "_members_by_group", {gid: tuple(ms) for gid, ms in by_group.items()}
+        )
 
-    _groups_by_id: dict[str, Group] = field(default_factory=dict, init=False, repr=False)
-    _members_by_wechat: dict[str, Member] = field(default_factory=dict, init=False, repr=False)
+    _groups_by_id: dict[str, Group] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _members_by_wechat: dict[str, Member] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    _members_by_group: dict[str, tuple[Member, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,7 @@ class ScopeError(ValueError):
 
     def __init__(self, unknown: Sequence[str], known: Sequence[str]) -> None:
         self.unknown = tuple(unknown)
-        super().__init__(
-            f"范围中的 {'、'.join(unknown)} 不在名册中；可选：{'、'.join(known)}"
-        )
+        super().__init__(f"范围中的 {'、'.join(unknown)} 不在名册中；可选：{'、'.join(known)}")
 
 
 @dataclass(frozen=True)
