@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     cc = sub.add_parser("check-config", help="检查配置文件、组织文件和素材库")
     cc.add_argument("config", type=Path)
 
+    st = sub.add_parser("status", help="查看连接状态、群和成员绑定、发件箱（读数据库，可与运行中的机器人同时用）")
+    st.add_argument("--config", type=Path)
+
     rep = sub.add_parser("report", help="打印数据库中的覆盖报告")
     rep.add_argument("--config", type=Path)
     rep.add_argument("--json", action="store_true")
@@ -82,6 +85,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return _check_config(args.config)
         if args.command == "report":
             return _report(args)
+        if args.command == "status":
+            from bot.status import status_text
+
+            print(status_text(load_config(args.config)))
+            return 0
         if args.command == "run":
             from bot.service import run_service
 

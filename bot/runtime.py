@@ -14,6 +14,7 @@ from bot.core.model import Content, Org
 from bot.orgfile import load_org
 from bot.store import Store
 from bot.transport.base import Transport
+from bot.transport.bound import BoundTransport
 from bot.transport.sandbox import SandboxTransport, SandboxWorld
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -78,5 +79,8 @@ def build(
     if transport is None:
         world = SandboxWorld(current, config.bot.name)
         transport = SandboxTransport(world, clock)
+    elif not isinstance(transport, SandboxTransport):
+        # Real networks have their own ids: the app sees roster ids through the binding.
+        transport = BoundTransport(transport, store, lambda: app.org, clock)
     app = App(config, store, transport, clock, library_for(config), rng=rng)
     return Runtime(app=app, store=store, world=world, transport=transport)

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+from bot.core.binding import Binding
 from bot.core.model import (
     Delivery,
     Evidence,
@@ -44,6 +45,15 @@ def m001_initial(db: Database) -> None:
     """The first schema."""
     for statement in _SCHEMA_001:
         db.execute(statement)
+
+
+@migrations()
+def m010_bindings(db: Database) -> None:
+    """Which real room/contact stands for which roster group/member."""
+    db.execute(
+        "CREATE TABLE bindings (key TEXT PRIMARY KEY, org_id TEXT NOT NULL, "
+        "transport_id TEXT NOT NULL, via TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
 
 
 @migrations()
@@ -702,3 +712,28 @@ class Store:
                 "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
             )
         ]
+
+    # -- transport bindings and runtime state ----------------------------------------------
+
+    def save_bindings(self, bindings: dict[str, Binding], now: datetime) -> None:
+        """Replace the stored bindings (keys "group:ID" / "member:ID")."""
+        with self.transaction():
+            self._x("DELETE FROM bindings")
+            self._conn.executemany(
+                "INSERT INTO bindings (key, org_id, transport_id, via, updated_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(k, b.org_id, b.transport_id, b.via, _ts(now)) for k, b in bindings.items()],
+            )
+
+    def bindings(self) -> dict[str, Binding]:
+        """Stored bindings by key."""
+        return {
+            r[0]: Binding(r[1], r[2], r[3])
+            for r in self._x("SELECT key, org_id, transport_id, via FROM bindings")
+        }
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Outbox rows per status."""
+        return {
+            r[0]: r[1] for r in self._x("SELECT status, count(*) FROM outbox GROUP BY status")
+        }

@@ -290,3 +290,20 @@ class Evidence:
     sha256: str
     size: int
     at: datetime
+
+
+@dataclass(frozen=True)
+class RoomInfo:
+    """A chat room as a transport sees it."""
+
+    id: str
+    topic: str
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    """A contact as a transport sees it (in a room: `alias` is the room nickname)."""
+
+    id: str
+    name: str
+    alias: str = ""

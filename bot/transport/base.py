@@ -11,7 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.core.model import IncomingMessage
+from bot.core.model import ContactInfo, IncomingMessage, RoomInfo
+
+__all__ = [
+    "ContactInfo",
+    "FatalTransportError",
+    "RoomInfo",
+    "Transport",
+    "TransportError",
+    "TransportStatus",
+]
 
 
 class TransportError(Exception):
@@ -20,23 +29,6 @@ class TransportError(Exception):
 
 class FatalTransportError(TransportError):
     """The transport cannot work at all (wrong token, TLS mismatch); do not retry."""
-
-
-@dataclass(frozen=True)
-class RoomInfo:
-    """A chat room as the transport sees it."""
-
-    id: str
-    topic: str
-
-
-@dataclass(frozen=True)
-class ContactInfo:
-    """A contact as the transport sees it (in a room: `alias` is the room nickname)."""
-
-    id: str
-    name: str
-    alias: str = ""
 
 
 @dataclass
