@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from bot.config import ConfigError, load_config
@@ -34,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     cc = sub.add_parser("check-config", help="检查配置文件、组织文件和素材库")
     cc.add_argument("config", type=Path)
 
-    st = sub.add_parser("status", help="查看连接状态、群和成员绑定、发件箱（读数据库，可与运行中的机器人同时用）")
+    st = sub.add_parser(
+        "status", help="查看连接状态、群和成员绑定、发件箱（读数据库，可与运行中的机器人同时用）"
+    )
     st.add_argument("--config", type=Path)
 
     rep = sub.add_parser("report", help="打印数据库中的覆盖报告")
@@ -45,12 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--households", type=int, default=200_000)
     bench.add_argument("--groups", type=int, default=800)
+
+    hp = sub.add_parser("hash-password", help="为网页后台账号生成密码哈希（写入 [[web.users]]）")
+    hp.add_argument("--iterations", type=int, default=600_000, help="PBKDF2 迭代次数")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
+    if args.command == "hash-password":
+        return _hash_password(args.iterations)
     logging.basicConfig(
         level=logging.INFO if args.command == "run" else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -68,6 +76,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
     from bot.content import ContentError
     from bot.orgfile import OrgError
     from bot.replay import ReplayError
+    from bot.workdays import ScheduleError
 
     try:
         if args.command == "demo":
@@ -99,7 +108,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
             print(await run_bench(args.households, args.groups, args.json))
             return 0
-    except (OrgError, ContentError, ReplayError) as exc:
+    except (OrgError, ContentError, ReplayError, ScheduleError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     return 1
@@ -109,15 +118,21 @@ def _check_config(path: Path) -> int:
     from bot.content import load_library
     from bot.orgfile import load_org
     from bot.runtime import org_path_for
+    from bot.scheduler import load_schedules
+    from bot.workdays import load_calendar, schedules_dir
 
     config = load_config(path)
     org = load_org(org_path_for(config))
     folder = config.path(config.bot.content_dir)
     library = load_library(folder) if folder.exists() else []
+    load_calendar(config)
+    grace = timedelta(minutes=config.scheduler.grace_minutes)
+    jobs = load_schedules(schedules_dir(config), config.tz, grace)
     print(
         f"配置有效：{config.source}\n"
         f"  名册：{org.town}，{len(org.groups)} 个群，{len(org.members)} 人\n"
         f"  素材库：{len(library)} 条\n"
+        f"  定时任务：{len(jobs)} 个（{'、'.join(j.name for j in jobs) or '无'}）\n"
         f"  通道：{config.bot.transport}"
     )
     return 0
@@ -133,6 +148,25 @@ def _report(args: argparse.Namespace) -> int:
     report = rt.app.coverage_report()
     print(coverage_json(report) if args.json else coverage_text(report))
     rt.store.close()
+    return 0
+
+
+def _hash_password(iterations: int) -> int:
+    import getpass
+
+    from bot.web.auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("新密码：")
+        if getpass.getpass("再输一次：") != password:
+            print("两次输入的密码不一致", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        print("密码至少 8 位", file=sys.stderr)
+        return 2
+    print(hash_password(password, iterations))
     return 0
 
 

@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot import commands, content
+from bot import bulletins, commands, content
+from bot.chart import ChartRenderer
 from bot.clock import Clock
 from bot.config import Config
+from bot.context import JobContext
 from bot.core import texts
 from bot.core.coverage import PushCoverage, coverage, rank_units
+from bot.core.followup import CAPPED_KINDS, REMIND
 from bot.core.intent import (
     CommandIntent,
     DeadlineError,
@@ -28,6 +31,7 @@ from bot.core.intent import (
     ReceiptIntent,
     Refusal,
     SignIntent,
+    WorkReportIntent,
     classify,
     parse_deadline,
 )
@@ -37,6 +41,7 @@ from bot.core.model import (
     Evidence,
     Group,
     IncomingMessage,
+    Level,
     Member,
     Mode,
     Org,
@@ -45,16 +50,24 @@ from bot.core.model import (
     Push,
     Reminder,
     Role,
+    WorkReport,
 )
+from bot.core.quiet import quiet_until
 from bot.core.relay import ScopeError, group_pushers, laggards, plan_push, ready_relays
 from bot.nlp import is_forward_of
 from bot.sender import PacedSender
 from bot.store import Store
 from bot.transport.base import Transport
+from bot.workdays import load_calendar
 
 log = logging.getLogger("bot.app")
 
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("后台任务 %s 意外停止", task.get_name(), exc_info=task.exception())
 
 
 def roster_key(org: Org) -> tuple[object, ...]:
@@ -90,8 +103,16 @@ class App:
             raise RuntimeError("数据库中还没有名册，请先导入组织文件")
         self.org = org
         self.sender = PacedSender(
-            store, transport, clock, config.sender, self._on_sent, rng=rng or random.Random()
+            store,
+            transport,
+            clock,
+            config.sender,
+            self._on_sent,
+            rng=rng or random.Random(),
+            hold=self._quiet_hold,
         )
+        self.calendar = load_calendar(config)
+        self.charts = ChartRenderer()
         self._tasks: list[asyncio.Task[None]] = []
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -120,6 +141,8 @@ class App:
             asyncio.create_task(self.sender.run(), name="sender"),
             asyncio.create_task(self._consume(), name="inbound"),
         ]
+        for task in self._tasks:
+            task.add_done_callback(_report_crash)
 
     async def stop(self) -> None:
         """Stop consuming and sending (pending outbox rows stay for the next start)."""
@@ -171,11 +194,30 @@ class App:
         elif isinstance(intent, ReceiptIntent):
             push_id = self.store.latest_delivered_push(intent.group_id)
             if push_id is not None and member.unit:
-                self.store.add_receipt(push_id, member.wechat, member.unit, intent.group_id, now, msg.id)
+                self.store.add_receipt(
+                    push_id, member.wechat, member.unit, intent.group_id, now, msg.id
+                )
         elif isinstance(intent, ForwardIntent):
             self._forward(intent, now)
         elif isinstance(intent, EvidenceIntent):
             self._evidence(msg, member, now)
+        elif isinstance(intent, WorkReportIntent):
+            self._work_report(member, intent.text, reply_to, msg.id, now)
+
+    def context(
+        self, now: datetime, *, member: Member | None = None, reply_to: str | None = None
+    ) -> JobContext:
+        """The context chat handlers share with scheduled jobs."""
+        return JobContext(app=self, now=now, member=member, reply_to=reply_to)
+
+    def _work_report(
+        self, member: Member, text: str, reply_to: str, message_id: str, now: datetime
+    ) -> None:
+        assert member.unit is not None
+        day = now.astimezone(self.config.tz).date()
+        report = WorkReport(day, member.unit, member.wechat, text, now)
+        first = self.store.save_work_report(report, message_id)
+        self._say(reply_to, texts.work_report_saved(member, day, first), now)
 
     # -- outbound -------------------------------------------------------------------------
 
@@ -202,11 +244,22 @@ class App:
             now,
         )
 
+    def _quiet_hold(self, item: OutboxItem, now: datetime) -> datetime | None:
+        # Households are not woken at night; the command group and private chats are exempt.
+        quiet = self.config.quiet
+        group = self.org.group(item.conversation)
+        if not quiet.enabled or group is None or group.level is Level.COMMAND:
+            return None
+        return quiet_until(now.astimezone(self.config.tz), quiet.start_time, quiet.end_time)
+
     def _on_sent(self, item: OutboxItem, at: datetime) -> None:
         # A relay row carries its push and target group: sending it is the delivery.
-        if item.push_id is not None and item.group_id is not None:
-            if self.store.mark_delivered(item.push_id, item.group_id, at, "relay"):
-                self._relay_ready(item.push_id, at)
+        if (
+            item.push_id is not None
+            and item.group_id is not None
+            and self.store.mark_delivered(item.push_id, item.group_id, at, "relay")
+        ):
+            self._relay_ready(item.push_id, at)
 
     def _relay_ready(self, push_id: int, now: datetime) -> None:
         push = self.store.get_push(push_id)
@@ -264,11 +317,14 @@ class App:
     def _forward(self, intent: ForwardIntent, now: datetime) -> None:
         for push in reversed(self.store.pushes(since=self._open_since(now))):
             for d in self.store.deliveries(push.id):
-                if d.group_id == intent.group_id and d.delivered_at is None:
-                    if is_forward_of(push.body, intent.text):
-                        if self.store.mark_delivered(push.id, d.group_id, now, "forward"):
-                            self._relay_ready(push.id, now)
-                        return
+                if (
+                    d.group_id == intent.group_id
+                    and d.delivered_at is None
+                    and is_forward_of(push.body, intent.text)
+                ):
+                    if self.store.mark_delivered(push.id, d.group_id, now, "forward"):
+                        self._relay_ready(push.id, now)
+                    return
 
     def _evidence(self, msg: IncomingMessage, member: Member, now: datetime) -> None:
         for push_id in self.store.assigned_pushes(member.wechat, self._open_since(now)):
@@ -292,7 +348,9 @@ class App:
                 return
         self._say(member.wechat, texts.evidence_unneeded(), now)
 
-    def _save_evidence(self, msg: IncomingMessage, push_id: int, group_id: str) -> tuple[Path, str, int]:
+    def _save_evidence(
+        self, msg: IncomingMessage, push_id: int, group_id: str
+    ) -> tuple[Path, str, int]:
         data = msg.data or b""
         suffix = Path(msg.filename or "shot.png").suffix or ".png"
         safe = hashlib.sha1(msg.id.encode()).hexdigest()[:12]
@@ -304,7 +362,9 @@ class App:
 
     # -- commands -------------------------------------------------------------------------
 
-    def _command(self, cmd: commands.Command, member: Member, reply_to: str, now: datetime) -> None:
+    def _command(
+        self, cmd: commands.Command, member: Member, reply_to: str, now: datetime
+    ) -> None:
         if cmd.name == "帮助":
             self._say(reply_to, commands.HELP_TEXT, now)
         elif cmd.name == "推送":
@@ -314,6 +374,8 @@ class App:
         elif cmd.name == "查":
             found = content.search(self.library, cmd.keyword) if cmd.keyword else []
             self._say(reply_to, texts.search_results(cmd.keyword, found), now)
+        elif cmd.name in ("日报", "周报"):
+            bulletins.on_request(self.context(now, member=member, reply_to=reply_to), cmd.name)
         else:
             push = self.store.get_push(cmd.push_id) if cmd.push_id else self.store.latest_push()
             if push is None:
@@ -379,7 +441,9 @@ class App:
                 assignments=plan.assignments,
             )
             pushers = [m for w, _ in plan.assignments if (m := self.org.member(w)) is not None]
-            text = texts.announce(push, texts.scope_label(plan.scope, self.org.units), pushers, now)
+            text = texts.announce(
+                push, texts.scope_label(plan.scope, self.org.units), pushers, now
+            )
             self._say(
                 self.org.command_group.id,
                 text,
@@ -413,7 +477,9 @@ class App:
         assigned = {w for w, _ in self.store.assignments(push.id)}
         unsigned, undelivered = laggards(org, self.store.deliveries(push.id), signed, assigned)
         groups = [
-            (d, g, pushers) for d, pushers in undelivered if (g := org.group(d.group_id)) is not None
+            (d, g, pushers)
+            for d, pushers in undelivered
+            if (g := org.group(d.group_id)) is not None
         ]
         return unsigned, groups
 
@@ -424,13 +490,20 @@ class App:
             return texts.unsigned(push, unsigned)
         if name == "未转发":
             return texts.undelivered(push, undelivered)
+        names = {m.wechat: m.name for m in self.org.members}
         return texts.progress(
             self.coverage(push),
             unsigned,
             [(d, g) for d, g, _ in undelivered],
-            len(self.store.reminders(push.id)),
+            [(r, [names.get(w, w) for w in r.members]) for r in self.store.reminders(push.id)],
             now,
         )
+
+    def laggards(
+        self, push: Push
+    ) -> tuple[list[Member], list[tuple[Delivery, Group, tuple[Member, ...]]]]:
+        """Unsigned pushers and undelivered groups (with their pushers) of a push."""
+        return self._laggards(push)
 
     def ranking_text(self, period: str, now: datetime) -> str:
         """Answer to 排名 for day/week/month."""
@@ -439,34 +512,49 @@ class App:
         bottom = "约谈" if period == "month" else ""
         return texts.ranking(rank_units(reports), period, len(reports), bottom)
 
-    def remind(self, push: Push, member: Member, reply_to: str, now: datetime) -> bool:
-        """催办: @-mention laggard pushers in the command group, capped per 24 h."""
+    def remind(
+        self,
+        push: Push,
+        member: Member | None,
+        reply_to: str | None,
+        now: datetime,
+        kind: str = REMIND,
+    ) -> bool:
+        """催办: @-mention laggard pushers in the command group, capped per 24 h.
+
+        Deadline reminders (`member` None, `kind` 截止前催办/到期催办) count toward the same
+        cap; with no `reply_to` nothing is said when capped or when nobody lags.
+        """
         cap = self.config.policy.remind_cap_per_day
         recent = [
-            r for r in self.store.reminders(push.id, since=now - timedelta(hours=24))
-            if r.kind == "催办"
+            r
+            for r in self.store.reminders(push.id, since=now - timedelta(hours=24))
+            if r.kind in CAPPED_KINDS
         ]
         command = self.org.command_group.id
         if len(recent) >= cap:
-            self._say(reply_to, texts.remind_capped(push, cap), now)
+            if reply_to is not None:
+                self._say(reply_to, texts.remind_capped(push, cap), now)
             return False
         unsigned, undelivered = self._laggards(push)
         targets: dict[str, Member] = {m.wechat: m for m in unsigned}
         for _, _, pushers in undelivered:
             targets.update((p.wechat, p) for p in pushers)
         if not targets:
-            self._say(reply_to, texts.nothing_to_remind(push), now)
+            if reply_to is not None:
+                self._say(reply_to, texts.nothing_to_remind(push), now)
             return False
         people = list(targets.values())
-        self._say(
-            command,
-            texts.remind(push, people, len(recent) + 1, cap),
-            now,
-            [p.wechat for p in people],
+        text = (
+            texts.remind(push, people, len(recent) + 1, cap)
+            if kind == REMIND
+            else texts.deadline_remind(push, people, kind, len(recent) + 1, cap, now)
         )
-        self.store.add_reminder(Reminder(push.id, now, "催办", tuple(targets)))
-        self.store.audit(now, member.name, "催办", f"推送#{push.id}：{len(people)} 人")
-        if reply_to != command:
+        self._say(command, text, now, [p.wechat for p in people])
+        self.store.add_reminder(Reminder(push.id, now, kind, tuple(targets)))
+        actor = member.name if member is not None else self.config.bot.name
+        self.store.audit(now, actor, kind, f"推送#{push.id}：{len(people)} 人")
+        if reply_to is not None and reply_to != command:
             self._say(reply_to, f"已在指挥群催办 {len(people)} 人。", now)
         return True
 

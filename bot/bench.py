@@ -87,7 +87,7 @@ async def _bench(households: int, groups: int) -> dict[str, float]:
             for i, m in enumerate(homes)
         )
         t0 = time.perf_counter()
-        raw["receipts"].insert_all(rows, pk=("push_id", "wechat"), batch_size=1000)
+        raw.table("receipts").insert_all(rows, pk=("push_id", "wechat"), batch_size=1000)
         raw_s = time.perf_counter() - t0
 
         cov_1x = _time_ms(lambda: app.coverage(push))

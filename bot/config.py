@@ -6,8 +6,10 @@ Bad config fails at start with a Chinese message naming the key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -80,6 +82,53 @@ class WebUser:
 
 
 @dataclass(frozen=True)
+class SchedulerSection:
+    """`[scheduler]`: jobs from schedules/*.toml and push deadlines."""
+
+    enabled: bool = True
+    grace_minutes: int = 120
+    tick_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class DeadlineSection:
+    """`[deadline]`: reminders before/at a push's deadline, then escalation."""
+
+    remind_before_minutes: int = 60
+    remind_at_deadline: bool = True
+    escalate: bool = True
+    escalate_after_minutes: int = 60
+    leader_summary: bool = True
+
+
+@dataclass(frozen=True)
+class QuietSection:
+    """`[quiet]`: no sends into household-level groups during these hours."""
+
+    enabled: bool = True
+    start: str = "22:00"
+    end: str = "07:00"
+
+    @property
+    def start_time(self) -> time:
+        """`start` as a time of day."""
+        return time.fromisoformat(self.start)
+
+    @property
+    def end_time(self) -> time:
+        """`end` as a time of day."""
+        return time.fromisoformat(self.end)
+
+
+@dataclass(frozen=True)
+class BulletinSection:
+    """`[bulletin]`: 通报 (日报、周报、月度排名)."""
+
+    chart: bool = True
+    bottom_count: int = 2
+
+
+@dataclass(frozen=True)
 class WebSection:
     """`[web]`: the office dashboard."""
 
@@ -99,6 +148,10 @@ class Config:
     policy: PolicySection = field(default_factory=PolicySection)
     wechaty: WechatySection = field(default_factory=WechatySection)
     web: WebSection = field(default_factory=WebSection)
+    scheduler: SchedulerSection = field(default_factory=SchedulerSection)
+    deadline: DeadlineSection = field(default_factory=DeadlineSection)
+    quiet: QuietSection = field(default_factory=QuietSection)
+    bulletin: BulletinSection = field(default_factory=BulletinSection)
     base_dir: Path = field(default_factory=Path.cwd)
     source: str = "默认配置"
 
@@ -129,6 +182,10 @@ _SECTIONS: dict[str, type] = {
     "policy": PolicySection,
     "wechaty": WechatySection,
     "web": WebSection,
+    "scheduler": SchedulerSection,
+    "deadline": DeadlineSection,
+    "quiet": QuietSection,
+    "bulletin": BulletinSection,
 }
 _TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", bool: "true/false"}
 
@@ -165,7 +222,9 @@ def _web_users(raw: Any, errors: list[str]) -> tuple[WebUser, ...]:
         errors.extend(f"配置项 {key}.{k} 缺失" for k in missing)
         role = item.get("role", "")
         if role and role not in ("office", "leader", "supervisor"):
-            errors.append(f"配置项 {key}.role 的值 {role!r} 无效，应为 office、leader、supervisor 之一")
+            errors.append(
+                f"配置项 {key}.role 的值 {role!r} 无效，应为 office、leader、supervisor 之一"
+            )
         if role == "supervisor" and not item.get("unit"):
             errors.append(f"配置项 {key}.unit 缺失：监督员账号需要指定所属村/单位")
         if not missing:
@@ -217,7 +276,9 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
     try:
         ZoneInfo(bot.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        errors.append(f"配置项 bot.timezone 的值 {bot.timezone!r} 不是有效的时区（例如 Asia/Shanghai）")
+        errors.append(
+            f"配置项 bot.timezone 的值 {bot.timezone!r} 不是有效的时区（例如 Asia/Shanghai）"
+        )
     if bot.transport not in ("sandbox", "wechaty"):
         errors.append(f"配置项 bot.transport 的值 {bot.transport!r} 无效，应为 sandbox 或 wechaty")
     positive = {
@@ -231,6 +292,7 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
     for key in ("group_gap_seconds", "jitter_seconds", "retry_seconds"):
         if getattr(sender, key) < 0:
             errors.append(f"配置项 sender.{key} 不能为负数")
+    _validate_followup(s, errors)
     web: WebSection = s["web"]
     if not 0 < web.port < 65536:
         errors.append(f"配置项 web.port 的值 {web.port} 不是有效端口")
@@ -245,6 +307,29 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
             )
         if not token:
             errors.append("配置项 wechaty.token 缺失，也可用环境变量 WECHATY_PUPPET_SERVICE_TOKEN")
+
+
+_CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+
+
+def _validate_followup(s: dict[str, Any], errors: list[str]) -> None:
+    quiet: QuietSection = s["quiet"]
+    for key in ("start", "end"):
+        value = getattr(quiet, key)
+        if not _CLOCK_TIME.match(value):
+            errors.append(
+                f"配置项 quiet.{key} 的值 {value!r} 不是有效的时刻（应写成 22:00 这样的 时:分）"
+            )
+    non_negative = {
+        "scheduler.grace_minutes": s["scheduler"].grace_minutes,
+        "deadline.remind_before_minutes": s["deadline"].remind_before_minutes,
+        "deadline.escalate_after_minutes": s["deadline"].escalate_after_minutes,
+        "bulletin.bottom_count": s["bulletin"].bottom_count,
+    }
+    errors.extend(f"配置项 {k} 不能为负数，实际为 {v}" for k, v in non_negative.items() if v < 0)
+    if s["scheduler"].tick_seconds <= 0:
+        tick = s["scheduler"].tick_seconds
+        errors.append(f"配置项 scheduler.tick_seconds 应大于 0，实际为 {tick}")
 
 
 def load_config(path: str | Path | None = None) -> Config:

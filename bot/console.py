@@ -97,9 +97,9 @@ class Console:
             if len(members) > 30:
                 self.write(f"  …共 {len(members)} 人")
             return
-        if m := _IMAGE.match(line):
-            wechat = self._member(m["who"], None)
-            path = Path(m["path"].strip())
+        if hit := _IMAGE.match(line):
+            wechat = self._member(hit["who"], None)
+            path = Path(hit["path"].strip())
             msg = self.sandbox.message(
                 wechat,
                 "",
@@ -110,13 +110,13 @@ class Console:
             )
             await self.sandbox.inject(msg)
             return
-        if m := _AS.match(line):
-            group = self._group(m["group"]) if m["group"] else None
-            wechat = self._member(m["who"], group)
+        if hit := _AS.match(line):
+            group = self._group(hit["group"]) if hit["group"] else None
+            wechat = self._member(hit["who"], group)
             member = self.org.member(wechat)
             if group and member and group not in member.groups and member.role is Role.HOUSEHOLD:
                 self.write("（提示：名册中此人不在该群）")
-            await self.sandbox.inject(self.sandbox.message(wechat, m["text"], group))
+            await self.sandbox.inject(self.sandbox.message(wechat, hit["text"], group))
             return
         self.write("看不懂这条指令，输入 help 查看用法")
 

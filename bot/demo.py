@@ -21,6 +21,7 @@ from bot.config import Config, load_config
 from bot.core.model import Level, Member, MessageKind, Mode, Role
 from bot.report import coverage_json, coverage_text
 from bot.runtime import Runtime, build
+from bot.scheduler import Scheduler, build_scheduler
 from bot.transport.sandbox import ChatLine, SandboxWorld
 
 DEMO_START = datetime.fromisoformat("2026-11-23T08:55:00+08:00")  # a Monday
@@ -50,6 +51,12 @@ OTHER_PHRASES = [
     "还没看",
 ]
 HOUSEHOLD_SHOWN_PER_GROUP = 2
+REPORT_PHRASES = [
+    "今日工作：已在本村群推送反诈提醒，入户宣传{n}户，未发现可疑情况。",
+    "今日工作：转发素材到各网格群，走访独居老人{n}户。",
+    "工作汇报：组织职工学习反诈知识，发放宣传单{n}份。",
+    "今日工作：推送完成，张贴反诈海报{n}张，提醒村民下载国家反诈中心APP。",
+]
 
 
 @dataclass(order=True)
@@ -90,19 +97,38 @@ class DemoScript:
 
         return act
 
-    async def run(self, until: datetime) -> None:
-        """Play events in time order, sending what the bot queues after each one."""
-        while self.queue and self.queue[0].at <= until:
-            event = heapq.heappop(self.queue)
-            self.clock.advance_to(event.at)
-            await event.action()
+    async def run(self, until: datetime, scheduler: Scheduler | None = None) -> None:
+        """Play events, scheduled jobs and held sends in time order (the clock jumps)."""
+        while True:
+            now = self.clock.now()
+            times = [self.queue[0].at] if self.queue else []
+            job_at = scheduler.next_due(now) if scheduler is not None else None
+            times += [job_at] if job_at is not None else []
+            held = self.rt.app.sender.next_wakeup(now)
+            times += [now + timedelta(seconds=held)] if held else []
+            at = min(times, default=None)
+            if at is None or at > until:
+                return
+            self.clock.advance_to(at)
+            # Jobs first: next_due() looks strictly ahead, so a job sharing its minute with an
+            # event would otherwise be stepped over.
+            if scheduler is not None and job_at == at:
+                await scheduler.run_due(at)
+            elif self.queue and self.queue[0].at <= at:
+                await heapq.heappop(self.queue).action()
             await self.rt.app.settle()
             self._schedule_households()
 
-    def plan_day(self, day: datetime, content_id: int) -> None:
-        """One working day: push at 9:00, signatures, forwards, screenshots, queries."""
+    def plan_day(
+        self, day: datetime, content_id: int, campaign_at: datetime | None = None
+    ) -> None:
+        """One working day: push at 9:00 (or the scheduled campaign's), signatures, forwards,
+        screenshots, queries, and 今日工作 reports after the 18:00 collection."""
         start = day.replace(hour=9, minute=0)
-        self.at(start, self.say(self.office, f"推送 #{content_id}\n截止:18:00", self.command))
+        if campaign_at is None:
+            self.at(start, self.say(self.office, f"推送 #{content_id}\n截止:18:00", self.command))
+        else:
+            start = campaign_at
         pushers = [m for m in self.org.members if m.role is Role.PUSHER]
         for p in pushers:
             if self.rng.random() < 0.88:
@@ -115,8 +141,23 @@ class DemoScript:
             self._plan_pusher_extras(p, t)
         self.at(start.replace(hour=14), self.say(self.leader, "进度", self.command))
         self.at(start.replace(hour=16, minute=30), self.say(self.office, "催办", self.command))
-        self.at(start.replace(hour=20, minute=30), self.say(self.leader, "查一下今天的进度", self.command))
+        self.at(
+            start.replace(hour=20, minute=30),
+            self.say(self.leader, "查一下今天的进度", self.command),
+        )
         self.at(start.replace(hour=20, minute=40), self.say(self.leader, "排名", self.command))
+        self._plan_reports(day.replace(hour=18, minute=0))
+
+    def _plan_reports(self, asked: datetime) -> None:
+        seen: set[str] = set()
+        for p in self.org.members:
+            if p.role is not Role.PUSHER or p.unit in seen or p.unit is None:
+                continue
+            seen.add(p.unit)
+            if self.rng.random() < 0.7:
+                t = asked + timedelta(minutes=3 + min(150.0, self.rng.expovariate(1 / 35)))
+                text = self.rng.choice(REPORT_PHRASES).format(n=self.rng.randint(5, 40))
+                self.at(t, self.say(p, text, self.command))
 
     def _plan_pusher_extras(self, pusher: Member, signed_at: datetime) -> None:
         for gid in pusher.groups:
@@ -130,7 +171,9 @@ class DemoScript:
                 shot = _fake_screenshot(self.rng)
                 self.at(
                     later,
-                    self.say(pusher, "", None, kind=MessageKind.IMAGE, data=shot, filename="截图.png"),
+                    self.say(
+                        pusher, "", None, kind=MessageKind.IMAGE, data=shot, filename="截图.png"
+                    ),
                 )
 
     def _forward_action(self, pusher: Member, group_id: str) -> Callable[[], Awaitable[None]]:
@@ -169,10 +212,7 @@ def _fake_screenshot(rng: random.Random) -> bytes:
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (
-            len(data).to_bytes(4, "big")
-            + kind
-            + data
-            + zlib.crc32(kind + data).to_bytes(4, "big")
+            len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
         )
 
     header = w.to_bytes(4, "big") + h.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
@@ -184,8 +224,17 @@ def _fake_screenshot(rng: random.Random) -> bytes:
     )
 
 
-def render_transcript(world: SandboxWorld, lines: list[ChatLine], household_ids: set[str]) -> str:
-    """The chat as text; household replies are shown only a couple per group."""
+def render_transcript(
+    world: SandboxWorld,
+    lines: list[ChatLine],
+    household_ids: set[str],
+    base: Path | None = None,
+    dated: bool = False,
+) -> str:
+    """The chat as text; household replies are shown only a couple per group.
+
+    Image paths are shown relative to `base`; `dated` adds the day to each time.
+    """
     out = []
     shown: dict[str, int] = {}
     hidden = 0
@@ -198,19 +247,40 @@ def render_transcript(world: SandboxWorld, lines: list[ChatLine], household_ids:
                 hidden += 1
                 continue
         text = line.text
+        if line.path is not None:
+            text = f"{text} {_relative(line.path, base)}"
         if line.from_bot and text.startswith("【反诈提醒】"):
             text = text.splitlines()[0] + " …（正文略）"
         elif line.from_bot and text.startswith("【推送#"):
             body = text.splitlines()
             text = "\n".join([*body[:1], "  …（正文略）", *body[-4:]])
         text = text.replace("\n", "\n        ")
-        out.append(f"[{line.at:%H:%M}] {where} | {who}: {text}")
+        stamp = f"{line.at:%m-%d %H:%M}" if dated else f"{line.at:%H:%M}"
+        out.append(f"[{stamp}] {where} | {who}: {text}")
     if hidden:
         out.append(f"（另有 {hidden} 条村民回复未逐条显示）")
     return "\n".join(out)
 
 
-async def run_demo(seed: int = 1, as_json: bool = False, days: int = 1, config: Config | None = None) -> str:
+def _relative(path: str, base: Path | None) -> str:
+    if base is not None and Path(path).is_relative_to(base):
+        return str(Path(path).relative_to(base))
+    return path
+
+
+def bulletin_summary(rt: Runtime, base: Path) -> str:
+    """The bulletins the demo published, with where their charts were drawn."""
+    lines = []
+    for b in reversed(rt.store.bulletins(limit=100)):
+        chart = _relative(b.image, base) if b.image else "无（未找到中文字体或当期无推送）"
+        who = f"，{b.requested_by}在群里要的" if b.requested_by else ""
+        lines.append(f"{b.at:%m-%d %H:%M} {b.kind}（{b.period}{who}） 图表：{chart}")
+    return "\n".join(lines) or "（没有发布通报）"
+
+
+async def run_demo(
+    seed: int = 1, as_json: bool = False, days: int = 1, config: Config | None = None
+) -> str:
     """Run the demo and return what it prints."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="fanzha-demo-") as tmp:
@@ -220,6 +290,9 @@ async def run_demo(seed: int = 1, as_json: bool = False, days: int = 1, config: 
         cfg = replace(base, bot=replace(base.bot, data_dir=str(Path(tmp) / "data")))
         clock = SimClock(DEMO_START)
         rt = build(cfg, clock, rng=rng, fast=True)
+        scheduler = build_scheduler(rt.app)
+        await scheduler.run_due(clock.now())  # registers the jobs from now on
+        campaign = next((j for j in scheduler.specs if j.action == "campaign"), None)
         script = DemoScript(rt, clock, rng)
         library = rt.app.library
         for day in range(days):
@@ -227,17 +300,22 @@ async def run_demo(seed: int = 1, as_json: bool = False, days: int = 1, config: 
             if start.weekday() >= 5:
                 continue
             item = library[day % len(library)] if library else None
-            script.plan_day(start, item.id if item else 1)
-        await script.run(DEMO_START + timedelta(days=days))
+            fire = campaign.trigger.get_next_fire_time(None, start) if campaign else None
+            today = fire if fire is not None and fire.date() == start.date() else None
+            script.plan_day(start, item.id if item else 1, campaign_at=today)
+        await script.run(DEMO_START + timedelta(days=days), scheduler)
         report = rt.app.coverage_report()
         if as_json:
             result = coverage_json(report)
         else:
             households = {m.wechat for m in rt.app.org.members if m.role is Role.HOUSEHOLD}
             assert rt.world is not None
+            folder = Path(tmp)
             result = (
                 "=== 模拟微信聊天记录 ===\n"
-                + render_transcript(rt.world, rt.world.transcript, households)
+                + render_transcript(rt.world, rt.world.transcript, households, folder, days > 1)
+                + "\n\n=== 通报（图表在演示的临时目录中生成，演示结束后删除） ===\n"
+                + bulletin_summary(rt, folder)
                 + "\n\n=== 覆盖情况 ===\n"
                 + coverage_text(report)
             )

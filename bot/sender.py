@@ -8,6 +8,7 @@ transport accepted them; a restart resumes whatever is still pending.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -71,6 +72,7 @@ class PacedSender:
         self.last_sent: dict[str, datetime] = {}
         self.sent_count = 0
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
 
     def wake(self) -> None:
         """New rows were queued."""
@@ -129,7 +131,12 @@ class PacedSender:
         sent = 0
         while limit is None or sent < limit:
             now = self.clock.now()
-            due = [i for i in self.store.pending_outbox(500) if self._due(i, now)]
+            pending = self.store.pending_outbox(500)
+            if not pending:
+                self._idle.set()
+                return sent
+            self._idle.clear()
+            due = [i for i in pending if self._due(i, now)]
             if not due:
                 return sent
             for item in due:
@@ -138,6 +145,10 @@ class PacedSender:
                 if await self.send_one(item):
                     sent += 1
         return sent
+
+    async def wait_idle(self) -> None:
+        """Return once a drain found nothing left to send (held and retried rows included)."""
+        await self._idle.wait()
 
     def next_wakeup(self, now: datetime) -> float | None:
         """Seconds until the earliest held or retried row becomes due (None if no row)."""
@@ -155,7 +166,7 @@ class PacedSender:
             self._wake.clear()
             await self.drain()
             timeout = self.next_wakeup(self.clock.now())
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=min(timeout or 60.0, 60.0))
-            except TimeoutError:
-                pass
+            wait = 60.0 if timeout is None else min(max(timeout, 0.0), 60.0)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()

@@ -10,6 +10,7 @@ import signal
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.runtime import build
+from bot.scheduler import build_scheduler
 from bot.transport.base import FatalTransportError, Transport
 
 log = logging.getLogger("bot.service")
@@ -39,6 +40,7 @@ async def run_service(config: Config, console: bool = True) -> int:
     """Run until interrupted; returns the exit code."""
     clock = SystemClock(config.tz)
     rt = build(config, clock, transport=make_transport(config))
+    scheduler = build_scheduler(rt.app) if config.scheduler.enabled else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -52,6 +54,10 @@ async def run_service(config: Config, console: bool = True) -> int:
         return 3
     org = rt.app.org
     print(f"机器人已启动：{org.town}，{len(org.groups)} 个群，通道 {rt.transport.name}")
+    if scheduler is not None:
+        await scheduler.start()
+        names = "、".join(s.name for s in scheduler.specs) or "无"
+        print(f"定时任务：{names}（另有推送截止催办）")
     tasks: list[asyncio.Task[object]] = []
     web = None
     if config.web.enabled:
@@ -62,12 +68,12 @@ async def run_service(config: Config, console: bool = True) -> int:
     if console and rt.world is not None:
         from bot.console import Console, run_console
 
-        tasks.append(
-            asyncio.create_task(run_console(Console(org, rt.sandbox, print), stop))
-        )
+        tasks.append(asyncio.create_task(run_console(Console(org, rt.sandbox, print), stop)))
     await stop.wait()
     for task in tasks:
         task.cancel()
+    if scheduler is not None:
+        scheduler.stop()
     if web is not None:
         await web.cleanup()
     await rt.app.stop()

@@ -11,7 +11,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,12 @@ from sqlite_utils import Database, Migrations
 
 from bot.core.binding import Binding
 from bot.core.model import (
+    Bulletin,
     Delivery,
     Evidence,
     Group,
     IncomingMessage,
+    JobRun,
     Level,
     Member,
     MessageKind,
@@ -35,6 +37,7 @@ from bot.core.model import (
     Role,
     Signature,
     UnitTally,
+    WorkReport,
 )
 
 migrations = Migrations("fanzha")
@@ -64,6 +67,29 @@ def m002_counter_triggers(db: Database) -> None:
         "UPDATE push_units SET acks = acks + 1 WHERE push_id = NEW.push_id AND unit = NEW.unit; "
         "END"
     )
+
+
+@migrations()
+def m020_followup(db: Database) -> None:
+    """Scheduled job runs, work reports, bulletins and campaign rotations (issue 4)."""
+    for statement in _SCHEMA_020:
+        db.execute(statement)
+
+
+_SCHEMA_020 = [
+    "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
+    """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,
+        ran_at TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', PRIMARY KEY (job, fire_time))""",
+    """CREATE TABLE work_reports (day TEXT NOT NULL, unit TEXT NOT NULL, wechat TEXT NOT NULL,
+        text TEXT NOT NULL, at TEXT NOT NULL, message_id TEXT,
+        PRIMARY KEY (day, unit, wechat))""",
+    """CREATE TABLE bulletins (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, period TEXT NOT NULL,
+        at TEXT NOT NULL, text TEXT NOT NULL, image TEXT, job TEXT, requested_by TEXT)""",
+    "CREATE INDEX bulletins_by_kind ON bulletins (kind, at)",
+    """CREATE TABLE rotations (name TEXT PRIMARY KEY, content_id INTEGER NOT NULL,
+        push_id INTEGER, at TEXT NOT NULL)""",
+    "CREATE INDEX pushes_by_deadline ON pushes (deadline)",
+]
 
 
 _SCHEMA_001 = [
@@ -293,7 +319,8 @@ class Store:
         message whose handling failed is stored on its own with the error instead.
         """
         cur = self._x(
-            "INSERT OR IGNORE INTO messages (id, at, group_id, sender, kind, text, handled, error) "
+            "INSERT OR IGNORE INTO messages "
+            "(id, at, group_id, sender, kind, text, handled, error) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 msg.id,
@@ -503,7 +530,8 @@ class Store:
                 (push_id, version, group_id, push_id),
             ).fetchall()
             self._x(
-                "UPDATE deliveries SET delivered_at = ?, via = ? WHERE push_id = ? AND group_id = ?",
+                "UPDATE deliveries SET delivered_at = ?, via = ? "
+                "WHERE push_id = ? AND group_id = ?",
                 (_ts(at), via, push_id, group_id),
             )
             self._x(
@@ -649,9 +677,7 @@ class Store:
             (_ts(at), transport_id, item_id),
         )
 
-    def mark_retry(
-        self, item_id: int, error: str, retry_at: datetime, give_up_after: int
-    ) -> None:
+    def mark_retry(self, item_id: int, error: str, retry_at: datetime, give_up_after: int) -> None:
         """A send failed; try again later, or give up after too many attempts."""
         self._x(
             "UPDATE outbox SET attempts = attempts + 1, error = ?, not_before = ?, "
@@ -666,7 +692,16 @@ class Store:
         self._x(
             "INSERT INTO evidence (push_id, group_id, wechat, path, sha256, size, at, message_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (ev.push_id, ev.group_id, ev.member, ev.path, ev.sha256, ev.size, _ts(ev.at), message_id),
+            (
+                ev.push_id,
+                ev.group_id,
+                ev.member,
+                ev.path,
+                ev.sha256,
+                ev.size,
+                _ts(ev.at),
+                message_id,
+            ),
         )
 
     def evidence(self, push_id: int) -> list[Evidence]:
@@ -692,7 +727,8 @@ class Store:
         return [
             Reminder(push_id, self._dt_req(r[0]), r[1], tuple(json.loads(r[2])))
             for r in self._x(
-                "SELECT at, kind, members FROM reminders WHERE push_id = ? AND at >= ? ORDER BY id",
+                "SELECT at, kind, members FROM reminders "
+                "WHERE push_id = ? AND at >= ? ORDER BY id",
                 (push_id, _ts(since) if since else ""),
             )
         ]
@@ -734,6 +770,135 @@ class Store:
 
     def outbox_counts(self) -> dict[str, int]:
         """Outbox rows per status."""
-        return {
-            r[0]: r[1] for r in self._x("SELECT status, count(*) FROM outbox GROUP BY status")
-        }
+        return {r[0]: r[1] for r in self._x("SELECT status, count(*) FROM outbox GROUP BY status")}
+
+    # -- scheduled jobs, work reports, bulletins, rotations --------------------------------
+
+    def job_since(self, job: str, now: datetime) -> datetime:
+        """When a scheduled job was first registered (registering it at `now` if new)."""
+        self._x("INSERT OR IGNORE INTO job_state (job, since) VALUES (?, ?)", (job, _ts(now)))
+        return self._dt_req(self._one("SELECT since FROM job_state WHERE job = ?", (job,)))
+
+    def last_job_fire(self, job: str) -> datetime | None:
+        """The latest fire time recorded for a job (run, skipped or missed)."""
+        return self._dt(self._one("SELECT max(fire_time) FROM job_runs WHERE job = ?", (job,)))
+
+    def has_job_run(self, job: str, fire_time: datetime) -> bool:
+        """Whether this fire time of a job was already recorded."""
+        return (
+            self._one(
+                "SELECT 1 FROM job_runs WHERE job = ? AND fire_time = ?", (job, _ts(fire_time))
+            )
+            is not None
+        )
+
+    def claim_job_run(
+        self, job: str, fire_time: datetime, now: datetime, status: str, detail: str = ""
+    ) -> bool:
+        """Record a fire time once; False if it was recorded before (never run a job twice)."""
+        cur = self._x(
+            "INSERT OR IGNORE INTO job_runs (job, fire_time, status, ran_at, detail) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (job, _ts(fire_time), status, _ts(now), detail),
+        )
+        return cur.rowcount == 1
+
+    def finish_job_run(
+        self, job: str, fire_time: datetime, now: datetime, status: str, detail: str = ""
+    ) -> None:
+        """Set the outcome of a claimed fire time."""
+        self._x(
+            "UPDATE job_runs SET status = ?, ran_at = ?, detail = ? "
+            "WHERE job = ? AND fire_time = ?",
+            (status, _ts(now), detail, job, _ts(fire_time)),
+        )
+
+    def job_runs(self, job: str | None = None, limit: int = 200) -> list[JobRun]:
+        """Recorded fire times, newest first (of one job, or all)."""
+        where, params = ("WHERE job = ?", [job]) if job else ("", [])
+        return [
+            JobRun(r[0], self._dt_req(r[1]), r[2], self._dt_req(r[3]), r[4])
+            for r in self._x(
+                f"SELECT job, fire_time, status, ran_at, detail FROM job_runs {where} "
+                "ORDER BY fire_time DESC, job LIMIT ?",
+                [*params, limit],
+            )
+        ]
+
+    def pushes_with_deadline(self, since: datetime, until: datetime) -> list[Push]:
+        """Open pushes whose deadline falls in [since, until], oldest first."""
+        rows = self._x(
+            f"SELECT {self._PUSH_COLS} FROM pushes WHERE deadline >= ? AND deadline <= ? "
+            "AND status = 'open' ORDER BY deadline, id",
+            (_ts(since), _ts(until)),
+        )
+        return [self._push(r) for r in rows]
+
+    def save_work_report(self, report: WorkReport, message_id: str | None) -> bool:
+        """Store a unit's report for a day (a later one from the same person replaces it).
+
+        Returns True for a first report, False for a correction.
+        """
+        key = (report.day.isoformat(), report.unit, report.member)
+        with self.transaction():
+            existed = self._one(
+                "SELECT 1 FROM work_reports WHERE day = ? AND unit = ? AND wechat = ?", key
+            )
+            self._x(
+                "INSERT OR REPLACE INTO work_reports (day, unit, wechat, text, at, message_id) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (*key, report.text, _ts(report.at), message_id),
+            )
+        return existed is None
+
+    def work_reports(self, first: date, until: date) -> list[WorkReport]:
+        """Work reports for days in [first, until), by day then time."""
+        return [
+            WorkReport(date.fromisoformat(r[0]), r[1], r[2], r[3], self._dt_req(r[4]))
+            for r in self._x(
+                "SELECT day, unit, wechat, text, at FROM work_reports WHERE day >= ? AND day < ? "
+                "ORDER BY day, at",
+                (first.isoformat(), until.isoformat()),
+            )
+        ]
+
+    def add_bulletin(
+        self,
+        kind: str,
+        period: str,
+        at: datetime,
+        text: str,
+        image: str | None,
+        job: str | None = None,
+        requested_by: str | None = None,
+    ) -> Bulletin:
+        """Keep a published 通报 for the history the dashboard lists."""
+        cur = self._x(
+            "INSERT INTO bulletins (kind, period, at, text, image, job, requested_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (kind, period, _ts(at), text, image, job, requested_by),
+        )
+        return Bulletin(int(cur.lastrowid or 0), kind, period, at, text, image, job, requested_by)
+
+    def bulletins(self, kind: str | None = None, limit: int = 50) -> list[Bulletin]:
+        """Published 通报, newest first (of one kind, or all)."""
+        where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+        return [
+            Bulletin(r[0], r[1], r[2], self._dt_req(r[3]), r[4], r[5], r[6], r[7])
+            for r in self._x(
+                "SELECT id, kind, period, at, text, image, job, requested_by FROM bulletins "
+                f"{where} ORDER BY at DESC, id DESC LIMIT ?",
+                [*params, limit],
+            )
+        ]
+
+    def rotation_last(self, name: str) -> int | None:
+        """The content item a campaign rotation pushed last (None before its first push)."""
+        return self._one("SELECT content_id FROM rotations WHERE name = ?", (name,))
+
+    def save_rotation(self, name: str, content_id: int, push_id: int, at: datetime) -> None:
+        """Remember where a campaign rotation stands."""
+        self._x(
+            "INSERT OR REPLACE INTO rotations (name, content_id, push_id, at) VALUES (?, ?, ?, ?)",
+            (name, content_id, push_id, _ts(at)),
+        )

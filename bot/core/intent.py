@@ -20,6 +20,11 @@ QUERY_COMMANDS = frozenset({"进度", "未签收", "未转发", "催办", "排�
 _SIGN_NUMBER = re.compile(r"^\s*[/／]?\s*(?:签收|收到|已签收|已收到)\s*[#＃](\d+)\s*[。.!！]?\s*$")
 # A forward worth comparing is at least a sentence or two; shorter texts are chat.
 MIN_FORWARD_CHARS = 20
+# "今日工作：…" (also 工作汇报/今日汇报); the colon keeps "今日工作很忙" from counting.
+_WORK_REPORT = re.compile(
+    r"^\s*[/／]?\s*(?:今日工作|工作汇报|今日汇报)\s*[:：]\s*(?P<body>\S.*)$", re.S
+)
+REPORT_ROLES = frozenset({Role.PUSHER, Role.SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,22 @@ class EvidenceIntent:
     """A pusher's screenshot in a private chat."""
 
 
-Intent = CommandIntent | Refusal | SignIntent | ReceiptIntent | ForwardIntent | EvidenceIntent
+@dataclass(frozen=True)
+class WorkReportIntent:
+    """A pusher's (or supervisor's) 今日工作 report for their unit."""
+
+    text: str
+
+
+Intent = (
+    CommandIntent
+    | Refusal
+    | SignIntent
+    | ReceiptIntent
+    | ForwardIntent
+    | EvidenceIntent
+    | WorkReportIntent
+)
 
 
 def permission(role: Role, name: str) -> str | None:
@@ -76,9 +96,7 @@ def permission(role: Role, name: str) -> str | None:
     return None
 
 
-def classify(
-    msg: IncomingMessage, member: Member | None, group: Group | None
-) -> Intent | None:
+def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -> Intent | None:
     """Decide what a message from a roster member means; None for chat to ignore."""
     if member is None:
         return None
@@ -93,6 +111,10 @@ def classify(
         m = _SIGN_NUMBER.match(msg.text)
         if m:
             return SignIntent(int(m.group(1)))
+    if member.role in REPORT_ROLES and member.unit and not in_household_group:
+        report = _WORK_REPORT.match(msg.text)
+        if report:
+            return WorkReportIntent(report["body"].strip())
     if member.role is Role.HOUSEHOLD:
         if group is not None and in_household_group and nlp.is_acknowledgement(msg.text):
             return ReceiptIntent(group.id)
@@ -107,9 +129,13 @@ def classify(
             return Refusal(command, reason)
         return None
     if member.role is Role.PUSHER:
-        if group is not None and group.mode is Mode.FORWARD and in_household_group:
-            if len(msg.text) >= MIN_FORWARD_CHARS:
-                return ForwardIntent(group.id, msg.text)
+        if (
+            group is not None
+            and group.mode is Mode.FORWARD
+            and in_household_group
+            and len(msg.text) >= MIN_FORWARD_CHARS
+        ):
+            return ForwardIntent(group.id, msg.text)
         if nlp.is_acknowledgement(msg.text):
             return SignIntent(None)
     return None

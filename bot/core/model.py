@@ -6,7 +6,7 @@ Plain frozen dataclasses: no I/O, no SQL rows, no transport objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -307,3 +307,39 @@ class ContactInfo:
     id: str
     name: str
     alias: str = ""
+
+
+@dataclass(frozen=True)
+class WorkReport:
+    """A pusher's 今日工作 report for their unit on one day."""
+
+    day: date
+    unit: str
+    member: str
+    text: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Bulletin:
+    """A 通报 the bot published (日报, 周报, 月度排名), as the dashboard lists it."""
+
+    id: int
+    kind: str
+    period: str
+    at: datetime
+    text: str
+    image: str | None = None
+    job: str | None = None
+    requested_by: str | None = None
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One fire time of a scheduled job and what became of it (done/failed/skipped/missed)."""
+
+    job: str
+    fire_time: datetime
+    status: str
+    ran_at: datetime
+    detail: str = ""

@@ -59,7 +59,7 @@ def plan_push(org: Org, scope: Sequence[str]) -> PushPlan:
     households: dict[str, int] = dict.fromkeys(units, 0)
     for m in org.members:
         if m.role is Role.HOUSEHOLD and m.unit in in_scope:
-            households[m.unit] += 1  # type: ignore[index]
+            households[m.unit] += 1
     tallies = tuple(
         UnitTally(
             unit=u,

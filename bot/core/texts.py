@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from bot.core.coverage import PushCoverage, UnitRank, percent
-from bot.core.model import Content, Delivery, Group, Member, Push
+from bot.core.followup import AT_DEADLINE, UnitLag
+from bot.core.model import Content, Delivery, Group, Member, Push, Reminder
 
 PERIOD_LABELS = {"day": "今日", "week": "本周", "month": "本月"}
 
@@ -35,12 +36,12 @@ def when(dt: datetime | None, now: datetime | None = None) -> str:
 
 
 def mention_line(members: Sequence[Member]) -> str:
-    """"@张三 @李四" for a list of members."""
+    """ "@张三 @李四" for a list of members."""
     return " ".join(f"@{m.name}" for m in members)
 
 
 def scope_label(scope: Sequence[str], all_units: Sequence[str]) -> str:
-    """"全镇（12个村/单位）" or the listed names."""
+    """ "全镇（12个村/单位）" or the listed names."""
     if set(scope) == set(all_units):
         return f"全镇（{len(scope)}个村/单位）"
     return "、".join(scope)
@@ -70,10 +71,10 @@ def progress(
     cov: PushCoverage,
     unsigned: Sequence[Member],
     undelivered: Sequence[tuple[Delivery, Group]],
-    reminders: int,
+    reminders: Sequence[tuple[Reminder, Sequence[str]]],
     now: datetime,
 ) -> str:
-    """Answer to 进度."""
+    """Answer to 进度; `reminders` are the push's 催办/督办 with their targets' names."""
     lines = [
         f"推送#{cov.push.id}《{cov.push.title}》进度（截至{when(now, now)}）",
         f"签收：{cov.signed}/{cov.pushers} 人（{percent(cov.sign_rate)}）",
@@ -86,10 +87,22 @@ def progress(
     if unsigned:
         lines.append(f"未签收（{len(unsigned)}人）：{_people(unsigned)}")
     if undelivered:
-        lines.append(f"未送达（{len(undelivered)}个群）：" + "、".join(g.name for _, g in undelivered))
+        lines.append(
+            f"未送达（{len(undelivered)}个群）：" + "、".join(g.name for _, g in undelivered)
+        )
     if reminders:
-        lines.append(f"已催办 {reminders} 次")
+        lines.append(f"催办与督办记录（{len(reminders)}次）：")
+        lines += [f"· {when(r.at, now)} {r.kind} → {_names(names)}" for r, names in reminders]
     return "\n".join(lines)
+
+
+REMINDER_NAMES_SHOWN = 6
+
+
+def _names(names: Sequence[str]) -> str:
+    if len(names) <= REMINDER_NAMES_SHOWN:
+        return "、".join(names) or "无"
+    return "、".join(names[:REMINDER_NAMES_SHOWN]) + f" 等{len(names)}人"
 
 
 def _people(members: Sequence[Member]) -> str:
@@ -103,9 +116,7 @@ def unsigned(push: Push, members: Sequence[Member]) -> str:
     return f"推送#{push.id}《{push.title}》未签收 {len(members)} 人：\n{_people(members)}"
 
 
-def undelivered(
-    push: Push, items: Sequence[tuple[Delivery, Group, Sequence[Member]]]
-) -> str:
+def undelivered(push: Push, items: Sequence[tuple[Delivery, Group, Sequence[Member]]]) -> str:
     """Answer to 未转发."""
     if not items:
         return f"推送#{push.id}《{push.title}》：所有群均已送达。"
@@ -187,3 +198,86 @@ def unknown_push(number: int) -> str:
 def push_error(reason: str) -> str:
     """A 推送 command that cannot be carried out."""
     return f"推送未发起：{reason}"
+
+
+def deadline_remind(
+    push: Push, members: Sequence[Member], kind: str, count: int, cap: int, now: datetime
+) -> str:
+    """The automatic 催办 before or at a push's deadline."""
+    due = when(push.deadline, now)
+    if kind == AT_DEADLINE:
+        head = f"【到期催办】推送#{push.id}《{push.title}》已到截止时间（{due}），以下同志仍未完成"
+    else:
+        head = f"【截止提醒】推送#{push.id}《{push.title}》将于{due}截止，以下同志尚未完成"
+    return (
+        f"{head}，请尽快签收并推送到本村/本单位群（今日第{count}/{cap}次催办）：\n"
+        f"{mention_line(members)}"
+    )
+
+
+def escalation(
+    push: Push, lags: Sequence[UnitLag], supervisors: Sequence[Member], now: datetime
+) -> str:
+    """The 督办 message after the deadline, @-mentioning the lagging units' supervisors."""
+    lines = [
+        f"【督办】推送#{push.id}《{push.title}》已过截止时间（{when(push.deadline, now)}），"
+        "以下村/单位仍未完成："
+    ]
+    lines += [_lag_line(lag) for lag in lags]
+    if supervisors:
+        lines.append(f"请监督员督促落实，完成后在群里回复：{mention_line(supervisors)}")
+    else:
+        lines.append("以上村/单位名册中没有监督员，请办公室电话督促。")
+    return "\n".join(lines)
+
+
+def _lag_line(lag: UnitLag) -> str:
+    parts = []
+    if lag.unsigned:
+        parts.append("未签收：" + "、".join(m.name for m in lag.unsigned))
+    if lag.undelivered:
+        parts.append("未送达：" + "、".join(g.name for g in lag.undelivered))
+    return f"· {lag.unit}（{'；'.join(parts)}）"
+
+
+def leader_summary(
+    cov: PushCoverage, lags: Sequence[UnitLag], reminders: int, now: datetime
+) -> str:
+    """The private summary to leaders after escalation."""
+    push = cov.push
+    lines = [
+        f"【督办汇总】推送#{push.id}《{push.title}》截止（{when(push.deadline, now)}）后仍有"
+        f" {len(lags)} 个村/单位未完成，已在指挥群督办。",
+        f"签收 {cov.signed}/{cov.pushers} 人（{percent(cov.sign_rate)}），"
+        f"送达 {cov.delivered}/{cov.groups} 个群（{percent(cov.delivery_rate)}），"
+        f"回执 {cov.acks}/{cov.households} 户（{percent(cov.ack_rate)}）",
+        *(_lag_line(lag) for lag in lags),
+        f"此前已催办 {reminders} 次。如需电话督促，可回复“未签收 #{push.id}”查看名单。",
+    ]
+    return "\n".join(lines)
+
+
+def collect_reports(day: date, units: Sequence[str], pushers: Sequence[Member], until: str) -> str:
+    """The 18:00 request for today's work reports."""
+    deadline = f"于{until}前" if until else ""
+    lines = [
+        f"【工作汇报】请各村/单位推送员{deadline}在本群回复今日（{day.month}月{day.day}日）"
+        "反诈宣传工作，格式：",
+        "今日工作：推送了××、入户宣传××户、发现可疑情况××……",
+        f"尚未汇报（{len(units)}个）：{'、'.join(units)}",
+        mention_line(pushers),
+    ]
+    return "\n".join(lines)
+
+
+def reports_complete(day: date) -> str:
+    """The 18:00 request when every unit has already reported."""
+    return f"【工作汇报】今日（{day.month}月{day.day}日）各村/单位工作汇报已全部收到，谢谢！"
+
+
+def work_report_saved(member: Member, day: date, first: bool) -> str:
+    """Confirmation of a 今日工作 report."""
+    verb = "已收到" if first else "已更新"
+    return (
+        f"{verb}{member.unit}{day.month}月{day.day}日工作汇报（{member.name}），将纳入今晚通报。"
+    )

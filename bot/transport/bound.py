@@ -38,6 +38,7 @@ class BoundTransport:
     ) -> None:
         self.inner = inner
         self.name = inner.name
+        self.status: TransportStatus = inner.status
         self.store = store
         self.org = org
         self.clock = clock
@@ -47,11 +48,6 @@ class BoundTransport:
         self._bound_at_reconnects = -1
         self._status_saved: datetime | None = None
         self._load(store.bindings())
-
-    @property
-    def status(self) -> TransportStatus:
-        """The wrapped transport's status."""
-        return self.inner.status
 
     def _load(self, bindings: dict[str, Binding]) -> None:
         self._to_real = {b.org_id: b.transport_id for b in bindings.values()}
@@ -136,7 +132,7 @@ class BoundTransport:
             return False
         return self._last_bind is None or self.clock.now() - self._last_bind >= REBIND_INTERVAL
 
-    async def messages(self) -> AsyncIterator[IncomingMessage]:  # type: ignore[override]
+    async def messages(self) -> AsyncIterator[IncomingMessage]:
         """Inbound messages with room and contact ids translated to roster ids."""
         async for msg in self.inner.messages():
             if self._status_saved is None or self.clock.now() - self._status_saved > STATUS_EVERY:

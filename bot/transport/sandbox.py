@@ -95,7 +95,7 @@ class SandboxTransport:
         self.status.connected = False
         await self._queue.put(None)
 
-    async def messages(self) -> AsyncIterator[IncomingMessage]:  # type: ignore[override]
+    async def messages(self) -> AsyncIterator[IncomingMessage]:
         """Messages injected by `say()` (and friends), in order."""
         while True:
             msg = await self._queue.get()

@@ -1,0 +1,85 @@
+"""Deadline follow-up (催办 and 督办): when each step is due and who lags. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.core.model import Group, Member, Org, Push, Role
+
+# Reminder kinds as stored in the reminders table and shown in 进度.
+REMIND = "催办"
+BEFORE_DEADLINE = "截止前催办"
+AT_DEADLINE = "到期催办"
+ESCALATION = "升级督办"
+LEADER_SUMMARY = "领导汇总"
+# What counts toward the per-push cap of policy.remind_cap_per_day in 24 hours: every
+# @-mention of pushers, whether a person asked for it or the deadline did.
+CAPPED_KINDS = frozenset({REMIND, BEFORE_DEADLINE, AT_DEADLINE})
+
+
+@dataclass(frozen=True)
+class DeadlineStep:
+    """One follow-up step of a push with a deadline."""
+
+    push_id: int
+    kind: str
+    at: datetime
+
+    @property
+    def job(self) -> str:
+        """The step's job name (unique per push and kind), as recorded in job runs."""
+        return f"{self.kind}#{self.push_id}"
+
+
+def deadline_steps(
+    push: Push,
+    remind_before: timedelta | None,
+    at_deadline: bool,
+    escalate_after: timedelta | None,
+) -> list[DeadlineStep]:
+    """The follow-up steps of a push, in time order (none without a deadline).
+
+    `remind_before` None skips the early reminder; `escalate_after` None skips escalation.
+    Steps before the push was created (a deadline set only minutes ahead) are dropped.
+    """
+    if push.deadline is None:
+        return []
+    steps = []
+    if remind_before is not None and remind_before > timedelta(0):
+        steps.append(DeadlineStep(push.id, BEFORE_DEADLINE, push.deadline - remind_before))
+    if at_deadline:
+        steps.append(DeadlineStep(push.id, AT_DEADLINE, push.deadline))
+    if escalate_after is not None:
+        steps.append(DeadlineStep(push.id, ESCALATION, push.deadline + escalate_after))
+    return [s for s in steps if s.at >= push.created_at]
+
+
+@dataclass(frozen=True)
+class UnitLag:
+    """What one village/unit still owes on a push."""
+
+    unit: str
+    unsigned: tuple[Member, ...]
+    undelivered: tuple[Group, ...]
+
+
+def lagging_units(
+    units: Sequence[str],
+    unsigned: Sequence[Member],
+    undelivered: Sequence[tuple[Group, Sequence[Member]]],
+) -> list[UnitLag]:
+    """Group a push's laggards by unit, in roster order."""
+    lags = []
+    for unit in units:
+        people = tuple(m for m in unsigned if m.unit == unit)
+        groups = tuple(g for g, _ in undelivered if g.unit == unit)
+        if people or groups:
+            lags.append(UnitLag(unit, people, groups))
+    return lags
+
+
+def supervisors_of(org: Org, units: Collection[str]) -> list[Member]:
+    """The supervisors (网格长、片警、主要领导) of the given units, in roster order."""
+    return [m for m in org.members if m.role is Role.SUPERVISOR and m.unit in units]

@@ -1,0 +1,172 @@
+"""What the dashboard changes or hands out: pushes, roster imports, exports — each audited.
+
+Pages (HTML forms) and the JSON API call the same functions, so both check the same
+permissions and leave the same audit trail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import unquote
+
+from bot.core.intent import DeadlineError, parse_deadline
+from bot.core.model import Org, Push
+from bot.core.relay import ScopeError
+from bot.core.texts import PERIOD_LABELS, derive_title
+from bot.transport.sandbox import SandboxWorld
+from bot.web import dashboard
+from bot.web.context import Viewer, WebContext, WebError
+from bot.web.exports import coverage_workbook, ranking_workbook
+from bot.web.rosterfile import RosterImport, read_roster, roster_changes, roster_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_BODY_CHARS = 5000
+
+
+@dataclass(frozen=True)
+class Download:
+    """A generated file: bytes, the Chinese file name and an ASCII fallback name."""
+
+    data: bytes
+    filename: str
+    ascii_name: str
+    content_type: str = XLSX
+
+
+def _deadline(ctx: WebContext, text: str, now: datetime) -> datetime | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            return parse_deadline(text, now, ctx.config.tz)
+        except DeadlineError as exc:
+            raise WebError(400, str(exc)) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ctx.config.tz)
+    if parsed <= now:
+        raise WebError(400, f"截止时间“{text}”已经过去了")
+    return parsed
+
+
+def start_push(
+    ctx: WebContext,
+    viewer: Viewer,
+    *,
+    content_id: int | None,
+    title: str = "",
+    body: str = "",
+    scope: Sequence[str] = (),
+    deadline: str = "",
+) -> Push:
+    """Start a push from a library item (or a typed text) for the chosen units."""
+    viewer.require(viewer.can_push, "发起推送（仅办公室和领导）")
+    now = ctx.now()
+    if content_id is not None:
+        item = dashboard.content_item(ctx.rt.app.library, content_id)
+        title, body = item.title, item.body
+    else:
+        body = body.strip()
+        if not body:
+            raise WebError(400, "请填写要推送的正文，或从素材库选择一条素材")
+        if len(body) > MAX_BODY_CHARS:
+            raise WebError(400, f"正文太长（{len(body)} 字），请控制在 {MAX_BODY_CHARS} 字以内")
+        title = title.strip() or derive_title(body)
+    # Every unit ticked is the whole town: store it as such, like "推送" without 范围.
+    chosen = [s.strip() for s in scope if s.strip()]
+    if set(chosen) >= set(ctx.org.units):
+        chosen = []
+    when = _deadline(ctx, deadline, now)
+    try:
+        return ctx.rt.app.create_push(
+            title, body, viewer.as_member(), now, chosen, when, content_id
+        )
+    except ScopeError as exc:
+        raise WebError(400, str(exc)) from None
+
+
+def preview_roster(
+    ctx: WebContext, viewer: Viewer, filename: str, data: bytes
+) -> tuple[RosterImport, str | None, dict[str, int] | None]:
+    """Check an uploaded roster; returns the result, a confirm token (if valid) and changes."""
+    viewer.require(viewer.can_manage_roster, "导入名册（仅办公室）")
+    # Some clients percent-encode non-ASCII upload names ("%E5%90%8D…"); browsers do not.
+    result = read_roster(unquote(filename), data, ctx.org)
+    if not result.ok or result.org is None:
+        return result, None, None
+    return result, ctx.stage_import(viewer.name, result), roster_changes(ctx.org, result.org)
+
+
+def confirm_roster(ctx: WebContext, viewer: Viewer, token: str) -> dict[str, int]:
+    """Import a previewed roster; returns the changes (all zero if it was unchanged)."""
+    viewer.require(viewer.can_manage_roster, "导入名册（仅办公室）")
+    pending = ctx.pending_imports.get(token)
+    if pending is None or pending.owner != viewer.name or pending.result.org is None:
+        raise WebError(400, "导入预览已失效，请重新上传名册文件")
+    org = pending.result.org
+    if org.groups != ctx.org.groups or org.town != ctx.org.town:
+        # The sheet was checked against groups that have changed since: check it again.
+        del ctx.pending_imports[token]
+        raise WebError(409, "预览之后名册的群已经变化，请重新上传名册文件")
+    now = ctx.now()
+    changes = roster_changes(ctx.org, org)
+    source = f"网页导入 {pending.result.filename}"
+    app = ctx.rt.app
+    imported = app.import_roster(app.store, org, now, source)
+    del ctx.pending_imports[token]
+    if not imported:
+        return {**changes, "imported": 0}
+    app.reload_roster()
+    if ctx.rt.world is not None:
+        _refresh_world(ctx.rt.world, app.org)
+    app.store.audit(
+        now,
+        viewer.name,
+        "网页导入名册",
+        f"{pending.result.filename}：{changes['total']} 人（新增 {changes['added']}，"
+        f"删除 {changes['removed']}，修改 {changes['changed']}）",
+    )
+    return {**changes, "imported": 1}
+
+
+def _refresh_world(world: SandboxWorld, org: Org) -> None:
+    """Let the simulated WeChat know the new members (rooms stay: groups did not change)."""
+    fresh = SandboxWorld(org, world.bot_name)
+    world.names = fresh.names
+    world.room_members = fresh.room_members
+
+
+def export_coverage(ctx: WebContext, viewer: Viewer, push_id: int) -> Download:
+    """A push's coverage workbook (a supervisor's: their unit only)."""
+    app = ctx.rt.app
+    push = dashboard.get_push(app, viewer, push_id)
+    cov = dashboard.viewer_coverage(app, viewer, push)
+    unsigned, undelivered = dashboard.laggard_lists(app, viewer, push)
+    now = ctx.now()
+    data = coverage_workbook(cov, unsigned, undelivered, ctx.config.tz, now)
+    app.store.audit(now, viewer.name, "导出", f"推送#{push.id}覆盖情况 Excel")
+    return Download(data, f"推送{push.id}覆盖情况-{now:%Y%m%d}.xlsx", f"push-{push.id}.xlsx")
+
+
+def export_ranking(ctx: WebContext, viewer: Viewer, period: str) -> Download:
+    """The ranking workbook of a period."""
+    app = ctx.rt.app
+    now = ctx.now()
+    ranks, pushes, positions = dashboard.ranking(app, viewer, period, now)
+    data = ranking_workbook(ranks, positions, period, pushes, ctx.config.tz, now)
+    label = PERIOD_LABELS[period]
+    app.store.audit(now, viewer.name, "导出", f"{label}排名 Excel")
+    return Download(data, f"{label}排名-{now:%Y%m%d}.xlsx", f"ranking-{period}.xlsx")
+
+
+def export_roster(ctx: WebContext, viewer: Viewer) -> Download:
+    """The roster workbook in the import format (phones masked except for the office)."""
+    now = ctx.now()
+    data = roster_workbook(ctx.org, viewer.unit, mask=not viewer.sees_phones)
+    scope = viewer.unit or ctx.org.town
+    ctx.rt.app.store.audit(now, viewer.name, "导出", f"{scope}名册 Excel")
+    return Download(data, f"{scope}名册-{now:%Y%m%d}.xlsx", "roster.xlsx")

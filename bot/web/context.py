@@ -1,0 +1,171 @@
+"""What every dashboard handler needs: the running bot, the logins and who is asking."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.config import Config, WebUser
+from bot.core.model import Member, Org, Role
+from bot.web.auth import WEB_ROLE_LABELS, DefaultLogin, LoginLimiter, Session, SessionCodec
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from bot.web.rosterfile import RosterImport
+
+
+class WebError(Exception):
+    """A request that cannot be served; the message is shown to the user as is."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A logged-in dashboard user and what their role lets them see and do."""
+
+    user: WebUser
+    session: Session
+    csrf: str
+
+    @property
+    def name(self) -> str:
+        """The login name."""
+        return self.user.name
+
+    @property
+    def role(self) -> str:
+        """office, leader or supervisor."""
+        return self.user.role
+
+    @property
+    def unit(self) -> str | None:
+        """The one unit a supervisor sees; None for office and leaders (they see all)."""
+        return (self.user.unit or None) if self.role == "supervisor" else None
+
+    @property
+    def label(self) -> str:
+        """ "张主任（办公室）" / "李网格长（监督员·李家村）"."""
+        role = WEB_ROLE_LABELS.get(self.role, self.role)
+        return f"{self.name}（{role}·{self.unit}）" if self.unit else f"{self.name}（{role}）"
+
+    def sees_unit(self, unit: str | None) -> bool:
+        """Whether rows of this unit are visible."""
+        return self.unit is None or unit == self.unit
+
+    @property
+    def can_push(self) -> bool:
+        """Office and leaders start pushes (as in chat)."""
+        return self.role in ("office", "leader")
+
+    @property
+    def can_manage_roster(self) -> bool:
+        """Only the office imports the roster."""
+        return self.role == "office"
+
+    @property
+    def sees_phones(self) -> bool:
+        """Only the office sees full phone numbers."""
+        return self.role == "office"
+
+    @property
+    def can_audit(self) -> bool:
+        """The audit log is for the office and leaders."""
+        return self.role in ("office", "leader")
+
+    @property
+    def can_use_console(self) -> bool:
+        """The console speaks as anyone, so only office and leaders may use it."""
+        return self.role in ("office", "leader")
+
+    def as_member(self) -> Member:
+        """The roster-like actor `App.create_push` records as creator."""
+        role = Role.LEADER if self.role == "leader" else Role.OFFICE
+        return Member(name=self.name, role=role, unit=None, wechat=f"web:{self.name}")
+
+    def require(self, allowed: bool, what: str) -> None:
+        """Raise 403 naming what this role may not do."""
+        if not allowed:
+            raise WebError(403, f"您的账号（{self.label}）无权{what}")
+
+
+@dataclass
+class PendingImport:
+    """A checked roster upload waiting for the office to confirm it."""
+
+    owner: str
+    result: RosterImport
+
+
+@dataclass
+class WebContext:
+    """Shared state of one dashboard app (one per process)."""
+
+    rt: Runtime
+    config: Config
+    clock: Clock
+    users: dict[str, WebUser]
+    codec: SessionCodec
+    limiter: LoginLimiter
+    default_login: DefaultLogin | None = None
+    dummy_hash: str = ""
+    pending_imports: dict[str, PendingImport] = field(default_factory=dict)
+    stream_waiters: set[asyncio.Event] = field(default_factory=set)
+    closing: bool = False
+
+    @property
+    def org(self) -> Org:
+        """The current roster as the running app sees it."""
+        return self.rt.app.org
+
+    def now(self) -> datetime:
+        """The app's time (simulated in tests and demos)."""
+        return self.clock.now()
+
+    def stage_import(self, owner: str, result: RosterImport) -> str:
+        """Keep a checked upload until confirmed; returns its token."""
+        # One pending upload per user: a new preview replaces the old one.
+        for token, pending in list(self.pending_imports.items()):
+            if pending.owner == owner:
+                del self.pending_imports[token]
+        token = secrets.token_urlsafe(16)
+        self.pending_imports[token] = PendingImport(owner, result)
+        return token
+
+    def notify_console(self) -> None:
+        """Wake every open console stream (new transcript lines)."""
+        for event in self.stream_waiters:
+            event.set()
+
+
+CTX = web.AppKey("fanzha_web", WebContext)
+VIEWER = web.RequestKey("fanzha_viewer", Viewer)
+
+
+_dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+
+def json_reply(data: Any, status: int = 200) -> web.Response:
+    """A JSON response with Chinese left readable (no \\u escapes)."""
+    return web.json_response(data, status=status, dumps=_dumps)
+
+
+def ctx_of(request: web.Request) -> WebContext:
+    """The dashboard context of a request."""
+    return request.app[CTX]
+
+
+def viewer_of(request: web.Request) -> Viewer:
+    """The logged-in user of a request (the auth middleware guarantees one)."""
+    return request[VIEWER]

@@ -1,0 +1,399 @@
+"""What the dashboard shows, as plain data: the pages and the JSON API both read it from here.
+
+Every function takes the `Viewer`, so a supervisor's view is cut down to their own unit in
+one place rather than in every page and API handler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from bot.app import PERIOD_DAYS, App
+from bot.content import search
+from bot.core.coverage import PushCoverage, UnitRank, coverage, percent, rank_units
+from bot.core.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
+from bot.core.relay import group_pushers, laggards
+from bot.core.texts import PERIOD_LABELS, scope_label
+from bot.web.context import Viewer, WebError
+
+MODE_LABELS = {Mode.RELAY: "机器人直发", Mode.FORWARD: "推送员转发", Mode.EVIDENCE: "截图佐证"}
+VIA_LABELS = {"relay": "机器人直发", "forward": "转发识别", "evidence": "截图佐证"}
+
+
+def mask_phone(phone: str | None) -> str:
+    """ "138****1234" (empty for no phone)."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def shown_phone(phone: str | None, viewer: Viewer) -> str:
+    """The phone as this viewer may see it."""
+    return (phone or "") if viewer.sees_phones else mask_phone(phone)
+
+
+def local_text(dt: datetime | None, tz: tzinfo) -> str:
+    """ "2026-11-23 09:00" in the configured zone ("—" for none)."""
+    return "—" if dt is None else dt.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def push_org(app: App, push: Push) -> Org:
+    """The roster snapshot a push was planned on."""
+    if push.roster_version == app.store.roster_version():
+        return app.org
+    return app.store.load_org(push.roster_version) or app.org
+
+
+def creator_name(app: App, push: Push) -> str:
+    """Who started a push, by name ("张主任（网页）" for dashboard users)."""
+    if push.created_by.startswith("web:"):
+        return f"{push.created_by[4:]}（网页）"
+    member = app.org.member(push.created_by)
+    return member.name if member else push.created_by
+
+
+# -- pushes ---------------------------------------------------------------------------------
+
+
+def visible_pushes(app: App, viewer: Viewer) -> list[Push]:
+    """Pushes this viewer may see, newest first (a supervisor: those covering their unit)."""
+    pushes = app.store.pushes()
+    if viewer.unit is not None:
+        pushes = [p for p in pushes if viewer.unit in p.scope]
+    return list(reversed(pushes))
+
+
+def get_push(app: App, viewer: Viewer, push_id: int) -> Push:
+    """One push, or 404/403."""
+    push = app.store.get_push(push_id)
+    if push is None:
+        raise WebError(404, f"没有推送#{push_id}")
+    if viewer.unit is not None and viewer.unit not in push.scope:
+        raise WebError(403, f"推送#{push_id} 不涉及{viewer.unit}，您的账号只能查看本单位")
+    return push
+
+
+def viewer_coverage(app: App, viewer: Viewer, push: Push) -> PushCoverage:
+    """Coverage of a push; for a supervisor, of their unit only (medians included)."""
+    if viewer.unit is None:
+        return app.coverage(push)
+    unit = viewer.unit
+    assigned = {w for w, u in app.store.assignments(push.id) if u == unit}
+    return coverage(
+        push,
+        [t for t in app.store.tallies(push.id) if t.unit == unit],
+        [s for s in app.store.signatures(push.id) if s.member in assigned],
+        [d for d in app.store.deliveries(push.id) if d.unit == unit],
+    )
+
+
+def _metric(done: int, total: int, value: float | None) -> dict[str, Any]:
+    return {
+        "done": done,
+        "total": total,
+        "rate": value,
+        "percent": percent(value),
+        "text": f"{done}/{total}（{percent(value)}）",
+    }
+
+
+def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, Any]:
+    """The 总览 card of a push: its four rates with counts."""
+    cov = viewer_coverage(app, viewer, push)
+    org = push_org(app, push)
+    return {
+        "id": push.id,
+        "title": push.title,
+        "created_at": push.created_at.isoformat(),
+        "created_text": local_text(push.created_at, tz),
+        "created_by": creator_name(app, push),
+        "deadline": push.deadline.isoformat() if push.deadline else None,
+        "deadline_text": local_text(push.deadline, tz),
+        "scope": list(push.scope),
+        "scope_label": scope_label(push.scope, org.units),
+        "sign": _metric(cov.signed, cov.pushers, cov.sign_rate),
+        "delivery": _metric(cov.delivered, cov.groups, cov.delivery_rate),
+        "reach": _metric(cov.reached, cov.households, cov.reach),
+        "ack": _metric(cov.acks, cov.households, cov.ack_rate),
+        "median_sign_minutes": cov.median_sign_minutes,
+        "median_deliver_minutes": cov.median_deliver_minutes,
+        "units": [
+            {
+                "unit": u.unit,
+                "pushers": u.pushers,
+                "signed": u.signed,
+                "groups": u.groups,
+                "delivered": u.delivered,
+                "households": u.households,
+                "reached": u.reached,
+                "acks": u.acks,
+                "sign_rate": percent(u.signed / u.pushers if u.pushers else None),
+                "delivery_rate": percent(u.delivered / u.groups if u.groups else None),
+                "ack_rate": percent(u.acks / u.households if u.households else None),
+            }
+            for u in cov.units
+        ],
+    }
+
+
+def _person(member: Member, viewer: Viewer) -> dict[str, Any]:
+    return {
+        "name": member.name,
+        "wechat": member.wechat,
+        "unit": member.unit or "",
+        "role": ROLE_LABELS[member.role],
+        "phone": shown_phone(member.phone, viewer),
+    }
+
+
+def laggard_lists(
+    app: App, viewer: Viewer, push: Push
+) -> tuple[list[Member], list[tuple[Delivery, Group, tuple[Member, ...]]]]:
+    """Unsigned pushers and undelivered groups (with their pushers) visible to the viewer."""
+    org = push_org(app, push)
+    signed = {s.member for s in app.store.signatures(push.id)}
+    assigned = {w for w, _ in app.store.assignments(push.id)}
+    unsigned, undelivered = laggards(org, app.store.deliveries(push.id), signed, assigned)
+    groups = [
+        (d, g, pushers)
+        for d, pushers in undelivered
+        if (g := org.group(d.group_id)) is not None and viewer.sees_unit(d.unit)
+    ]
+    return [m for m in unsigned if viewer.sees_unit(m.unit)], groups
+
+
+def push_detail(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, Any]:
+    """Everything the push page shows: units, laggards, evidence, reminders."""
+    org = push_org(app, push)
+    deliveries = app.store.deliveries(push.id)
+    unsigned, undelivered = laggard_lists(app, viewer, push)
+    groups = []
+    for d in deliveries:
+        group = org.group(d.group_id)
+        if group is None or not viewer.sees_unit(d.unit):
+            continue
+        groups.append(
+            {
+                "id": group.id,
+                "name": group.name,
+                "unit": d.unit or "",
+                "mode": MODE_LABELS[d.mode],
+                "delivered_at": local_text(d.delivered_at, tz) if d.delivered_at else None,
+                "via": VIA_LABELS.get(d.via or "", d.via or ""),
+                "pushers": [p.name for p in group_pushers(org, group)],
+            }
+        )
+    evidence = []
+    units_by_group = {d.group_id: d.unit for d in deliveries}
+    for index, ev in enumerate(app.store.evidence(push.id)):
+        if not viewer.sees_unit(units_by_group.get(ev.group_id)):
+            continue
+        group = org.group(ev.group_id)
+        member = org.member(ev.member)
+        evidence.append(
+            {
+                "index": index,
+                "group": group.name if group else ev.group_id,
+                "member": member.name if member else ev.member,
+                "at": local_text(ev.at, tz),
+                "url": f"/evidence/{push.id}/{index}",
+            }
+        )
+    visible_wechats = {m.wechat for m in org.members if viewer.sees_unit(m.unit)}
+    reminders = []
+    for r in app.store.reminders(push.id):
+        names = [
+            (m.name if (m := org.member(w)) else w) for w in r.members if w in visible_wechats
+        ]
+        if viewer.unit is None or names:
+            reminders.append({"at": local_text(r.at, tz), "kind": r.kind, "members": names})
+    return {
+        **push_summary(app, viewer, push, tz),
+        "body": push.body,
+        "groups": groups,
+        "unsigned": [_person(m, viewer) for m in unsigned],
+        "undelivered": [
+            {
+                "group": g.name,
+                "unit": d.unit or "",
+                "mode": MODE_LABELS[d.mode],
+                "pushers": [_person(p, viewer) for p in pushers],
+            }
+            for d, g, pushers in undelivered
+        ],
+        "evidence": evidence,
+        "reminders": reminders,
+    }
+
+
+def evidence_file(app: App, viewer: Viewer, push: Push, index: int, data_dir: Path) -> Path:
+    """The stored screenshot file of one evidence record, if this viewer may see it."""
+    records = app.store.evidence(push.id)
+    if not 0 <= index < len(records):
+        raise WebError(404, "没有这张佐证截图")
+    ev = records[index]
+    unit = next((d.unit for d in app.store.deliveries(push.id) if d.group_id == ev.group_id), None)
+    if not viewer.sees_unit(unit):
+        raise WebError(403, "这张截图不属于您的单位")
+    path = Path(ev.path).resolve()
+    # The path comes from the DB; never serve anything outside the data folder.
+    if not path.is_relative_to(data_dir.resolve()) or not path.is_file():
+        raise WebError(404, "截图文件已不存在")
+    return path
+
+
+# -- ranking --------------------------------------------------------------------------------
+
+
+def period_of(value: str | None) -> str:
+    """day / week / month (default month)."""
+    return value if value in PERIOD_DAYS else "month"
+
+
+def ranking(
+    app: App, viewer: Viewer, period: str, now: datetime
+) -> tuple[list[UnitRank], int, list[int]]:
+    """Ranked units over the period, the number of pushes, and the visible positions (1-based).
+
+    A supervisor sees only their own unit's row, but ranked among all units.
+    """
+    since = now - timedelta(days=PERIOD_DAYS[period])
+    reports = app.coverage_report(app.store.pushes(since=since))
+    ranks = rank_units(reports)
+    positions = [i for i, r in enumerate(ranks, 1) if viewer.sees_unit(r.unit)]
+    return ranks, len(reports), positions
+
+
+def ranking_json(app: App, viewer: Viewer, period: str, now: datetime) -> dict[str, Any]:
+    """The 排名 table as JSON."""
+    ranks, pushes, positions = ranking(app, viewer, period, now)
+    rows = []
+    for pos in positions:
+        r = ranks[pos - 1]
+        rows.append(
+            {
+                "rank": pos,
+                "unit": r.unit,
+                "pushes": r.pushes,
+                "sign_rate": r.sign_rate,
+                "delivery_rate": r.delivery_rate,
+                "ack_rate": r.ack_rate,
+                "score": r.score,
+                "flag": period == "month" and pos > len(ranks) - 2,
+            }
+        )
+    return {
+        "period": period,
+        "label": PERIOD_LABELS[period],
+        "pushes": pushes,
+        "units": len(ranks),
+        "rows": rows,
+    }
+
+
+# -- roster, content, bulletins, audit -------------------------------------------------------
+
+
+def roster_json(org: Org, viewer: Viewer, query: str = "", unit: str = "") -> dict[str, Any]:
+    """The roster as this viewer may see it (optionally filtered)."""
+    group_names = {g.id: g.name for g in org.groups}
+    members = []
+    for m in org.members:
+        if not viewer.sees_unit(m.unit) or (unit and m.unit != unit):
+            continue
+        if query and query not in m.name and query not in m.wechat:
+            continue
+        members.append(
+            {
+                **_person(m, viewer),
+                "role_value": m.role.value,
+                "groups": list(m.groups),
+                "group_names": [group_names.get(g, g) for g in m.groups],
+            }
+        )
+    counts: dict[str, int] = {}
+    for m in org.members:
+        if viewer.sees_unit(m.unit):
+            label = ROLE_LABELS[m.role]
+            counts[label] = counts.get(label, 0) + 1
+    return {
+        "town": org.town,
+        "units": [u for u in org.units if viewer.sees_unit(u)],
+        "groups": [
+            {"id": g.id, "name": g.name, "level": g.level.value, "unit": g.unit or ""}
+            for g in org.groups
+            if viewer.unit is None or g.unit == viewer.unit
+        ],
+        "counts": counts,
+        "members": members,
+    }
+
+
+def content_json(item: Content) -> dict[str, Any]:
+    """One content item."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "body": item.body,
+        "fraud_types": list(item.fraud_types),
+        "audiences": list(item.audiences),
+        "media": list(item.media),
+    }
+
+
+def find_content(library: Sequence[Content], query: str) -> list[Content]:
+    """The library filtered by the search box (everything for a blank query)."""
+    return search(library, query)
+
+
+def content_item(library: Sequence[Content], content_id: int) -> Content:
+    """One item by number, or 404."""
+    item = next((c for c in library if c.id == content_id), None)
+    if item is None:
+        raise WebError(404, f"素材库中没有 #{content_id}")
+    return item
+
+
+BULLETIN_KINDS = {"daily": "日报", "weekly": "周报", "monthly": "月度排名"}
+
+
+def bulletins_json(app: App, tz: tzinfo) -> list[dict[str, Any]]:
+    """Published 通报, newest first (empty while the scheduler has not published any)."""
+    return [
+        {
+            "id": b.id,
+            "kind": BULLETIN_KINDS.get(b.kind, b.kind),
+            "period": b.period,
+            "at": local_text(b.at, tz),
+            "text": b.text,
+            "image": f"/bulletins/{b.id}/image" if b.image else None,
+        }
+        for b in app.store.bulletins(limit=200)
+    ]
+
+
+def bulletin_image(app: App, bulletin_id: int, data_dir: Path) -> Path:
+    """The chart image of a bulletin (only files inside the data folder are served)."""
+    found = next((b for b in app.store.bulletins(limit=1000) if b.id == bulletin_id), None)
+    if found is None or not found.image:
+        raise WebError(404, "这条通报没有图片")
+    path = Path(found.image)
+    if not path.is_absolute():
+        path = data_dir / path
+    path = path.resolve()
+    if not path.is_relative_to(data_dir.resolve()) or not path.is_file():
+        raise WebError(404, "通报图片文件已不存在")
+    return path
+
+
+def audit_json(app: App, tz: tzinfo, limit: int = 500) -> list[dict[str, str]]:
+    """The newest audit entries."""
+    return [
+        {"at": local_text(at, tz), "actor": actor, "action": action, "detail": detail}
+        for at, actor, action, detail in app.store.audit_log(limit)
+    ]

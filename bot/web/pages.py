@@ -1,0 +1,609 @@
+"""The dashboard's HTML pages, rendered on the server (the JS only refreshes and chats).
+
+Every value that reaches the HTML goes through `e()` (html.escape); there is no inline
+script, so the Content-Security-Policy can forbid it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from html import escape
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+
+from bot.core.coverage import percent
+from bot.core.texts import PERIOD_LABELS
+from bot.web import actions, dashboard
+from bot.web.context import Viewer, WebContext, WebError, ctx_of, viewer_of
+
+log = logging.getLogger("bot.web")
+
+NAV: tuple[tuple[str, str], ...] = (
+    ("/", "总览"),
+    ("/ranking", "排名"),
+    ("/roster", "名册"),
+    ("/content", "素材库"),
+    ("/bulletins", "通报"),
+    ("/audit", "审计日志"),
+    ("/console", "模拟微信"),
+)
+METRICS = (("sign", "签收"), ("delivery", "送达群"), ("reach", "覆盖户"), ("ack", "回执"))
+ROSTER_PAGE_ROWS = 500
+NOTICES = {
+    "imported": "名册已导入，新名册已生效（已发起的推送仍按发起时的名册统计）。",
+    "unchanged": "上传的名册与当前名册相同，没有变化。",
+}
+
+
+def e(value: object) -> str:
+    """HTML-escape any value (None → empty)."""
+    return "" if value is None else escape(str(value), quote=True)
+
+
+def csrf_field(viewer: Viewer) -> str:
+    """The hidden CSRF input every form carries."""
+    return f'<input type="hidden" name="csrf" value="{e(viewer.csrf)}">'
+
+
+def document(title: str, body: str, csrf: str = "", town: str = "") -> str:
+    """A whole HTML document (zh-CN) around `body`."""
+    meta = f'<meta name="csrf-token" content="{e(csrf)}">' if csrf else ""
+    heading = f"{e(town)} · " if town else ""
+    return (
+        '<!doctype html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"{meta}<title>{e(title)} · {heading}反诈群链机器人</title>"
+        '<link rel="stylesheet" href="/static/app.css">'
+        '<script src="/static/app.js" defer></script></head>'
+        f"<body>{body}</body></html>"
+    )
+
+
+def page(
+    ctx: WebContext, viewer: Viewer, title: str, content: str, active: str, status: int = 200
+) -> web.Response:
+    """A dashboard page with the navigation bar."""
+    links = []
+    for href, label in NAV:
+        if href == "/audit" and not viewer.can_audit:
+            continue
+        if href == "/console" and not (viewer.can_use_console and ctx.rt.world is not None):
+            continue
+        current = ' aria-current="page"' if href == active else ""
+        links.append(f'<a href="{href}"{current}>{label}</a>')
+    header = (
+        '<header class="top"><div class="brand">'
+        f"{e(ctx.org.town)} · 反诈群链 · 办公室后台</div>"
+        f"<nav>{''.join(links)}</nav>"
+        f'<div class="who"><span>{e(viewer.label)}</span>'
+        f'<form method="post" action="/logout">{csrf_field(viewer)}'
+        '<button type="submit" class="link">退出</button></form></div></header>'
+    )
+    body = f"{header}<main><h1>{e(title)}</h1>{content}</main>"
+    html = document(title, body, viewer.csrf, ctx.org.town)
+    return web.Response(text=html, content_type="text/html", status=status)
+
+
+def error_page(request: web.Request, status: int, message: str) -> web.Response:
+    """An error shown inside the layout (or bare when nobody is logged in)."""
+    content = f'<p class="error">{e(message)}</p><p><a href="/">返回总览</a></p>'
+    try:
+        viewer = viewer_of(request)
+    except KeyError:
+        html = document("出错了", f"<main><h1>出错了</h1>{content}</main>")
+        return web.Response(text=html, content_type="text/html", status=status)
+    return page(ctx_of(request), viewer, "出错了", content, "", status)
+
+
+def table(headers: Iterable[str], rows: Iterable[Iterable[str]], cls: str = "") -> str:
+    """A table; cells are already-escaped HTML."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def download_response(download: actions.Download) -> web.Response:
+    """A file download with a Chinese file name (RFC 5987) and an ASCII fallback."""
+    disposition = (
+        f'attachment; filename="{download.ascii_name}"; '
+        f"filename*=UTF-8''{quote(download.filename)}"
+    )
+    return web.Response(
+        body=download.data,
+        content_type=download.content_type,
+        headers={"Content-Disposition": disposition},
+    )
+
+
+# -- login ---------------------------------------------------------------------------------
+
+
+def login_document(csrf: str, next_url: str, message: str = "", notice: str = "") -> str:
+    """The login form (the CSRF token is a double-submit cookie before any session)."""
+    error = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
+    hint = f'<p class="notice">{e(notice)}</p>' if notice else ""
+    body = (
+        '<main class="login"><h1>反诈群链机器人 · 办公室后台</h1>'
+        f'{hint}{error}<form method="post" action="/login" class="card">'
+        f'<input type="hidden" name="csrf" value="{e(csrf)}">'
+        f'<input type="hidden" name="next" value="{e(next_url)}">'
+        '<label>用户名<input name="username" autocomplete="username" required autofocus></label>'
+        '<label>密码<input name="password" type="password" autocomplete="current-password" '
+        "required></label>"
+        '<button type="submit">登录</button></form></main>'
+    )
+    return document("登录", body)
+
+
+# -- 总览 ------------------------------------------------------------------------------------
+
+
+def push_card(p: Mapping[str, Any] | None, link: bool = True) -> str:
+    """One push with its four progress bars; with None, the empty <template> the JS fills."""
+    p = p or {}
+    bars = []
+    for key, label in METRICS:
+        m = p.get(key, {"done": 0, "total": 0, "text": ""})
+        bars.append(
+            f'<div class="bar" data-metric="{key}"><span class="label">{label}</span>'
+            f'<progress max="{max(m["total"], 1)}" value="{m["done"]}" aria-label="{label}">'
+            f'</progress><span class="num" data-num="{key}">{e(m["text"])}</span></div>'
+        )
+    title = f"推送#{p['id']}《{e(p['title'])}》" if p else ""
+    href = f"/pushes/{p['id']}" if p else ""
+    heading = f'<a href="{href}" data-field="link">{title}</a>' if link else title
+    meta = (
+        f"发起 {e(p['created_text'])} · {e(p['created_by'])} · 范围 {e(p['scope_label'])} · "
+        f"截止 {e(p['deadline_text'])}"
+        if p
+        else ""
+    )
+    push_id = p.get("id", "")
+    return (
+        f'<section class="card push-card" data-push-id="{push_id}">'
+        f'<h2 data-field="title">{heading}</h2><p class="meta" data-field="meta">{meta}</p>'
+        f'<div class="bars">{"".join(bars)}</div></section>'
+    )
+
+
+async def overview(request: web.Request) -> web.StreamResponse:
+    """总览: every visible push with live progress bars (polls /api/pushes)."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    app = ctx.rt.app
+    pushes = [
+        dashboard.push_summary(app, viewer, p, ctx.config.tz)
+        for p in dashboard.visible_pushes(app, viewer)
+    ]
+    cards = "".join(push_card(p) for p in pushes)
+    empty = (
+        "" if pushes else '<p class="empty" data-field="empty">还没有推送。可在素材库发起。</p>'
+    )
+    scope = f"（仅显示{e(viewer.unit)}）" if viewer.unit else ""
+    content = (
+        f'<p class="hint">{scope}进度每 2 秒自动刷新，无需重新加载页面。'
+        '<span class="updated" data-field="updated"></span></p>'
+        f'<div class="push-list" data-live="pushes">{empty}{cards}</div>'
+        f'<template id="push-card-template">{push_card(None)}</template>'
+    )
+    return page(ctx, viewer, "总览", content, "/")
+
+
+# -- push detail ----------------------------------------------------------------------------
+
+
+async def push_detail(request: web.Request) -> web.StreamResponse:
+    """One push: per-unit table, laggards, evidence, reminders, export."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    app = ctx.rt.app
+    push = dashboard.get_push(app, viewer, int(request.match_info["push_id"]))
+    d = dashboard.push_detail(app, viewer, push, ctx.config.tz)
+    units = table(
+        ("村/单位", "签收", "签收率", "送达群", "送达率", "覆盖户", "回执", "回执率"),
+        (
+            (
+                e(u["unit"]),
+                f"{u['signed']}/{u['pushers']}",
+                e(u["sign_rate"]),
+                f"{u['delivered']}/{u['groups']}",
+                e(u["delivery_rate"]),
+                f"{u['reached']}/{u['households']}",
+                str(u["acks"]),
+                e(u["ack_rate"]),
+            )
+            for u in d["units"]
+        ),
+        "units",
+    )
+    unsigned = (
+        table(
+            ("姓名", "村/单位", "手机号"),
+            ((e(m["name"]), e(m["unit"]), e(m["phone"])) for m in d["unsigned"]),
+        )
+        if d["unsigned"]
+        else '<p class="ok">推送员已全部签收。</p>'
+    )
+    undelivered = (
+        table(
+            ("群", "村/单位", "方式", "负责推送员"),
+            (
+                (
+                    e(g["group"]),
+                    e(g["unit"]),
+                    e(g["mode"]),
+                    e("、".join(f"{p['name']} {p['phone']}".strip() for p in g["pushers"]))
+                    or "无推送员",
+                )
+                for g in d["undelivered"]
+            ),
+        )
+        if d["undelivered"]
+        else '<p class="ok">所有目标群均已送达。</p>'
+    )
+    groups = table(
+        ("群", "村/单位", "方式", "送达时间", "送达依据"),
+        (
+            (
+                e(g["name"]),
+                e(g["unit"]),
+                e(g["mode"]),
+                e(g["delivered_at"] or "未送达"),
+                e(g["via"]),
+            )
+            for g in d["groups"]
+        ),
+    )
+    evidence = (
+        '<div class="thumbs">'
+        + "".join(
+            f'<figure><a href="{e(ev["url"])}" target="_blank">'
+            f'<img src="{e(ev["url"])}" alt="{e(ev["group"])}的佐证截图" loading="lazy"></a>'
+            f"<figcaption>{e(ev['group'])}<br>{e(ev['member'])} · {e(ev['at'])}</figcaption>"
+            "</figure>"
+            for ev in d["evidence"]
+        )
+        + "</div>"
+        if d["evidence"]
+        else '<p class="empty">没有截图佐证。</p>'
+    )
+    reminders = (
+        table(
+            ("时间", "类型", "对象"),
+            ((e(r["at"]), e(r["kind"]), e("、".join(r["members"]))) for r in d["reminders"]),
+        )
+        if d["reminders"]
+        else '<p class="empty">尚未催办。</p>'
+    )
+    medians = (
+        f"签收中位用时 {_minutes(d['median_sign_minutes'])} · "
+        f"送达中位用时 {_minutes(d['median_deliver_minutes'])}"
+    )
+    content = (
+        f'<div data-live="push" data-push="{push.id}">{push_card(d, link=False)}</div>'
+        f'<p class="hint">{medians}</p>'
+        f'<p class="actions"><a class="button" href="/api/pushes/{push.id}/coverage.xlsx" '
+        'data-download="coverage">导出 Excel</a></p>'
+        f"<details><summary>推送正文</summary><pre>{e(d['body'])}</pre></details>"
+        f"<h2>各村/单位</h2>{units}"
+        f"<h2>未签收推送员</h2>{unsigned}"
+        f"<h2>未送达的群</h2>{undelivered}"
+        f"<h2>佐证截图</h2>{evidence}"
+        f"<h2>催办记录</h2>{reminders}"
+        f"<h2>目标群</h2>{groups}"
+    )
+    return page(ctx, viewer, f"推送#{push.id}《{push.title}》", content, "/")
+
+
+def _minutes(value: float | None) -> str:
+    return "—" if value is None else f"{value:g} 分钟"
+
+
+# -- 排名 ------------------------------------------------------------------------------------
+
+
+async def ranking(request: web.Request) -> web.StreamResponse:
+    """排名 for a day, a week or a month."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    period = dashboard.period_of(request.query.get("period"))
+    data = dashboard.ranking_json(ctx.rt.app, viewer, period, ctx.now())
+    tabs = "".join(
+        f'<a href="/ranking?period={key}"{" aria-current=page" if key == period else ""}>'
+        f"{label}</a>"
+        for key, label in PERIOD_LABELS.items()
+    )
+    rows = (
+        (
+            str(r["rank"]),
+            e(r["unit"]),
+            str(r["pushes"]),
+            percent(r["sign_rate"]),
+            percent(r["delivery_rate"]),
+            percent(r["ack_rate"]),
+            f"{r['score'] * 100:.1f}",
+            '<span class="flag">⚠约谈</span>' if r["flag"] else "",
+        )
+        for r in data["rows"]
+    )
+    body = (
+        table(("名次", "村/单位", "推送次数", "签收率", "送达率", "回执率", "得分", ""), rows)
+        if data["rows"]
+        else f'<p class="empty">{e(data["label"])}暂无推送，无法排名。</p>'
+    )
+    content = (
+        f'<nav class="tabs">{tabs}</nav>'
+        f'<p class="hint">{e(data["label"])}共 {data["pushes"]} 次推送、'
+        f"{data['units']} 个村/单位；"
+        "得分 = 签收率×30% + 送达率×30% + 回执率×40%。</p>"
+        f'<p class="actions"><a class="button" href="/api/ranking.xlsx?period={period}" '
+        f'data-download="ranking">导出 Excel</a></p>{body}'
+    )
+    return page(ctx, viewer, "排名", content, "/ranking")
+
+
+# -- 名册 ------------------------------------------------------------------------------------
+
+
+async def roster(request: web.Request) -> web.StreamResponse:
+    """名册: members (phones masked except for the office), import and export."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    query = request.query.get("q", "").strip()
+    unit = request.query.get("unit", "").strip()
+    data = dashboard.roster_json(ctx.org, viewer, query, unit)
+    notice = NOTICES.get(request.query.get("done", ""), "")
+    counts = "，".join(f"{label} {n} 人" for label, n in data["counts"].items())
+    options = "".join(
+        f'<option value="{e(u)}"{" selected" if u == unit else ""}>{e(u)}</option>'
+        for u in data["units"]
+    )
+    members = data["members"]
+    rows = (
+        (
+            e(m["name"]),
+            e(m["role"]),
+            e(m["unit"]),
+            e(m["wechat"]),
+            e("、".join(m["group_names"])),
+            e(m["phone"]),
+        )
+        for m in members[:ROSTER_PAGE_ROWS]
+    )
+    more = (
+        f'<p class="hint">共 {len(members)} 人，只显示前 {ROSTER_PAGE_ROWS} 人，'
+        "请用筛选或导出 Excel。</p>"
+        if len(members) > ROSTER_PAGE_ROWS
+        else ""
+    )
+    import_form = (
+        '<section class="card"><h2>导入名册</h2>'
+        '<p class="hint">上传 .xlsx 或 .csv：每行一人，列为 姓名、'
+        "角色（领导/办公室/监督员/推送员/户主）、"
+        "村/单位、微信号、所在群（群编号，用“、”或“,”分隔）、手机号。群以当前名册为准，"
+        "导入只替换成员。先预览检查，确认后才写入；有任何一行出错都不会导入。"
+        "可先导出当前名册作为模板。</p>"
+        '<form method="post" action="/roster/preview" enctype="multipart/form-data">'
+        f'{csrf_field(viewer)}<input type="file" name="file" accept=".xlsx,.csv" required>'
+        '<button type="submit">上传并预览</button></form></section>'
+        if viewer.can_manage_roster
+        else ""
+    )
+    group_list = "、".join(f"{e(g['name'])}（{e(g['id'])}）" for g in data["groups"])
+    content = (
+        (f'<p class="notice" role="status">{e(notice)}</p>' if notice else "")
+        + f'<p class="hint">{e(data["town"])}：{e(counts)}。</p>'
+        '<form method="get" action="/roster" class="filters">'
+        f'<input name="q" value="{e(query)}" placeholder="姓名或微信号">'
+        f'<select name="unit"><option value="">全部村/单位</option>{options}</select>'
+        '<button type="submit">筛选</button>'
+        '<a class="button" href="/api/roster.xlsx" data-download="roster">导出 Excel</a></form>'
+        + table(("姓名", "角色", "村/单位", "微信号", "所在群", "手机号"), rows)
+        + more
+        + import_form
+        + f"<details><summary>群编号一览</summary><p>{group_list}</p></details>"
+    )
+    return page(ctx, viewer, "名册", content, "/roster")
+
+
+async def roster_preview(request: web.Request) -> web.StreamResponse:
+    """Check an uploaded roster and show every problem (or the changes) before writing."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    form = await request.post()
+    upload = form.get("file")
+    if not isinstance(upload, web.FileField):
+        raise WebError(400, "请选择要上传的名册文件（.xlsx 或 .csv）")
+    result, token, changes = actions.preview_roster(
+        ctx, viewer, upload.filename, upload.file.read()
+    )
+    ignored = (
+        f'<p class="hint">已忽略的列：{e("、".join(result.ignored_columns))}</p>'
+        if result.ignored_columns
+        else ""
+    )
+    shown = result.rows[:200]
+    keys = ("name", "role", "unit", "wechat", "groups", "phone")
+    preview = table(
+        ("行", "姓名", "角色", "村/单位", "微信号", "所在群", "手机号"),
+        ((str(r.number), *(e(r.values.get(k, "")) for k in keys)) for r in shown),
+    )
+    if token is None:
+        errors = "".join(f"<li>{e(msg)}</li>" for msg in result.errors)
+        content = (
+            f'<p class="error" role="alert">名册有 {len(result.errors)} 处错误，'
+            "没有导入任何数据。请改正后重新上传。</p>"
+            f'<ul class="errors">{errors}</ul>{ignored}'
+            f'<p><a class="button" href="/roster">返回名册</a></p>'
+            + (f"<h2>文件内容（前 {len(shown)} 行）</h2>{preview}" if shown else "")
+        )
+        return page(ctx, viewer, f"名册预览：{result.filename}", content, "/roster", 400)
+    assert changes is not None
+    content = (
+        f'<p class="ok" role="status">检查通过：共 {changes["total"]} 人；'
+        f"新增 {changes['added']} 人，删除 {changes['removed']} 人，修改 {changes['changed']} 人。"
+        "确认后新名册立即生效。</p>"
+        f"{ignored}"
+        '<form method="post" action="/roster/import" class="actions">'
+        f'{csrf_field(viewer)}<input type="hidden" name="token" value="{e(token)}">'
+        '<button type="submit">确认导入</button> <a href="/roster">取消</a></form>'
+        f"<h2>文件内容（前 {len(shown)} 行）</h2>{preview}"
+    )
+    return page(ctx, viewer, f"名册预览：{result.filename}", content, "/roster")
+
+
+async def roster_import(request: web.Request) -> web.StreamResponse:
+    """Confirm a previewed import."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    form = await request.post()
+    changes = actions.confirm_roster(ctx, viewer, str(form.get("token", "")))
+    done = "imported" if changes["imported"] else "unchanged"
+    raise web.HTTPSeeOther(f"/roster?{urlencode({'done': done})}")
+
+
+# -- 素材库 -----------------------------------------------------------------------------------
+
+
+async def content_list(request: web.Request) -> web.StreamResponse:
+    """素材库: browse and search."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    query = request.query.get("q", "").strip()
+    items = dashboard.find_content(ctx.rt.app.library, query)
+    cards = "".join(
+        f'<article class="card content-item" data-content-id="{c.id}">'
+        f'<h2><a href="/content/{c.id}">#{c.id} {e(c.title)}</a></h2>'
+        f'<p class="tags">{"".join(f"<span>{e(t)}</span>" for t in c.fraud_types)}'
+        f"{''.join(f'<span class=aud>{e(a)}</span>' for a in c.audiences)}</p>"
+        f'<p class="excerpt">{e(c.body[:90])}{"…" if len(c.body) > 90 else ""}</p>'
+        f'<p><a class="button" href="/content/{c.id}">'
+        f"{'查看并发起推送' if viewer.can_push else '查看'}</a></p></article>"
+        for c in items
+    )
+    found = cards or f'<p class="empty">没有与“{e(query)}”相关的素材。</p>'
+    content = (
+        '<form method="get" action="/content" class="filters">'
+        f'<input name="q" value="{e(query)}" placeholder="关键词，如 刷单、冒充客服、老人">'
+        f'<button type="submit">搜索</button></form>'
+        f'<p class="hint">共 {len(items)} 条。</p><div class="grid">{found}</div>'
+    )
+    return page(ctx, viewer, "素材库", content, "/content")
+
+
+def push_form(ctx: WebContext, viewer: Viewer, content_id: int, message: str = "") -> str:
+    """The form that starts a push of a library item: units and a deadline."""
+    units = "".join(
+        f'<label class="check"><input type="checkbox" name="scope" value="{e(u)}">{e(u)}</label>'
+        for u in ctx.org.units
+    )
+    error = f'<p class="error" role="alert">{e(message)}</p>' if message else ""
+    return (
+        f'<section class="card"><h2>发起推送</h2>{error}'
+        f'<form method="post" action="/content/{content_id}/push">{csrf_field(viewer)}'
+        "<fieldset><legend>范围（都不勾选＝全镇）</legend>"
+        f'<div class="checks">{units}</div></fieldset>'
+        '<label>截止时间<input name="deadline" placeholder="如 18:00、明天12:00、11月25日18:00">'
+        "</label>"
+        '<button type="submit">发起推送</button></form>'
+        '<p class="hint">机器人会在指挥群公告并 @ 范围内的推送员签收，签收后逐级转发。</p>'
+        "</section>"
+    )
+
+
+async def content_item(request: web.Request) -> web.StreamResponse:
+    """One library item, with the push form for office and leaders."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    item = dashboard.content_item(ctx.rt.app.library, int(request.match_info["content_id"]))
+    return page(
+        ctx, viewer, f"#{item.id} {item.title}", _item_content(ctx, viewer, item.id), "/content"
+    )
+
+
+def _item_content(ctx: WebContext, viewer: Viewer, content_id: int, message: str = "") -> str:
+    item = dashboard.content_item(ctx.rt.app.library, content_id)
+    tags = "".join(f"<span>{e(t)}</span>" for t in item.fraud_types)
+    audiences = "、".join(item.audiences)
+    form = push_form(ctx, viewer, item.id, message) if viewer.can_push else ""
+    return (
+        f'<p class="tags">{tags}</p><p class="hint">适用人群：{e(audiences)}</p>'
+        f'<pre class="body">{e(item.body)}</pre>{form}'
+    )
+
+
+async def content_push(request: web.Request) -> web.StreamResponse:
+    """Start a push from a library item, then show its progress page."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    content_id = int(request.match_info["content_id"])
+    form = await request.post()
+    try:
+        push = actions.start_push(
+            ctx,
+            viewer,
+            content_id=content_id,
+            scope=[str(s) for s in form.getall("scope", [])],
+            deadline=str(form.get("deadline", "")),
+        )
+    except WebError as exc:
+        if exc.status != 400:
+            raise
+        item = dashboard.content_item(ctx.rt.app.library, content_id)
+        content = _item_content(ctx, viewer, content_id, exc.message)
+        return page(ctx, viewer, f"#{item.id} {item.title}", content, "/content", 400)
+    raise web.HTTPSeeOther(f"/pushes/{push.id}")
+
+
+# -- 通报, 审计日志 ----------------------------------------------------------------------------
+
+
+async def bulletins(request: web.Request) -> web.StreamResponse:
+    """通报 history (日报, 周报, 月度排名) as the scheduler published them."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    items = dashboard.bulletins_json(ctx.rt.app, ctx.config.tz)
+    cards = "".join(
+        f'<article class="card"><h2>{e(b["kind"])} · {e(b["period"])}</h2>'
+        f'<p class="meta">发布于 {e(b["at"])}</p><pre>{e(b["text"])}</pre>'
+        + (f'<img src="{e(b["image"])}" alt="{e(b["kind"])}图表">' if b["image"] else "")
+        + "</article>"
+        for b in items
+    )
+    content = (
+        cards
+        or '<p class="empty">还没有发布过通报（日报每天 21:00、周报每周一由定时任务发布）。</p>'
+    )
+    return page(ctx, viewer, "通报", content, "/bulletins")
+
+
+async def audit(request: web.Request) -> web.StreamResponse:
+    """审计日志: who pushed, imported, exported, logged in."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    viewer.require(viewer.can_audit, "查看审计日志")
+    entries = dashboard.audit_json(ctx.rt.app, ctx.config.tz)
+    content = (
+        table(
+            ("时间", "操作人", "操作", "内容"),
+            ((e(a["at"]), e(a["actor"]), e(a["action"]), e(a["detail"])) for a in entries),
+        )
+        if entries
+        else '<p class="empty">暂无记录。</p>'
+    )
+    return page(ctx, viewer, "审计日志", content, "/audit")
+
+
+# -- files ---------------------------------------------------------------------------------
+
+
+async def evidence(request: web.Request) -> web.StreamResponse:
+    """A stored evidence screenshot (only to those who may see its unit)."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    app = ctx.rt.app
+    push = dashboard.get_push(app, viewer, int(request.match_info["push_id"]))
+    path = dashboard.evidence_file(
+        app, viewer, push, int(request.match_info["index"]), ctx.config.data_dir
+    )
+    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
+
+
+async def bulletin_image(request: web.Request) -> web.StreamResponse:
+    """A bulletin's chart image."""
+    ctx = ctx_of(request)
+    path = dashboard.bulletin_image(
+        ctx.rt.app, int(request.match_info["bulletin_id"]), ctx.config.data_dir
+    )
+    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
