@@ -63,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.command == "run" else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # APScheduler's own INFO lines are English noise next to our Chinese log.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         return asyncio.run(_dispatch(args))
     except ConfigError as exc:
