@@ -469,9 +469,10 @@ class App:
         """Coverage of the given pushes (default: all)."""
         return [self.coverage(p) for p in (pushes if pushes is not None else self.store.pushes())]
 
-    def _laggards(
+    def laggards(
         self, push: Push
     ) -> tuple[list[Member], list[tuple[Delivery, Group, tuple[Member, ...]]]]:
+        """Assigned pushers who have not signed, and undelivered groups with their pushers."""
         org = self._org_for(push)
         signed = {s.member for s in self.store.signatures(push.id)}
         assigned = {w for w, _ in self.store.assignments(push.id)}
@@ -485,7 +486,7 @@ class App:
 
     def query_text(self, name: str, push: Push, now: datetime) -> str:
         """Answers to 进度 / 未签收 / 未转发 for a push."""
-        unsigned, undelivered = self._laggards(push)
+        unsigned, undelivered = self.laggards(push)
         if name == "未签收":
             return texts.unsigned(push, unsigned)
         if name == "未转发":
@@ -498,12 +499,6 @@ class App:
             [(r, [names.get(w, w) for w in r.members]) for r in self.store.reminders(push.id)],
             now,
         )
-
-    def laggards(
-        self, push: Push
-    ) -> tuple[list[Member], list[tuple[Delivery, Group, tuple[Member, ...]]]]:
-        """Unsigned pushers and undelivered groups (with their pushers) of a push."""
-        return self._laggards(push)
 
     def ranking_text(self, period: str, now: datetime) -> str:
         """Answer to 排名 for day/week/month."""
@@ -536,7 +531,7 @@ class App:
             if reply_to is not None:
                 self._say(reply_to, texts.remind_capped(push, cap), now)
             return False
-        unsigned, undelivered = self._laggards(push)
+        unsigned, undelivered = self.laggards(push)
         targets: dict[str, Member] = {m.wechat: m for m in unsigned}
         for _, _, pushers in undelivered:
             targets.update((p.wechat, p) for p in pushers)

@@ -6,7 +6,7 @@ import json
 import unicodedata
 from collections.abc import Sequence
 
-from bot.core.coverage import PushCoverage, percent
+from bot.core.coverage import PushCoverage, percent, rate
 
 
 def width(text: str) -> int:
@@ -52,7 +52,7 @@ def coverage_text(report: Sequence[PushCoverage]) -> str:
                 f"{u.delivered}/{u.groups}",
                 f"{u.reached}/{u.households}",
                 str(u.acks),
-                percent(u.acks / u.households if u.households else None),
+                percent(rate(u.acks, u.households)),
             ]
             for u in cov.units
         ]

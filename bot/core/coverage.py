@@ -21,6 +21,20 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def unit_json(u: UnitTally) -> dict[str, Any]:
+    """One unit's counters in the coverage report's JSON shape."""
+    return {
+        "unit": u.unit,
+        "pushers": u.pushers,
+        "signed": u.signed,
+        "groups": u.groups,
+        "delivered": u.delivered,
+        "households": u.households,
+        "reached": u.reached,
+        "acks": u.acks,
+    }
+
+
 @dataclass(frozen=True)
 class PushCoverage:
     """Coverage of one push (see the foundation issue for the exact definitions)."""
@@ -100,19 +114,7 @@ class PushCoverage:
             "ack_rate": self.ack_rate,
             "median_sign_minutes": self.median_sign_minutes,
             "median_deliver_minutes": self.median_deliver_minutes,
-            "units": [
-                {
-                    "unit": u.unit,
-                    "pushers": u.pushers,
-                    "signed": u.signed,
-                    "groups": u.groups,
-                    "delivered": u.delivered,
-                    "households": u.households,
-                    "reached": u.reached,
-                    "acks": u.acks,
-                }
-                for u in self.units
-            ],
+            "units": [unit_json(u) for u in self.units],
         }
 
 

@@ -13,9 +13,17 @@ from typing import Any
 
 from bot.app import PERIOD_DAYS, App
 from bot.content import search
-from bot.core.coverage import PushCoverage, UnitRank, coverage, percent, rank_units
+from bot.core.coverage import (
+    PushCoverage,
+    UnitRank,
+    coverage,
+    percent,
+    rank_units,
+    rate,
+    unit_json,
+)
 from bot.core.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
-from bot.core.relay import group_pushers, laggards
+from bot.core.relay import group_pushers
 from bot.core.texts import PERIOD_LABELS, scope_label
 from bot.web.context import Viewer, WebError
 
@@ -124,17 +132,10 @@ def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, 
         "median_deliver_minutes": cov.median_deliver_minutes,
         "units": [
             {
-                "unit": u.unit,
-                "pushers": u.pushers,
-                "signed": u.signed,
-                "groups": u.groups,
-                "delivered": u.delivered,
-                "households": u.households,
-                "reached": u.reached,
-                "acks": u.acks,
-                "sign_rate": percent(u.signed / u.pushers if u.pushers else None),
-                "delivery_rate": percent(u.delivered / u.groups if u.groups else None),
-                "ack_rate": percent(u.acks / u.households if u.households else None),
+                **unit_json(u),
+                "sign_rate": percent(rate(u.signed, u.pushers)),
+                "delivery_rate": percent(rate(u.delivered, u.groups)),
+                "ack_rate": percent(rate(u.acks, u.households)),
             }
             for u in cov.units
         ],
@@ -155,16 +156,11 @@ def laggard_lists(
     app: App, viewer: Viewer, push: Push
 ) -> tuple[list[Member], list[tuple[Delivery, Group, tuple[Member, ...]]]]:
     """Unsigned pushers and undelivered groups (with their pushers) visible to the viewer."""
-    org = push_org(app, push)
-    signed = {s.member for s in app.store.signatures(push.id)}
-    assigned = {w for w, _ in app.store.assignments(push.id)}
-    unsigned, undelivered = laggards(org, app.store.deliveries(push.id), signed, assigned)
-    groups = [
-        (d, g, pushers)
-        for d, pushers in undelivered
-        if (g := org.group(d.group_id)) is not None and viewer.sees_unit(d.unit)
-    ]
-    return [m for m in unsigned if viewer.sees_unit(m.unit)], groups
+    unsigned, undelivered = app.laggards(push)
+    return (
+        [m for m in unsigned if viewer.sees_unit(m.unit)],
+        [item for item in undelivered if viewer.sees_unit(item[0].unit)],
+    )
 
 
 def push_detail(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, Any]:
