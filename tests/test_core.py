@@ -144,3 +144,16 @@ def test_classify_by_role_and_place(town: Org) -> None:
     assert c("school_p", "", None, MessageKind.IMAGE) == EvidenceIntent()
     assert c("school_p", "", "cmd", MessageKind.IMAGE) is None
     assert classify(_msg("收到", "cmd"), None, town.group("cmd")) is None
+
+
+def test_rank_leaves_out_acks_the_bot_cannot_see(town: Org) -> None:
+    plan = plan_push(town, [])
+    deliveries = [replace(d, push_id=1, delivered_at=NOW) for d in plan.deliveries]
+    school = UnitTally("中心小学", 1, 1, 1, 1, 3, 3, 0)  # parents' group: evidence only
+    bank = UnitTally("农商银行", 1, 1, 1, 1, 3, 3, 0)  # the bot sees this group: 0 acks is real
+    cov = coverage(_push(), [school, bank], [], deliveries)
+    assert cov.unseen_acks == frozenset({"中心小学"})
+    ranks = {r.unit: r for r in rank_units([cov])}
+    assert ranks["中心小学"].ack_rate is None
+    assert ranks["中心小学"].score == 1.0  # judged on signing and delivery alone
+    assert ranks["农商银行"].score == 0.6

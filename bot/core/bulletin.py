@@ -207,10 +207,14 @@ def _rank_lines(
     for i, r in enumerate(ranks, 1):
         t = totals[r.unit]
         flag = " ⚠约谈" if r.unit in flagged else ""
+        acks = (
+            f"回执 {t.acks}/{t.households}（{percent(r.ack_rate)}）"
+            if r.ack_rate is not None or not t.households
+            else "回执 不统计（截图佐证）"
+        )
         lines.append(
             f"{i}. {r.unit} 得分{r.score * 100:.1f}｜签收 {t.signed}/{t.pushers}"
-            f"｜送达 {t.delivered}/{t.groups}｜回执 {t.acks}/{t.households}"
-            f"（{percent(r.ack_rate)}）{flag}"
+            f"｜送达 {t.delivered}/{t.groups}｜{acks}{flag}"
         )
     return lines
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
-from bot.core.model import Delivery, Push, Signature, UnitTally
+from bot.core.model import Delivery, Mode, Push, Signature, UnitTally
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -43,6 +43,9 @@ class PushCoverage:
     units: tuple[UnitTally, ...]
     median_sign_minutes: float | None
     median_deliver_minutes: float | None
+    # Units whose every target group is evidence-only: the bot cannot see their
+    # households' replies, so their ack rate says nothing about their work.
+    unseen_acks: frozenset[str] = frozenset()
 
     def _sum(self, attr: str) -> int:
         return sum(getattr(u, attr) for u in self.units)
@@ -132,11 +135,15 @@ def coverage(
 ) -> PushCoverage:
     """Coverage of a push from its counters, signatures and deliveries."""
     delivered = [d.delivered_at for d in deliveries if d.delivered_at is not None]
+    seen = {d.unit for d in deliveries if d.mode is not Mode.EVIDENCE}
     return PushCoverage(
         push=push,
         units=tuple(tallies),
         median_sign_minutes=_median_minutes(push.created_at, [s.at for s in signatures]),
         median_deliver_minutes=_median_minutes(push.created_at, delivered),
+        unseen_acks=frozenset(
+            d.unit for d in deliveries if d.unit is not None and d.unit not in seen
+        ),
     )
 
 
@@ -157,7 +164,11 @@ SCORE_WEIGHTS = (0.3, 0.3, 0.4)
 
 
 def rank_units(reports: Sequence[PushCoverage]) -> list[UnitRank]:
-    """Rank units over several pushes by a weighted score of sign, delivery and ack rates."""
+    """Rank units over several pushes by a weighted score of sign, delivery and ack rates.
+
+    A rate that cannot be measured (nothing to count, or acks the bot cannot see) is left
+    out and the other weights are scaled up, rather than counted as full or zero marks.
+    """
     totals: dict[str, list[int]] = {}
     for report in reports:
         for u in report.units:
@@ -167,14 +178,15 @@ def rank_units(reports: Sequence[PushCoverage]) -> list[UnitRank]:
             t[2] += u.pushers
             t[3] += u.delivered
             t[4] += u.groups
-            t[5] += u.acks
-            t[6] += u.households
+            if u.unit not in report.unseen_acks:
+                t[5] += u.acks
+                t[6] += u.households
     ranks = []
     for unit, t in totals.items():
         rates = (rate(t[1], t[2]), rate(t[3], t[4]), rate(t[5], t[6]))
-        score = sum(
-            w * (r if r is not None else 1.0) for w, r in zip(SCORE_WEIGHTS, rates, strict=True)
-        )
+        known = [(w, r) for w, r in zip(SCORE_WEIGHTS, rates, strict=True) if r is not None]
+        weight = sum(w for w, _ in known)
+        score = sum(w * r for w, r in known) / weight if weight else 0.0
         ranks.append(UnitRank(unit, t[0], *rates, score=round(score, 4)))
     ranks.sort(key=lambda r: (-r.score, r.unit))
     return ranks
