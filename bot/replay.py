@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import tempfile
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -142,7 +143,8 @@ async def replay(
     cfg = replace(base, bot=replace(base.bot, data_dir=str(data_dir)))
     start = events[0].at if events else datetime.now(cfg.tz)
     clock = SimClock(start.astimezone(cfg.tz))
-    rt = build(cfg, clock, org=org, fast=True)
+    # A fixed generator: the same log always gives the same send times and report.
+    rt = build(cfg, clock, org=org, fast=True, rng=random.Random(0))
     printed: list[str] = []
     assert rt.world is not None
     for ev in events:

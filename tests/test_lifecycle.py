@@ -263,3 +263,15 @@ async def test_unsent_outbox_rows_retry_after_transport_failure(
     clock.advance(31)  # the first retry waits retry_seconds
     sent = await say(rt, "leader", "帮助", "cmd")
     assert sent[0].text.startswith("【推送#1】")
+
+
+async def test_cadre_pasting_the_notice_in_a_relay_group_delivers_it(
+    rt: Runtime, clock: SimClock
+) -> None:
+    await say(rt, "office", NOTICE, "cmd")
+    clock.advance(120)
+    assert await say(rt, "wj_p", "大家注意：\n" + BODY, "wj") == []
+    # Already in the group: his signature must not make the bot post it a second time.
+    assert await say(rt, "wj_p", "收到", "cmd") == []
+    (d,) = [d for d in rt.store.deliveries(1) if d.group_id == "wj"]
+    assert d.via == "forward" and d.delivered_at == clock.now()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from bot import commands, nlp
-from bot.core.model import Group, IncomingMessage, Level, Member, MessageKind, Mode, Role
+from bot.core.model import Group, IncomingMessage, Level, Member, MessageKind, Role
 
 PUSH_ROLES = frozenset({Role.OFFICE, Role.LEADER})
 QUERY_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.SUPERVISOR})
@@ -20,6 +20,7 @@ QUERY_COMMANDS = frozenset({"进度", "未签收", "未转发", "催办", "排�
 _SIGN_NUMBER = re.compile(r"^\s*[/／]?\s*(?:签收|收到|已签收|已收到)\s*[#＃](\d+)\s*[。.!！]?\s*$")
 # A forward worth comparing is at least a sentence or two; shorter texts are chat.
 MIN_FORWARD_CHARS = 20
+FORWARD_ROLES = frozenset({Role.PUSHER, Role.SUPERVISOR})
 # "今日工作：…" (also 工作汇报/今日汇报); the colon keeps "今日工作很忙" from counting.
 _WORK_REPORT = re.compile(
     r"^\s*[/／]?\s*(?:今日工作|工作汇报|今日汇报)\s*[:：]\s*(?P<body>\S.*)$", re.S
@@ -128,16 +129,17 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
         if command.explicit and not in_household_group:
             return Refusal(command, reason)
         return None
-    if member.role is Role.PUSHER:
-        if (
-            group is not None
-            and group.mode is Mode.FORWARD
-            and in_household_group
-            and len(msg.text) >= MIN_FORWARD_CHARS
-        ):
-            return ForwardIntent(group.id, msg.text)
-        if nlp.is_acknowledgement(msg.text):
-            return SignIntent(None)
+    if (
+        member.role in FORWARD_ROLES
+        and group is not None
+        and in_household_group
+        and len(msg.text) >= MIN_FORWARD_CHARS
+    ):
+        # In a forward-mode group this is how the push arrives; in a relay-mode group a
+        # cadre who pasted the notice himself has delivered it, and the bot must not repeat it.
+        return ForwardIntent(group.id, msg.text)
+    if member.role is Role.PUSHER and nlp.is_acknowledgement(msg.text):
+        return SignIntent(None)
     return None
 
 
