@@ -126,12 +126,16 @@ _HELP_FILLERS = "请问 机器人 你 有哪些 有什么 哪些 什么 的 怎�
 
 # (name, keyword pattern, fillers), tried in order: 没签收 must win over 催 and 进度.
 _INTENTS: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("未签收", re.compile(r"(?:还没有|还没|没有|没|未)签收"), _WHO_FILLERS),
+    ("未签收", re.compile(r"(?:还没有|还没|没有|没|未)(?:签收|回复|回)"), _WHO_FILLERS),
     ("未转发", re.compile(r"(?:还没有|还没|没有|没|未)转发?"), _WHO_FILLERS),
     ("催办", re.compile(r"催办|催促|催一催|催"), _URGE_FILLERS),
     (
         "进度",
-        re.compile(r"进度|进展|完成情况|签收情况|转发情况|签收率|转发率|完成率"),
+        re.compile(
+            r"进度|进展|完成情况|签收情况|转发情况|签收率|转发率|完成率|覆盖率|覆盖情况"
+            r"|回执率|回执情况|送达率|送达情况"
+            r"|(?:推送|转发|签收|回执)(?:得|的)?(?:怎么样|如何|咋样|怎样)"
+        ),
         _QUERY_FILLERS,
     ),
     ("排名", re.compile(r"排行榜|排名|排行|名次"), _RANK_FILLERS),

@@ -45,6 +45,10 @@ COMMANDS: list[tuple[str, dict[str, Any]]] = [
     ("未转发", {"name": "未转发", "explicit": True}),
     ("/未转发 #7", {"name": "未转发", "push_id": 7, "explicit": True}),
     ("哪些村还没转发", {"name": "未转发"}),
+    ("现在推送得怎么样了", {"name": "进度", "explicit": False}),
+    ("覆盖率多少", {"name": "进度", "explicit": False}),
+    ("回执率", {"name": "进度"}),
+    ("还有谁没回复", {"name": "未签收", "explicit": False}),
     ("还有谁没转发", {"name": "未转发"}),
     ("第5期哪些村没转发", {"name": "未转发", "push_id": 5}),
     # 催办
@@ -140,6 +144,9 @@ def test_parse_push(text: str, expected: dict[str, Any]) -> None:
 
 
 NOT_COMMANDS = [
+    "今天天气怎么样",
+    "我还没回家",
+    "收到请回复",
     "",
     "   ",
     # acknowledgements and signatures
