@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.clock import Clock
-from bot.config import Config, SenderSection
+from bot.config import Config, ConfigError, SenderSection
 from bot.content import load_library
 from bot.core.model import Content, Org
 from bot.orgfile import load_org
@@ -54,6 +54,8 @@ def org_path_for(config: Config) -> Path:
     path = config.path(config.bot.org)
     if not path.exists() and config.bot.org == "examples/town.toml":
         return PROJECT_ROOT / "examples" / "town.toml"
+    if not path.exists():
+        raise ConfigError([f"{config.source}：配置项 bot.org 指向的组织文件 {path} 不存在"])
     return path
 
 

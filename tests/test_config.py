@@ -60,3 +60,12 @@ def test_check_config_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     bad = write(tmp_path, "[sender]\nburst = -1\n")
     assert main(["check-config", str(bad)]) == 2
     assert "sender.burst" in capsys.readouterr().err
+
+
+def test_missing_org_file_names_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = write(tmp_path, '[bot]\norg = "没有这个文件.toml"\n')
+    assert main(["check-config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "bot.org" in err and "没有这个文件.toml" in err
