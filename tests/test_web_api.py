@@ -14,6 +14,7 @@ import re
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -513,3 +514,21 @@ async def test_pages_render_for_office(client: TestClient[Any, Any], rt: Runtime
         assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
     missing = await client.get("/no-such-page")
     assert missing.status == 404 and "页面不存在" in await missing.text()
+
+
+def test_connection_badge_shows_the_wechat_state(rt: Runtime, config: Config) -> None:
+    from dataclasses import replace as dc_replace
+
+    from bot.transport.base import TransportStatus
+    from bot.web.pages import transport_badge
+
+    ctx = SimpleNamespace(rt=rt)
+    assert "模拟微信" in transport_badge(ctx)  # type: ignore[arg-type]
+    real = dc_replace(rt, world=None, transport=SimpleNamespace(status=TransportStatus()))
+    ctx = SimpleNamespace(rt=real)
+    real.transport.status.last_error = "连接断开：连接被拒绝"  # type: ignore[attr-defined]
+    badge = transport_badge(ctx)  # type: ignore[arg-type]
+    assert "微信未连接" in badge and "连接被拒绝" in badge
+    real.transport.status.connected = True  # type: ignore[attr-defined]
+    real.transport.status.self_name = "反诈助手"  # type: ignore[attr-defined]
+    assert "微信已连接 反诈助手" in transport_badge(ctx)  # type: ignore[arg-type]

@@ -62,6 +62,20 @@ def document(title: str, body: str, csrf: str = "", town: str = "") -> str:
     )
 
 
+def transport_badge(ctx: WebContext) -> str:
+    """The WeChat connection state, on every page (the office must see a dropped account)."""
+    if ctx.rt.world is not None:
+        return '<span class="conn sandbox" title="内置模拟微信">模拟微信</span>'
+    status = ctx.rt.transport.status
+    if status.connected:
+        who = status.self_name or status.self_id or ""
+        return (
+            f'<span class="conn ok" title="重连 {status.reconnects} 次">微信已连接 {e(who)}</span>'
+        )
+    why = status.last_error or "正在连接"
+    return f'<span class="conn down" title="{e(why)}">微信未连接</span>'
+
+
 def page(
     ctx: WebContext, viewer: Viewer, title: str, content: str, active: str, status: int = 200
 ) -> web.Response:
@@ -78,6 +92,7 @@ def page(
         '<header class="top"><div class="brand">'
         f"{e(ctx.org.town)} · 反诈群链 · 办公室后台</div>"
         f"<nav>{''.join(links)}</nav>"
+        f"{transport_badge(ctx)}"
         f'<div class="who"><span>{e(viewer.label)}</span>'
         f'<form method="post" action="/logout">{csrf_field(viewer)}'
         '<button type="submit" class="link">退出</button></form></div></header>'
