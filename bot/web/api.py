@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.web import actions, dashboard
-from bot.web.context import WebError, ctx_of, json_reply, viewer_of
+from bot.web.context import WebError, ctx_of, json_reply, uploaded_file, viewer_of
 from bot.web.pages import download_response
 
 
@@ -114,13 +114,8 @@ async def roster_xlsx(request: web.Request) -> web.StreamResponse:
 async def roster_preview(request: web.Request) -> web.StreamResponse:
     """POST /api/roster/preview (multipart `file`): row errors, or a token to confirm."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    form = await request.post()
-    upload = form.get("file")
-    if not isinstance(upload, web.FileField):
-        raise WebError(400, "请在表单字段 file 中上传名册文件（.xlsx 或 .csv）")
-    result, token, changes = actions.preview_roster(
-        ctx, viewer, upload.filename, upload.file.read()
-    )
+    filename, data = await uploaded_file(request)
+    result, token, changes = actions.preview_roster(ctx, viewer, filename, data)
     payload: dict[str, Any] = {
         "ok": token is not None,
         "filename": result.filename,

@@ -169,3 +169,12 @@ def ctx_of(request: web.Request) -> WebContext:
 def viewer_of(request: web.Request) -> Viewer:
     """The logged-in user of a request (the auth middleware guarantees one)."""
     return request[VIEWER]
+
+
+async def uploaded_file(request: web.Request, field: str = "file") -> tuple[str, bytes]:
+    """The file posted in a multipart form field: (filename, bytes); 400 if there is none."""
+    form = await request.post()
+    upload = form.get(field)
+    if not isinstance(upload, web.FileField):
+        raise WebError(400, f"请在表单字段 {field} 中上传名册文件（.xlsx 或 .csv）")
+    return upload.filename, upload.file.read()

@@ -17,7 +17,14 @@ from aiohttp import web
 from bot.core.coverage import percent
 from bot.core.texts import PERIOD_LABELS
 from bot.web import actions, dashboard
-from bot.web.context import Viewer, WebContext, WebError, ctx_of, viewer_of
+from bot.web.context import (
+    Viewer,
+    WebContext,
+    WebError,
+    ctx_of,
+    uploaded_file,
+    viewer_of,
+)
 
 log = logging.getLogger("bot.web")
 
@@ -423,13 +430,8 @@ async def roster(request: web.Request) -> web.StreamResponse:
 async def roster_preview(request: web.Request) -> web.StreamResponse:
     """Check an uploaded roster and show every problem (or the changes) before writing."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    form = await request.post()
-    upload = form.get("file")
-    if not isinstance(upload, web.FileField):
-        raise WebError(400, "请选择要上传的名册文件（.xlsx 或 .csv）")
-    result, token, changes = actions.preview_roster(
-        ctx, viewer, upload.filename, upload.file.read()
-    )
+    filename, data = await uploaded_file(request)
+    result, token, changes = actions.preview_roster(ctx, viewer, filename, data)
     ignored = (
         f'<p class="hint">已忽略的列：{e("、".join(result.ignored_columns))}</p>'
         if result.ignored_columns
