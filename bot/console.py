@@ -35,11 +35,18 @@ _IMAGE = re.compile(r"^as\s+(?P<who>\S+)\s+图片\s+(?P<path>.+)$")
 class Console:
     """Turns typed lines into sandbox messages; prints what the bot says."""
 
-    def __init__(self, org: Org, sandbox: SandboxTransport, write: Callable[[str], None]) -> None:
-        self.org = org
+    def __init__(
+        self, org: Callable[[], Org], sandbox: SandboxTransport, write: Callable[[str], None]
+    ) -> None:
+        self._org = org
         self.sandbox = sandbox
         self.write = write
         sandbox.listeners.append(self._show)
+
+    @property
+    def org(self) -> Org:
+        """The app's current roster (a roster imported on the web counts at once)."""
+        return self._org()
 
     def _show(self, line: ChatLine) -> None:
         where = self.sandbox.world.label(line.conversation)

@@ -68,7 +68,9 @@ async def run_service(config: Config, console: bool = True) -> int:
     if console and rt.world is not None:
         from bot.console import Console, run_console
 
-        tasks.append(asyncio.create_task(run_console(Console(org, rt.sandbox, print), stop)))
+        tasks.append(
+            asyncio.create_task(run_console(Console(lambda: rt.app.org, rt.sandbox, print), stop))
+        )
     await stop.wait()
     for task in tasks:
         task.cancel()

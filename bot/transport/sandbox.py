@@ -173,6 +173,15 @@ class SandboxTransport:
         self.status.last_event_at = self.clock.now()
         await self._queue.put(msg)
 
+    def take_injected(self) -> list[IncomingMessage]:
+        """Injected messages nobody has consumed yet (tests feed them to App.handle)."""
+        taken = []
+        while not self._queue.empty():
+            msg = self._queue.get_nowait()
+            if msg is not None:
+                taken.append(msg)
+        return taken
+
     def fail_next(self, count: int = 1, error: Exception | None = None) -> None:
         """Make the next `count` sends raise (default: a TransportError)."""
         self._failures.extend([error or TransportError("模拟发送失败")] * count)
