@@ -187,8 +187,13 @@ def _cn_int(text: str) -> int | None:
     return None
 
 
-def _take_reference(text: str) -> tuple[int | None, str]:
-    """Find the first #N-like reference; return its number and the text without it."""
+def take_reference(text: str) -> tuple[int | None, str]:
+    """Find the first #N-like reference (#3, 第3期, 3号推送); return it and the rest.
+
+    Callers pass text folded to half width (see `parse`), or plain text: full-width ＃ and
+    digits are folded here too.
+    """
+    text = _fold(text)
     for pattern in _REFERENCE_RES:
         match = pattern.search(text)
         if match:
@@ -229,7 +234,7 @@ def _parse_push(raw: str, first: str) -> Command | None:
     head = _PUSH_HEAD_RE.match(first)
     if head is None:
         return None
-    content_id, rest = _take_reference(head.group(1))
+    content_id, rest = take_reference(head.group(1))
     scope, deadline, rest = _options(rest)
     raw_lines = raw.strip().splitlines()[1:]
     # Option lines directly under the first line or at the very end configure the push;
@@ -318,7 +323,7 @@ def parse(text: str) -> Command | None:
     extra = [line for line in lines[1:] if line.strip()]
     if any(not _OPTION_LINE_RE.match(line) for line in extra):
         return None
-    push_id, core = _take_reference(first)
+    push_id, core = take_reference(first)
     scope, deadline, core = _options(" ".join([core, *extra]))
     core = core.strip()
 

@@ -118,7 +118,9 @@ def parse_events(path: Path) -> list[ReplayEvent]:
         )
     if errors:
         raise ReplayError("事件文件有误，未回放任何消息：\n" + "\n".join(errors))
-    return events
+    # Logs exported group by group and concatenated are fed in time order (ties keep
+    # their file order), so the clock never has to run backwards.
+    return sorted(events, key=lambda ev: ev.at)
 
 
 def describe(world: SandboxWorld, line: ChatLine) -> str:

@@ -128,6 +128,10 @@ def test_classify_by_role_and_place(town: Org) -> None:
 
     assert c("lj_p1", "收到", "cmd") == SignIntent(None)
     assert c("lj_p1", "签收 #7", "cmd") == SignIntent(7)
+    assert c("lj_p1", "3号推送已签收", "cmd") == SignIntent(3)
+    assert c("lj_p1", "＃12已转发", "cmd") == SignIntent(12)
+    assert c("lj_p1", "第2期收到", None) == SignIntent(2)
+    assert c("lj_p1", "#3没收到", "cmd") is None
     assert c("lj_p1", "没收到", "cmd") is None
     assert c("lj1_h0", "收到", "lj1") == ReceiptIntent("lj1")
     assert c("lj1_h0", "收到？", "lj1") is None

@@ -84,3 +84,16 @@ def test_replay_is_deterministic(tmp_path: Path, capsys: pytest.CaptureFixture[s
     first = capsys.readouterr().out
     main(["replay", str(path), "--org", org])
     assert capsys.readouterr().out == first
+
+
+def test_replay_feeds_concatenated_group_logs_in_time_order(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = chat()
+    # The village group's export comes first in the file, the command group's after it.
+    village = [r for r in rows if r.get("group") == "wj"]
+    rest = [r for r in rows if r.get("group") != "wj"]
+    path = events(tmp_path, village + rest)
+    assert main(["replay", str(path), "--org", str(org_file(tmp_path)), "--json"]) == 0
+    (push,) = json.loads(capsys.readouterr().out)["pushes"]
+    assert {u["unit"]: u for u in push["units"]}["王家村"]["acks"] == 2

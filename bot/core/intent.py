@@ -17,7 +17,6 @@ PUSH_ROLES = frozenset({Role.OFFICE, Role.LEADER})
 QUERY_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.SUPERVISOR})
 QUERY_COMMANDS = frozenset({"进度", "未签收", "未转发", "催办", "排名", "日报", "周报", "查"})
 
-_SIGN_NUMBER = re.compile(r"^\s*[/／]?\s*(?:签收|收到|已签收|已收到)\s*[#＃](\d+)\s*[。.!！]?\s*$")
 # A forward worth comparing is at least a sentence or two; shorter texts are chat.
 MIN_FORWARD_CHARS = 20
 FORWARD_ROLES = frozenset({Role.PUSHER, Role.SUPERVISOR})
@@ -109,9 +108,10 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
     if msg.kind is not MessageKind.TEXT or not msg.text.strip():
         return None
     if member.role is Role.PUSHER:
-        m = _SIGN_NUMBER.match(msg.text)
-        if m:
-            return SignIntent(int(m.group(1)))
+        # "签收 #3", "3号推送已签收", "第3期收到": an acknowledgement naming its push.
+        number, rest = commands.take_reference(msg.text)
+        if number is not None and rest.strip() and nlp.is_acknowledgement(rest):
+            return SignIntent(number)
     if member.role in REPORT_ROLES and member.unit and not in_household_group:
         report = _WORK_REPORT.match(msg.text)
         if report:
