@@ -12,7 +12,7 @@ import random
 import tempfile
 import zlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -285,8 +285,6 @@ async def run_demo(
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="fanzha-demo-") as tmp:
         base = config or load_config(None)
-        from dataclasses import replace
-
         cfg = replace(base, bot=replace(base.bot, data_dir=str(Path(tmp) / "data")))
         clock = SimClock(DEMO_START)
         rt = build(cfg, clock, rng=rng, fast=True)

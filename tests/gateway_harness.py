@@ -333,24 +333,20 @@ class Gateway:
         self, sender: str, path: Path, room: str | None = None, name: str | None = None
     ) -> str:
         """`sender` sends an image file; the message id."""
-        reply = await self.command(
-            {
-                "cmd": "image",
-                "from": sender,
-                "room": room,
-                "path": str(path),
-                "name": name or path.name,
-            }
-        )
-        return str(reply["messageId"])
+        return await self._attachment("image", sender, path, room, name)
 
     async def send_file(
         self, sender: str, path: Path, room: str | None = None, name: str | None = None
     ) -> str:
         """`sender` sends a file attachment; the message id."""
+        return await self._attachment("file", sender, path, room, name)
+
+    async def _attachment(
+        self, cmd: str, sender: str, path: Path, room: str | None, name: str | None
+    ) -> str:
         reply = await self.command(
             {
-                "cmd": "file",
+                "cmd": cmd,
                 "from": sender,
                 "room": room,
                 "path": str(path),
