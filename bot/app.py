@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot import bulletins, commands, content
+from bot import bulletins, commands, content, pushes
 from bot.chart import ChartRenderer
 from bot.clock import Clock
 from bot.config import Config
@@ -53,7 +53,7 @@ from bot.core.model import (
     WorkReport,
 )
 from bot.core.quiet import quiet_until
-from bot.core.relay import ScopeError, group_pushers, laggards, plan_push, ready_relays
+from bot.core.relay import group_pushers, laggards, plan_push, ready_relays
 from bot.nlp import is_forward_of
 from bot.sender import PacedSender
 from bot.store import Store
@@ -68,6 +68,15 @@ PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("后台任务 %s 意外停止", task.get_name(), exc_info=task.exception())
+
+
+def _legacy_note(cmd: commands.Command) -> str:
+    assert cmd.legacy_ref is not None
+    if cmd.name == "推送":
+        return texts.understood(
+            cmd.legacy_ref, f"素材{cmd.content_id}", f"推送 素材{cmd.content_id}"
+        )
+    return texts.understood(cmd.legacy_ref, f"第{cmd.push_id}期", f"{cmd.name} 第{cmd.push_id}期")
 
 
 def roster_key(org: Org) -> tuple[object, ...]:
@@ -190,7 +199,7 @@ class App:
         elif isinstance(intent, CommandIntent):
             self._command(intent.command, member, reply_to, now)
         elif isinstance(intent, SignIntent):
-            self._sign(member, intent.push_id, reply_to, msg.id, now)
+            self._sign(member, intent, reply_to, msg.id, now)
         elif isinstance(intent, ReceiptIntent):
             push_id = self.store.latest_delivered_push(intent.group_id)
             if push_id is not None and member.unit:
@@ -263,7 +272,7 @@ class App:
 
     def _relay_ready(self, push_id: int, now: datetime) -> None:
         push = self.store.get_push(push_id)
-        if push is None:
+        if push is None or push.status != "open":
             return
         org = self._org_for(push)
         signed = {s.member for s in self.store.signatures(push_id)}
@@ -288,13 +297,17 @@ class App:
         return now - timedelta(days=self.config.policy.open_days)
 
     def _sign(
-        self, member: Member, push_id: int | None, reply_to: str, message_id: str, now: datetime
+        self, member: Member, intent: SignIntent, reply_to: str, message_id: str, now: datetime
     ) -> None:
+        since = self._open_since(now)
+        unsigned = self.store.unsigned_pushes(member.wechat, since)
+        push_id = intent.push_id
+        if push_id is None and intent.quote:
+            push_id = self._quoted_push(intent.quote, member, now)
         if push_id is None:
-            assigned = self.store.assigned_pushes(member.wechat, self._open_since(now))
-            if not assigned:
+            if not unsigned:
                 return
-            push_id = assigned[0]
+            push_id = unsigned[0]
         unit = self.store.is_assigned(push_id, member.wechat)
         if unit is None:
             if self.store.get_push(push_id) is None:
@@ -303,16 +316,32 @@ class App:
         if not self.store.add_signature(push_id, member.wechat, unit, now, message_id):
             return
         self._relay_ready(push_id, now)
+        push = self.store.get_push(push_id)
+        assert push is not None
+        if len(self.store.assigned_pushes(member.wechat, since)) > 1:
+            # Several pushes open: say which one this "收到" signed, and what is left.
+            others = [p for i in unsigned if i != push_id and (p := self.store.get_push(i))]
+            self._say(reply_to, texts.signed(push, member, others), now, [member.wechat])
         assigned_count = len(self.store.assignments(push_id))
         if len(self.store.signatures(push_id)) == assigned_count:
-            push = self.store.get_push(push_id)
-            assert push is not None
             self._say(
                 self.org.command_group.id,
                 texts.all_signed(push, assigned_count),
                 now,
                 key=f"all-signed:{push_id}",
             )
+
+    def _quoted_push(self, quote: str, member: Member, now: datetime) -> int | None:
+        """The open push a quote reply answers: by its number (第3期), else by its title."""
+        assigned = self.store.assigned_pushes(member.wechat, self._open_since(now))
+        number, _ = commands.take_reference(quote)
+        if number in assigned:
+            return number
+        for push_id in assigned:
+            push = self.store.get_push(push_id)
+            if push is not None and (push.title in quote or quote[:30] in push.body):
+                return push_id
+        return None
 
     def _forward(self, intent: ForwardIntent, now: datetime) -> None:
         for push in reversed(self.store.pushes(since=self._open_since(now))):
@@ -365,34 +394,81 @@ class App:
     def _command(
         self, cmd: commands.Command, member: Member, reply_to: str, now: datetime
     ) -> None:
+        ctx = self.context(now, member=member, reply_to=reply_to)
+        if cmd.legacy_ref is not None:
+            self._say(reply_to, _legacy_note(cmd), now)
         if cmd.name == "帮助":
             self._say(reply_to, commands.HELP_TEXT, now)
         elif cmd.name == "推送":
-            self._push_command(cmd, member, reply_to, now)
+            self._push_command(cmd, ctx)
+        elif cmd.name == "确认":
+            pushes.confirm(ctx)
+        elif cmd.name == "取消":
+            pushes.cancel(ctx)
+        elif cmd.name == "撤回":
+            pushes.withdraw(ctx, cmd.push_id)
         elif cmd.name == "排名":
             self._say(reply_to, self.ranking_text(cmd.period or "month", now), now)
         elif cmd.name == "查":
             found = content.search(self.library, cmd.keyword) if cmd.keyword else []
             self._say(reply_to, texts.search_results(cmd.keyword, found), now)
         elif cmd.name in ("日报", "周报"):
-            bulletins.on_request(self.context(now, member=member, reply_to=reply_to), cmd.name)
+            bulletins.on_request(ctx, cmd.name)
         else:
-            push = self.store.get_push(cmd.push_id) if cmd.push_id else self.store.latest_push()
-            if push is None:
-                text = texts.unknown_push(cmd.push_id) if cmd.push_id else texts.no_push()
-                self._say(reply_to, text, now)
-            elif cmd.name == "催办":
-                self.remind(push, member, reply_to, now)
-            else:
-                self._say(reply_to, self.query_text(cmd.name, push, now), now)
+            self._push_query(cmd, member, reply_to, now)
 
-    def _push_command(
+    def _push_query(
         self, cmd: commands.Command, member: Member, reply_to: str, now: datetime
     ) -> None:
+        """进度/未签收/未转发/催办 for one push, or for every push still open."""
+        if cmd.push_id is not None:
+            push = self.store.get_push(cmd.push_id)
+            if push is None or push.status != "open":
+                self._say(reply_to, texts.unknown_push(cmd.push_id), now)
+                return
+            chosen = [push]
+        else:
+            chosen = self.open_pushes(now)
+            if not chosen:
+                latest = self.store.latest_push()
+                if latest is None:
+                    self._say(reply_to, texts.no_push(), now)
+                    return
+                chosen = [latest]
+        if cmd.name == "催办":
+            for push in chosen:
+                self.remind(push, member, reply_to, now)
+        elif len(chosen) == 1:
+            self._say(reply_to, self.query_text(cmd.name, chosen[0], now), now)
+        else:
+            self._say(reply_to, self.open_query_text(cmd.name, chosen, now), now)
+
+    def open_pushes(self, now: datetime) -> list[Push]:
+        """Pushes still open (in the open window, not withdrawn, not complete), newest first."""
+        found = []
+        for push in reversed(self.store.pushes(since=self._open_since(now))):
+            cov = self.coverage(push)
+            if cov.signed < cov.pushers or cov.delivered < cov.groups:
+                found.append(push)
+        return found
+
+    def open_query_text(self, name: str, chosen: Sequence[Push], now: datetime) -> str:
+        """Compact answers to 进度/未签收/未转发 covering several open pushes."""
+        if name == "进度":
+            return texts.open_progress([self.coverage(p) for p in chosen], now)
+        laggards = [(p, self.laggards(p)) for p in chosen]
+        if name == "未签收":
+            return texts.open_unsigned([(p, unsigned) for p, (unsigned, _) in laggards])
+        return texts.open_undelivered(
+            [(p, [(g, pushers) for _, g, pushers in groups]) for p, (_, groups) in laggards]
+        )
+
+    def _push_command(self, cmd: commands.Command, ctx: JobContext) -> None:
+        reply_to = ctx.reply_to or self.org.command_group.id
         if cmd.content_id is not None:
             item = next((c for c in self.library if c.id == cmd.content_id), None)
             if item is None:
-                self._say(reply_to, texts.push_error(f"素材库中没有 #{cmd.content_id}"), now)
+                self._say(reply_to, texts.push_error(f"素材库中没有素材{cmd.content_id}"), ctx.now)
                 return
             title, body, content_id = item.title, item.body, item.id
         elif cmd.body.strip():
@@ -401,18 +477,20 @@ class App:
         else:
             self._say(
                 reply_to,
-                texts.push_error("请写“推送 #素材编号”，或在“推送”后换行写上要推送的正文"),
-                now,
+                texts.push_error(
+                    "请写“推送 素材编号”（如“推送 素材3”），或在“推送”后换行写上正文"
+                ),
+                ctx.now,
             )
             return
         try:
-            deadline = parse_deadline(cmd.deadline, now, self.config.tz) if cmd.deadline else None
-            self.create_push(title, body, member, now, cmd.scope, deadline, content_id)
-        except (ScopeError, DeadlineError) as exc:
-            self._say(reply_to, texts.push_error(str(exc)), now)
+            deadline = (
+                parse_deadline(cmd.deadline, ctx.now, self.config.tz) if cmd.deadline else None
+            )
+        except DeadlineError as exc:
+            self._say(reply_to, texts.push_error(str(exc)), ctx.now)
             return
-        if reply_to != self.org.command_group.id:
-            self._say(reply_to, "已发起推送，公告已发到指挥群。", now)
+        pushes.request(ctx, pushes.PushDraft(title, body, cmd.scope, deadline, content_id))
 
     def create_push(
         self,
@@ -452,7 +530,7 @@ class App:
                 key=f"announce:{push.id}",
             )
             self._relay_ready(push.id, now)
-            self.store.audit(now, member.name, "推送", f"推送#{push.id}《{title}》")
+            self.store.audit(now, member.name, "推送", f"第{push.id}期《{title}》")
         self.sender.wake()
         return push
 
@@ -548,7 +626,7 @@ class App:
         self._say(command, text, now, [p.wechat for p in people])
         self.store.add_reminder(Reminder(push.id, now, kind, tuple(targets)))
         actor = member.name if member is not None else self.config.bot.name
-        self.store.audit(now, actor, kind, f"推送#{push.id}：{len(people)} 人")
+        self.store.audit(now, actor, kind, f"第{push.id}期：{len(people)} 人")
         if reply_to is not None and reply_to != command:
             self._say(reply_to, f"已在指挥群催办 {len(people)} 人。", now)
         return True

@@ -17,13 +17,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["COMMAND_NAMES", "HELP_TEXT", "Command", "parse"]
 
 COMMAND_NAMES: tuple[str, ...] = (
     "帮助",
     "推送",
+    "确认",
+    "取消",
+    "撤回",
     "进度",
     "未签收",
     "未转发",
@@ -38,7 +41,7 @@ COMMAND_NAMES: tuple[str, ...] = (
 FREE_MAX_CHARS = 20
 
 HELP_TEXT = """反诈群链机器人 · 使用说明
-命令前的“/”可加可不加；“#3”指第3期推送，也可写“第3期”。
+命令前的“/”可加可不加。推送按期编号，写“第3期”；素材库里的素材写“素材3”。
 
 【推送】仅限办公室、领导使用
 推送 —— 第一行写“推送”，下面几行是要下发的素材正文
@@ -47,20 +50,23 @@ HELP_TEXT = """反诈群链机器人 · 使用说明
       范围：李家村、王家村
       截止：明天18:00
       （素材正文）
-推送 #3 —— 重新推送素材库里的第3号素材
+推送 素材3 —— 推送素材库里的素材3
+确认 / 取消 —— 发往全镇的推送先回复摘要，10分钟内回复“确认”才发出，“取消”放弃
+撤回 —— 发起后10分钟内撤回，未发出的消息不再发；例：撤回第3期
 
-【查询】领导、办公室、监督员可用
-进度 —— 最新一期推送的签收、转发进度；例：进度 #3、查一下今天的进度
-未签收 —— 还没签收的推送员名单；例：未签收 #3、谁还没签收
-未转发 —— 还没转发到群的村/单位；例：未转发、哪些村还没转发
-催办 —— 提醒未签收、未转发的推送员；例：催办 #5、催一下
-排名 —— 各村转发及时率排名；例：排名、本周排名、本月排名
+【查询】领导、办公室、监督员可用（不写期数时，列出所有未完成的推送）
+进度 —— 签收、送达、回执进度；例：进度 第3期、查一下今天的进度
+未签收 —— 还没签收的推送员名单；例：未签收 第3期、谁还没签收
+未转发 —— 还没送达的群；例：未转发、哪些村还没转发
+催办 —— 在指挥群 @ 未签收、未转发的推送员；例：催办 第5期、催一下
+排名 —— 各村/单位得分排名；例：排名、本周排名、本月排名
 日报 —— 今天的推送情况汇总；例：日报、看看日报
 周报 —— 本周的推送情况汇总；例：周报
 查 —— 按关键词查素材库；例：查 刷单、查一下冒充客服的素材
 帮助 —— 显示本说明；例：帮助、怎么用
 
-推送员在指挥群回复“收到”或“签收 #3”即为签收，不是命令。"""
+推送员在指挥群回复“收到”即签收最新一期；有几期未签收时可写“签收 第3期”，
+或引用那一期的公告回复“收到”。"""
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,9 @@ class Command:
     explicit: bool = False
     period: str | None = None
     raw: str = ""
+    # The reference as typed when it is an old form ("#3" for a push, "#3"/"第3期" for a
+    # material): the reply says how it was understood.
+    legacy_ref: str | None = field(default=None, compare=False)
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -92,11 +101,17 @@ _CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 _MENTION_RE = re.compile(r"@\S+")
 _SLASH_RE = re.compile(r"^[/／]\s*")
 _NUM = r"(\d+|[零〇一二两三四五六七八九十]{1,3})"
+# Pushes are 第N期 (also N期, N号推送, and the old #N); materials are 素材N (also N号素材).
+_LEGACY_HASH_RE = re.compile(r"#\s*(\d+)")
 _REFERENCE_RES = (
-    re.compile(r"#\s*(\d+)"),
+    _LEGACY_HASH_RE,
     re.compile(rf"第\s*{_NUM}\s*[期号条次]"),
     re.compile(r"(\d+)\s*号\s*推送"),
     re.compile(r"(\d+)\s*期"),
+)
+_MATERIAL_RES = (
+    re.compile(r"素材\s*#?\s*(\d+)\s*号?"),
+    re.compile(r"(\d+)\s*号\s*素材"),
 )
 _OPTION_KEYS = r"(?:推送范围|范围|对象|截止时间|截止|截至|期限|时限)"
 _OPTION_RE = re.compile(rf"({_OPTION_KEYS})\s*:\s*(.*?)\s*(?={_OPTION_KEYS}\s*:|$)")
@@ -187,20 +202,45 @@ def _cn_int(text: str) -> int | None:
     return None
 
 
-def take_reference(text: str) -> tuple[int | None, str]:
-    """Find the first #N-like reference (#3, 第3期, 3号推送); return it and the rest.
-
-    Callers pass text folded to half width (see `parse`), or plain text: full-width ＃ and
-    digits are folded here too.
-    """
-    text = _fold(text)
-    for pattern in _REFERENCE_RES:
+def _find(text: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[int, str, str] | None:
+    for pattern in patterns:
         match = pattern.search(text)
         if match:
             number = _cn_int(match.group(1))
             if number is not None:
-                return number, (text[: match.start()] + " " + text[match.end() :]).strip()
-    return None, text
+                rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+                return number, rest, match.group(0).strip()
+    return None
+
+
+def take_reference(text: str) -> tuple[int | None, str]:
+    """Find the first push reference (第3期, 3号推送, the old #3); return it and the rest.
+
+    Callers pass text folded to half width (see `parse`), or plain text: full-width ＃ and
+    digits are folded here too.
+    """
+    found = _find(_fold(text), _REFERENCE_RES)
+    return (None, _fold(text)) if found is None else (found[0], found[1])
+
+
+def _push_reference(text: str) -> tuple[int | None, str, str | None]:
+    """A push reference, with the typed text when it is the old `#N` form."""
+    found = _find(text, _REFERENCE_RES)
+    if found is None:
+        return None, text, None
+    number, rest, typed = found
+    return number, rest, typed if _LEGACY_HASH_RE.fullmatch(typed) else None
+
+
+def _material_reference(text: str) -> tuple[int | None, str, str | None]:
+    """A material reference for 推送: 素材3 (also 3号素材, and the old #3 or 第3期)."""
+    found = _find(text, _MATERIAL_RES)
+    if found is not None:
+        return found[0], found[1], None
+    found = _find(text, _REFERENCE_RES)
+    if found is None:
+        return None, text, None
+    return found
 
 
 def _options(text: str) -> tuple[tuple[str, ...], str | None, str]:
@@ -234,7 +274,7 @@ def _parse_push(raw: str, first: str) -> Command | None:
     head = _PUSH_HEAD_RE.match(first)
     if head is None:
         return None
-    content_id, rest = take_reference(head.group(1))
+    content_id, rest, legacy = _material_reference(head.group(1))
     scope, deadline, rest = _options(rest)
     raw_lines = raw.strip().splitlines()[1:]
     # Option lines directly under the first line or at the very end configure the push;
@@ -260,14 +300,36 @@ def _parse_push(raw: str, first: str) -> Command | None:
         deadline=deadline,
         explicit=True,
         raw=raw,
+        legacy_ref=legacy,
     )
+
+
+# 确认/取消 answer the bot's question about a big push; from anyone else they are chat.
+_CONFIRM_WORDS = frozenset({"确认", "取消"})
+_ALIASES = {
+    "确认推送": "确认",
+    "确认发送": "确认",
+    "确定": "确认",
+    "确定推送": "确认",
+    "确定发送": "确认",
+    "取消推送": "取消",
+    "取消发送": "取消",
+    "不推了": "取消",
+    "撤回推送": "撤回",
+    "撤销": "撤回",
+    "撤销推送": "撤回",
+}
 
 
 def _explicit_name(core: str) -> tuple[str, str] | None:
     """Match `<command word>[ <args>]`; return the name and the argument text."""
-    lowered = core.lower()
+    lowered = core.lower().strip(_EDGE_PUNCT)
     if lowered in ("help", "帮助"):
         return "帮助", ""
+    if lowered in _ALIASES:
+        return _ALIASES[lowered], ""
+    if lowered in _CONFIRM_WORDS:
+        return lowered, ""
     for name in sorted(COMMAND_NAMES, key=len, reverse=True):
         if core == name:
             return name, ""
@@ -323,7 +385,7 @@ def parse(text: str) -> Command | None:
     extra = [line for line in lines[1:] if line.strip()]
     if any(not _OPTION_LINE_RE.match(line) for line in extra):
         return None
-    push_id, core = take_reference(first)
+    push_id, core, legacy = _push_reference(first)
     scope, deadline, core = _options(" ".join([core, *extra]))
     core = core.strip()
 
@@ -337,9 +399,10 @@ def parse(text: str) -> Command | None:
             scope=scope,
             deadline=deadline,
             keyword=keyword,
-            explicit=True,
+            explicit=name not in _CONFIRM_WORDS,
             period=_period(args) if name == "排名" else None,
             raw=raw,
+            legacy_ref=legacy,
         )
 
     if not slash and len(re.sub(r"\s+", "", first)) > FREE_MAX_CHARS:
@@ -360,4 +423,5 @@ def parse(text: str) -> Command | None:
         explicit=slash,
         period=_period(core) if intent == "排名" else None,
         raw=raw,
+        legacy_ref=legacy,
     )

@@ -55,6 +55,11 @@ class PolicySection:
 
     remind_cap_per_day: int = 3
     open_days: int = 14
+    # A chat push reaching more groups than this waits for its sender's 确认;
+    # -1 means "only a push to the whole town".
+    confirm_over_groups: int = -1
+    confirm_minutes: int = 10
+    withdraw_minutes: int = 10
 
 
 @dataclass(frozen=True)
@@ -287,8 +292,15 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
         "sender.max_attempts": sender.max_attempts,
         "policy.remind_cap_per_day": s["policy"].remind_cap_per_day,
         "policy.open_days": s["policy"].open_days,
+        "policy.confirm_minutes": s["policy"].confirm_minutes,
+        "policy.withdraw_minutes": s["policy"].withdraw_minutes,
     }
     errors.extend(f"配置项 {k} 应大于 0，实际为 {v}" for k, v in positive.items() if v <= 0)
+    if s["policy"].confirm_over_groups < -1:
+        errors.append(
+            "配置项 policy.confirm_over_groups 应为 -1（全镇推送需确认）或不小于 0 的群数，"
+            f"实际为 {s['policy'].confirm_over_groups}"
+        )
     for key in ("group_gap_seconds", "jitter_seconds", "retry_seconds"):
         if getattr(sender, key) < 0:
             errors.append(f"配置项 sender.{key} 不能为负数")

@@ -126,7 +126,11 @@ class DemoScript:
         screenshots, queries, and 今日工作 reports after the 18:00 collection."""
         start = day.replace(hour=9, minute=0)
         if campaign_at is None:
-            self.at(start, self.say(self.office, f"推送 #{content_id}\n截止:18:00", self.command))
+            push = f"推送 素材{content_id}\n截止:18:00"
+            self.at(start, self.say(self.office, push, self.command))
+            # A whole-town push waits for its sender's 确认.
+            confirm = self.say(self.office, "确认", self.command)
+            self.at(start + timedelta(seconds=30), confirm)
         else:
             start = campaign_at
         pushers = [m for m in self.org.members if m.role is Role.PUSHER]
@@ -251,7 +255,7 @@ def render_transcript(
             text = f"{text} {_relative(line.path, base)}"
         if line.from_bot and text.startswith("【反诈提醒】"):
             text = text.splitlines()[0] + " …（正文略）"
-        elif line.from_bot and text.startswith("【推送#"):
+        elif line.from_bot and text.startswith("【第"):
             body = text.splitlines()
             text = "\n".join([*body[:1], "  …（正文略）", *body[-4:]])
         text = text.replace("\n", "\n        ")

@@ -144,7 +144,7 @@ async def deadline_escalation(ctx: JobContext) -> None:
             app.store.add_reminder(
                 Reminder(push.id, ctx.now, LEADER_SUMMARY, tuple(m.wechat for m in leaders))
             )
-        app.store.audit(ctx.now, ctx.actor.name, ESCALATION, f"推送#{push.id}：{len(lags)} 个单位")
+        app.store.audit(ctx.now, ctx.actor.name, ESCALATION, f"第{push.id}期：{len(lags)} 个单位")
     app.sender.wake()
 
 

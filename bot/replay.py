@@ -19,6 +19,7 @@ from bot.clock import SimClock
 from bot.config import Config, load_config
 from bot.core.model import MessageKind, Org
 from bot.orgfile import load_org
+from bot.pushes import NO_CONFIRMATION
 from bot.report import coverage_json, coverage_text
 from bot.runtime import Runtime, build
 from bot.transport.sandbox import ChatLine, SandboxWorld
@@ -142,7 +143,12 @@ async def replay(
     if data_dir is None:
         tmp = tempfile.mkdtemp(prefix="fanzha-replay-")
         data_dir = Path(tmp)
-    cfg = replace(base, bot=replace(base.bot, data_dir=str(data_dir)))
+    # A recorded chat is history: its pushes went out, so none waits for a 确认 here.
+    cfg = replace(
+        base,
+        bot=replace(base.bot, data_dir=str(data_dir)),
+        policy=replace(base.policy, confirm_over_groups=NO_CONFIRMATION),
+    )
     start = events[0].at if events else datetime.now(cfg.tz)
     clock = SimClock(start.astimezone(cfg.tz))
     # A fixed generator: the same log always gives the same send times and report.

@@ -64,5 +64,5 @@ def _render(config: Config, store: Store) -> str:
     )
     push = store.latest_push()
     if push is not None:
-        lines.append(f"最新推送：#{push.id}《{push.title}》 {push.created_at:%Y-%m-%d %H:%M}")
+        lines.append(f"最新推送：第{push.id}期《{push.title}》 {push.created_at:%Y-%m-%d %H:%M}")
     return "\n".join(lines)

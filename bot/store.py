@@ -76,6 +76,15 @@ def m020_followup(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m040_push_control(db: Database) -> None:
+    """Big pushes waiting for their sender's 确认 (issue 8)."""
+    db.execute(
+        "CREATE TABLE pending_pushes (wechat TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+        "reply_to TEXT NOT NULL, payload TEXT NOT NULL)"
+    )
+
+
 _SCHEMA_020 = [
     "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
     """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,
@@ -398,7 +407,8 @@ class Store:
         return push
 
     _PUSH_COLS = (
-        "id, title, body, created_at, created_by, scope, deadline, content_id, roster_version"
+        "id, title, body, created_at, created_by, scope, deadline, content_id, roster_version, "
+        "status"
     )
 
     def _push(self, r: Sequence[Any]) -> Push:
@@ -412,6 +422,7 @@ class Store:
             deadline=self._dt(r[6]),
             content_id=r[7],
             roster_version=r[8],
+            status=r[9],
         )
 
     def get_push(self, push_id: int) -> Push | None:
@@ -419,19 +430,59 @@ class Store:
         row = self._x(f"SELECT {self._PUSH_COLS} FROM pushes WHERE id = ?", (push_id,)).fetchone()
         return None if row is None else self._push(row)
 
-    def pushes(self, since: datetime | None = None, until: datetime | None = None) -> list[Push]:
-        """Pushes created in [since, until), oldest first."""
+    def pushes(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        withdrawn: bool = False,
+    ) -> list[Push]:
+        """Pushes created in [since, until), oldest first; withdrawn ones only if asked."""
         rows = self._x(
             f"SELECT {self._PUSH_COLS} FROM pushes WHERE created_at >= ? AND created_at < ? "
-            "ORDER BY id",
-            (_ts(since) if since else "", _ts(until) if until else "9"),
+            "AND (? OR status != 'withdrawn') ORDER BY id",
+            (_ts(since) if since else "", _ts(until) if until else "9", withdrawn),
         )
         return [self._push(r) for r in rows]
 
     def latest_push(self) -> Push | None:
-        """The most recent push."""
-        row = self._x(f"SELECT {self._PUSH_COLS} FROM pushes ORDER BY id DESC LIMIT 1").fetchone()
+        """The most recent push that was not withdrawn."""
+        row = self._x(
+            f"SELECT {self._PUSH_COLS} FROM pushes WHERE status != 'withdrawn' "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
         return None if row is None else self._push(row)
+
+    def withdraw_push(self, push_id: int) -> int:
+        """Mark a push withdrawn and cancel its unsent messages; returns how many."""
+        with self.transaction():
+            self._x("UPDATE pushes SET status = 'withdrawn' WHERE id = ?", (push_id,))
+            cur = self._x(
+                "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' "
+                "AND (push_id = ? OR dedupe_key = ?)",
+                (push_id, f"announce:{push_id}"),
+            )
+            return cur.rowcount
+
+    def save_pending_push(
+        self, wechat: str, reply_to: str, payload: dict[str, Any], now: datetime
+    ) -> None:
+        """Keep a big push until its sender confirms it (one per sender: the newest wins)."""
+        self._x(
+            "INSERT OR REPLACE INTO pending_pushes (wechat, created_at, reply_to, payload) "
+            "VALUES (?, ?, ?, ?)",
+            (wechat, _ts(now), reply_to, json.dumps(payload, ensure_ascii=False)),
+        )
+
+    def take_pending_push(self, wechat: str) -> tuple[dict[str, Any], datetime] | None:
+        """Remove and return a sender's pending push with the time it was asked."""
+        row = self._x(
+            "SELECT payload, created_at FROM pending_pushes WHERE wechat = ?", (wechat,)
+        ).fetchone()
+        if row is None:
+            return None
+        self._x("DELETE FROM pending_pushes WHERE wechat = ?", (wechat,))
+        return json.loads(row[0]), self._dt_req(row[1])
 
     def deliveries(self, push_id: int) -> list[Delivery]:
         """All planned deliveries of a push."""
@@ -459,6 +510,20 @@ class Store:
             for r in self._x(
                 "SELECT a.push_id FROM assignments a JOIN pushes p ON p.id = a.push_id "
                 "WHERE a.wechat = ? AND p.created_at >= ? AND p.status = 'open' "
+                "ORDER BY a.push_id DESC",
+                (wechat, _ts(since)),
+            )
+        ]
+
+    def unsigned_pushes(self, wechat: str, since: datetime) -> list[int]:
+        """Open pushes (newest first, created since `since`) this pusher has not signed."""
+        return [
+            r[0]
+            for r in self._x(
+                "SELECT a.push_id FROM assignments a JOIN pushes p ON p.id = a.push_id "
+                "WHERE a.wechat = ? AND p.created_at >= ? AND p.status = 'open' "
+                "AND NOT EXISTS (SELECT 1 FROM signatures s "
+                "WHERE s.push_id = a.push_id AND s.wechat = a.wechat) "
                 "ORDER BY a.push_id DESC",
                 (wechat, _ts(since)),
             )

@@ -64,6 +64,9 @@ def make_config(tmp: Path) -> Config:
             base.bot, data_dir=str(tmp / "data"), content_dir=str(Path("content").resolve())
         ),
         sender=SenderSection(per_minute=600, burst=30, group_gap_seconds=1, jitter_seconds=0),
+        # Most tests push to the whole small town in one message; the 确认 step for big
+        # pushes has its own tests (test_push_control.py) with the default policy.
+        policy=replace(base.policy, confirm_over_groups=1000),
         base_dir=tmp,
     )
 

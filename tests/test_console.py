@@ -17,7 +17,7 @@ async def test_console_speaks_as_members_and_shows_answers(rt: Runtime) -> None:
     out: list[str] = []
     console = Console(lambda: rt.app.org, rt.sandbox, out.append)
     await feed(rt, console, "as 张主任 in 指挥群: 推送\n【测试】请防范冒充客服诈骗。")
-    assert any("机器人 → 指挥群：【推送#1】测试" in line for line in out)
+    assert any("机器人 → 指挥群：【第1期】测试" in line for line in out)
     await feed(rt, console, "as 王网格员 in 指挥群: 收到")
     assert any("机器人 → 王家村村民群：【反诈提醒】测试" in line for line in out)
     await feed(rt, console, "as 王户1 in 王家村村民群: 收到了")

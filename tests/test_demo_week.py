@@ -10,8 +10,8 @@ from bot.demo import run_demo
 async def test_a_simulated_week_shows_the_followup() -> None:
     out = await run_demo(seed=1, days=7)
     transcript = out.split("=== 通报")[0]
-    assert len(re.findall(r"\[11-2\d 09:00\] .* 【推送#", transcript)) == 4  # Mon–Thu by hand
-    assert "[11-27 10:00] 演礼镇反诈指挥群 | 反诈助手: 【推送#5】" in transcript  # Friday campaign
+    assert len(re.findall(r"\[11-2\d 09:00\] .* 【第", transcript)) == 4  # Mon–Thu by hand
+    assert "[11-27 10:00] 演礼镇反诈指挥群 | 反诈助手: 【第5期】" in transcript  # Friday campaign
     assert "【截止提醒】" in transcript and "【到期催办】" in transcript
     assert "【督办】" in transcript and "私聊·" in transcript
     assert transcript.count("【工作汇报】请各村/单位推送员") == 5

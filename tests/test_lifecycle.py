@@ -48,7 +48,7 @@ async def test_full_push_lifecycle(rt: Runtime, clock: SimClock) -> None:
     assert len(sent) == 1
     announce = sent[0]
     assert announce.conversation == "cmd"
-    assert announce.text.startswith("【推送#1】")
+    assert announce.text.startswith("【第1期】")
     assert set(announce.mentions) == {"lj_p1", "lj_p2", "wj_p", "bank_p", "school_p"}
     assert "@李一" in announce.text
 
@@ -64,7 +64,7 @@ async def test_full_push_lifecycle(rt: Runtime, clock: SimClock) -> None:
     # Forward-mode and evidence-mode groups are never posted by the bot.
     assert await say(rt, "bank_p", "收到", "cmd") == []
     sent = await say(rt, "school_p", "已签收", "cmd")
-    assert [s.text for s in sent] == ["推送#1《警惕刷单返利诈骗》已全部签收（5/5）。"]
+    assert [s.text for s in sent] == ["第1期《警惕刷单返利诈骗》已全部签收（5/5）。"]
 
     advance(clock, 10)
     assert await say(rt, "lj1_h0", "收到", "lj1") == []  # households get no group replies
@@ -224,7 +224,7 @@ async def test_remind_capped_at_three_per_day(rt: Runtime, clock: SimClock) -> N
     (sent,) = await say(rt, "office", "催办", "cmd")
     assert "已达上限" in sent.text
     clock.advance(timedelta(hours=24).total_seconds())
-    (sent,) = await say(rt, "office", "/催办 #1", "cmd")
+    (sent,) = await say(rt, "office", "/催办 第1期", "cmd")
     assert "今日第1/3次催办" in sent.text
     assert len(rt.store.reminders(1)) == 4
 
@@ -262,7 +262,7 @@ async def test_unsent_outbox_rows_retry_after_transport_failure(
     assert rt.store.outbox("pending")[0].attempts == 1
     clock.advance(31)  # the first retry waits retry_seconds
     sent = await say(rt, "leader", "帮助", "cmd")
-    assert sent[0].text.startswith("【推送#1】")
+    assert sent[0].text.startswith("【第1期】")
 
 
 async def test_cadre_pasting_the_notice_in_a_relay_group_delivers_it(

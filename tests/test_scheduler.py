@@ -146,7 +146,7 @@ async def test_deadline_reminders_fire_on_the_minute_and_escalate(
     assert await tick(rt, sch, clock, at("16:59")) == []
 
     (early,) = await tick(rt, sch, clock, at("17:00"))
-    assert early.conversation == "cmd" and early.text.startswith("【截止提醒】推送#1")
+    assert early.conversation == "cmd" and early.text.startswith("【截止提醒】第1期")
     assert "今天18:00截止" in early.text and "今日第1/3次催办" in early.text
     assert set(early.mentions) == {"lj_p2", "wj_p", "bank_p", "school_p"}
     assert await tick(rt, sch, clock, at("17:00")) == []  # the same minute again: nothing
@@ -360,7 +360,7 @@ async def test_campaign_pushes_the_next_item_and_remembers_it(config: Config) ->
     await sch1.run_due(clock.now())
     friday = at("10:00", "2026-11-27")
     (announce, *_) = await tick(rt1, sch1, clock, friday)
-    assert announce.text.startswith("【推送#1】") and "刷单" in announce.text
+    assert announce.text.startswith("【第1期】") and "刷单" in announce.text
     push = rt1.store.get_push(1)
     assert push is not None and push.content_id == 1 and push.created_by == "bot"
     assert push.deadline == at("18:00", "2026-11-27")

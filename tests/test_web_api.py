@@ -495,14 +495,14 @@ async def test_pages_render_for_office(client: TestClient[Any, Any], rt: Runtime
         )
     )
     expected = {
-        "/": "推送#1《页面测试》",
+        "/": "第1期《页面测试》",
         "/pushes/1": "中心小学家长群",
         "/ranking?period=month": "本月",
         "/roster": "李网格长",
         "/content?q=刷单": "刷单",
         "/content/1": "发起推送",
         "/bulletins": "还没有发布过通报",
-        "/audit": "推送#1《页面测试》",
+        "/audit": "第1期《页面测试》",
         "/console": "模拟微信",
     }
     for path, text in expected.items():

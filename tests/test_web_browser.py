@@ -149,7 +149,7 @@ async def test_push_console_and_live_overview(
     await office.click(".content-item >> nth=0 >> a.button")
     await office.fill("input[name=deadline]", "18:00")
     await office.click("button:has-text('发起推送')")
-    await expect(office.locator("h1")).to_contain_text("推送#1")
+    await expect(office.locator("h1")).to_contain_text("第1期")
     push = rt.store.get_push(1)
     assert push is not None and push.created_by == "web:zhang" and push.content_id is not None
 
@@ -201,7 +201,7 @@ async def test_push_console_and_live_overview(
     await download.save_as(saved)
     book = load_workbook(saved)
     sheet = book["覆盖情况"]
-    assert sheet["A1"].value == f"推送#1《{push.title}》覆盖情况"
+    assert sheet["A1"].value == f"第1期《{push.title}》覆盖情况"
     assert [c.value for c in sheet[4]][:5] == ["序号", "村/单位", "推送员", "已签收", "签收率"]
     rows = {r[1]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
     assert rows["李家村"][2:5] == (2, 1, 0.5)

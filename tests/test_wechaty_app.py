@@ -120,7 +120,7 @@ async def sent(gateway: Gateway, room: str, prefix: str = "", timeout: float = 1
 
 async def test_push_lifecycle_over_grpc(gateway: Gateway, bot: Runtime) -> None:
     await gateway.say("office", NOTICE, COMMAND_ROOM)
-    announce = await sent(gateway, COMMAND_ROOM, "【推送#1】")
+    announce = await sent(gateway, COMMAND_ROOM, "【第1期】")
     assert set(announce["mentions"]) == {"pusher1", "pusher2"}  # real ids, bound by name
 
     await gateway.say("pusher1", "收到", COMMAND_ROOM)
@@ -128,14 +128,14 @@ async def test_push_lifecycle_over_grpc(gateway: Gateway, bot: Runtime) -> None:
     assert "96110" in relay["text"]
     await gateway.say("pusher2", "收到！马上转发", COMMAND_ROOM)
     await sent(gateway, VILLAGE_2, "【反诈提醒】")
-    await sent(gateway, COMMAND_ROOM, "推送#1《警惕冒充客服诈骗》已全部签收")
+    await sent(gateway, COMMAND_ROOM, "第1期《警惕冒充客服诈骗》已全部签收")
 
     await gateway.say("hh11", "收到", VILLAGE_1)
     await gateway.say("hh12", "没收到", VILLAGE_1)
     await gateway.say("hh13", "收到一个诈骗电话", VILLAGE_1)
     await gateway.say("hh21", "好的👍", VILLAGE_2)
     await gateway.say("office", "进度", COMMAND_ROOM)
-    progress = (await sent(gateway, COMMAND_ROOM, "推送#1《"))["text"]
+    progress = (await sent(gateway, COMMAND_ROOM, "第1期《"))["text"]
     assert "签收：2/2 人（100.0%）" in progress
     assert "送达群：2/3 个（66.7%）" in progress
     assert "覆盖户数：5/7 户" in progress
@@ -146,7 +146,7 @@ async def test_push_lifecycle_over_grpc(gateway: Gateway, bot: Runtime) -> None:
 
 async def test_remind_reaches_gateway_with_mention_ids(gateway: Gateway, bot: Runtime) -> None:
     await gateway.say("office", NOTICE, COMMAND_ROOM)
-    await sent(gateway, COMMAND_ROOM, "【推送#1】")
+    await sent(gateway, COMMAND_ROOM, "【第1期】")
     await gateway.say("pusher1", "签收", COMMAND_ROOM)
     await sent(gateway, VILLAGE_1)
     await gateway.say("office", "催办", COMMAND_ROOM)
@@ -162,7 +162,7 @@ async def test_private_screenshot_stored_byte_exact(
     data = b"\x89PNG\r\n\x1a\n" + os.urandom(150_000)
     shot.write_bytes(data)
     await gateway.say("office", NOTICE, COMMAND_ROOM)
-    await sent(gateway, COMMAND_ROOM, "【推送#1】")
+    await sent(gateway, COMMAND_ROOM, "【第1期】")
     await gateway.say("pusher2", "收到", COMMAND_ROOM)
     await sent(gateway, VILLAGE_2)
     await gateway.send_image("pusher2", shot)
@@ -175,7 +175,7 @@ async def test_private_screenshot_stored_byte_exact(
 
 async def test_every_event_twice_counts_once(gateway: Gateway, bot: Runtime) -> None:
     first = await gateway.say("office", NOTICE, COMMAND_ROOM)
-    await sent(gateway, COMMAND_ROOM, "【推送#1】")
+    await sent(gateway, COMMAND_ROOM, "【第1期】")
     await gateway.duplicate(first)
     sign = await gateway.say("pusher1", "收到", COMMAND_ROOM)
     await sent(gateway, VILLAGE_1)
@@ -184,11 +184,11 @@ async def test_every_event_twice_counts_once(gateway: Gateway, bot: Runtime) -> 
         mid = await gateway.say(who, "收到", VILLAGE_1)
         await gateway.duplicate(mid)
     await gateway.say("office", "进度", COMMAND_ROOM)
-    progress = (await sent(gateway, COMMAND_ROOM, "推送#1《"))["text"]
+    progress = (await sent(gateway, COMMAND_ROOM, "第1期《"))["text"]
     assert "回执：2/7 户" in progress
     assert "签收：1/2 人" in progress
     texts = [e["text"] for e in gateway.pending() if e.get("event") == "sent"]
-    assert not any(t.startswith("【推送#2】") for t in texts)
+    assert not any(t.startswith("【第2期】") for t in texts)
     assert bot.store.latest_push().id == 1  # type: ignore[union-attr]
     assert len([r for r in bot.store.outbox() if r.conversation == "v1"]) == 1
 
@@ -219,7 +219,7 @@ async def test_gateway_restart_mid_fanout_loses_and_repeats_nothing(
         for n in range(1, 4):
             await gateway.say("pusher2", f"签收 #{n}", COMMAND_ROOM)
         await gateway.say("office", "进度 #3", COMMAND_ROOM)
-        await sent(gateway, COMMAND_ROOM, "推送#3《", timeout=30)
+        await sent(gateway, COMMAND_ROOM, "第3期《", timeout=30)
         expected = {(VILLAGE_1, n) for n in range(1, 4)} | {(VILLAGE_2, n) for n in range(1, 4)}
         seen: Counter[tuple[str, int]] = Counter()
 

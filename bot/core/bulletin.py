@@ -182,7 +182,7 @@ def _numbered(sections: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
 def _push_line(cov: PushCoverage, with_day: bool) -> str:
     day = f"（{_md(cov.push.created_at.date())}）" if with_day else ""
     return (
-        f"· 推送#{cov.push.id}《{cov.push.title}》{day}：签收 {cov.signed}/{cov.pushers} 人"
+        f"· 第{cov.push.id}期《{cov.push.title}》{day}：签收 {cov.signed}/{cov.pushers} 人"
         f"（{percent(cov.sign_rate)}），送达 {cov.delivered}/{cov.groups} 个群"
         f"（{percent(cov.delivery_rate)}），回执 {cov.acks}/{cov.households} 户"
         f"（{percent(cov.ack_rate)}）"
@@ -225,8 +225,8 @@ def _laggard_lines(laggards: Sequence[Laggard], single_push: bool) -> list[str]:
         who = f"{lag.member.name}（{lag.member.unit}）" if lag.member.unit else lag.member.name
         parts = []
         if single_push:
-            parts += [f"#{p} 未签收" for p in lag.unsigned]
-            parts += [f"#{p} {g}未送达" for p, g in lag.undelivered]
+            parts += [f"第{p}期未签收" for p in lag.unsigned]
+            parts += [f"第{p}期{g}未送达" for p, g in lag.undelivered]
         else:
             if lag.unsigned:
                 parts.append(f"未签收 {len(lag.unsigned)} 期")

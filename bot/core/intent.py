@@ -12,8 +12,10 @@ from datetime import datetime, timedelta, tzinfo
 
 from bot import commands, nlp
 from bot.core.model import Group, IncomingMessage, Level, Member, MessageKind, Role
+from bot.nlp.quote import split_quote
 
 PUSH_ROLES = frozenset({Role.OFFICE, Role.LEADER})
+PUSH_COMMANDS = frozenset({"推送", "确认", "取消", "撤回"})
 QUERY_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.SUPERVISOR})
 QUERY_COMMANDS = frozenset({"进度", "未签收", "未转发", "催办", "排名", "日报", "周报", "查"})
 
@@ -44,9 +46,13 @@ class Refusal:
 
 @dataclass(frozen=True)
 class SignIntent:
-    """A pusher signs (签收) a push: a given number or their latest open one."""
+    """A pusher signs (签收) a push: a given number, the one quoted, or their newest open one.
+
+    `quote` is the text of the message a quote reply answers (an announcement, usually).
+    """
 
     push_id: int | None
+    quote: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,15 +95,19 @@ Intent = (
 
 def permission(role: Role, name: str) -> str | None:
     """Why `role` may not run command `name` (None if allowed)."""
-    if name == "推送" and role not in PUSH_ROLES:
-        return "只有镇反诈办（办公室）或领导可以发起推送"
+    if name in PUSH_COMMANDS and role not in PUSH_ROLES:
+        return "只有镇反诈办（办公室）或领导可以发起、确认或撤回推送"
     if name in QUERY_COMMANDS and role not in QUERY_ROLES:
         return "查询和催办仅限领导、办公室和监督员使用"
     return None
 
 
 def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -> Intent | None:
-    """Decide what a message from a roster member means; None for chat to ignore."""
+    """Decide what a message from a roster member means; None for chat to ignore.
+
+    In a quote reply only the reply is judged; the quoted text only says which push a
+    pusher's signature is for.
+    """
     if member is None:
         return None
     in_household_group = group is not None and group.level is not Level.COMMAND
@@ -107,20 +117,22 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
         return None
     if msg.kind is not MessageKind.TEXT or not msg.text.strip():
         return None
+    quote = split_quote(msg.text)
+    text = quote.reply
     if member.role is Role.PUSHER:
-        # "签收 #3", "3号推送已签收", "第3期收到": an acknowledgement naming its push.
-        number, rest = commands.take_reference(msg.text)
+        # "签收 第3期", "3号推送已签收", "第3期收到": an acknowledgement naming its push.
+        number, rest = commands.take_reference(text)
         if number is not None and rest.strip() and nlp.is_acknowledgement(rest):
             return SignIntent(number)
     if member.role in REPORT_ROLES and member.unit and not in_household_group:
-        report = _WORK_REPORT.match(msg.text)
+        report = _WORK_REPORT.match(text)
         if report:
             return WorkReportIntent(report["body"].strip())
     if member.role is Role.HOUSEHOLD:
-        if group is not None and in_household_group and nlp.is_acknowledgement(msg.text):
+        if group is not None and in_household_group and nlp.is_acknowledgement(text):
             return ReceiptIntent(group.id)
         return None
-    command = commands.parse(msg.text)
+    command = commands.parse(text)
     if command is not None:
         reason = permission(member.role, command.name)
         if reason is None:
@@ -128,18 +140,19 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
             return None if in_household_group else CommandIntent(command)
         if command.explicit and not in_household_group:
             return Refusal(command, reason)
-        return None
+        if member.role is not Role.PUSHER:
+            return None
     if (
         member.role in FORWARD_ROLES
         and group is not None
         and in_household_group
-        and len(msg.text) >= MIN_FORWARD_CHARS
+        and len(text) >= MIN_FORWARD_CHARS
     ):
         # In a forward-mode group this is how the push arrives; in a relay-mode group a
         # cadre who pasted the notice himself has delivered it, and the bot must not repeat it.
-        return ForwardIntent(group.id, msg.text)
-    if member.role is Role.PUSHER and nlp.is_acknowledgement(msg.text):
-        return SignIntent(None)
+        return ForwardIntent(group.id, text)
+    if member.role is Role.PUSHER and nlp.is_acknowledgement(text):
+        return SignIntent(None, quote.quoted)
     return None
 
 

@@ -187,6 +187,7 @@ class Push:
     deadline: datetime | None = None
     content_id: int | None = None
     roster_version: int = 0
+    status: str = "open"  # or "withdrawn" (撤回)
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,7 @@ def export_coverage(ctx: WebContext, viewer: Viewer, push_id: int) -> Download:
     unsigned, undelivered = dashboard.laggard_lists(app, viewer, push)
     now = ctx.now()
     data = coverage_workbook(cov, unsigned, undelivered, ctx.config.tz, now)
-    app.store.audit(now, viewer.name, "导出", f"推送#{push.id}覆盖情况 Excel")
+    app.store.audit(now, viewer.name, "导出", f"第{push.id}期覆盖情况 Excel")
     return Download(data, f"推送{push.id}覆盖情况-{now:%Y%m%d}.xlsx", f"push-{push.id}.xlsx")
 
 

@@ -80,9 +80,9 @@ def get_push(app: App, viewer: Viewer, push_id: int) -> Push:
     """One push, or 404/403."""
     push = app.store.get_push(push_id)
     if push is None:
-        raise WebError(404, f"没有推送#{push_id}")
+        raise WebError(404, f"没有第{push_id}期推送")
     if viewer.unit is not None and viewer.unit not in push.scope:
-        raise WebError(403, f"推送#{push_id} 不涉及{viewer.unit}，您的账号只能查看本单位")
+        raise WebError(403, f"第{push_id}期推送不涉及{viewer.unit}，您的账号只能查看本单位")
     return push
 
 
@@ -351,7 +351,7 @@ def content_item(library: Sequence[Content], content_id: int) -> Content:
     """One item by number, or 404."""
     item = next((c for c in library if c.id == content_id), None)
     if item is None:
-        raise WebError(404, f"素材库中没有 #{content_id}")
+        raise WebError(404, f"素材库中没有素材{content_id}")
     return item
 
 

@@ -78,7 +78,7 @@ def coverage_workbook(
     sheet = book.active
     assert sheet is not None
     sheet.title = "覆盖情况"
-    sheet["A1"] = f"推送#{push.id}《{push.title}》覆盖情况"
+    sheet["A1"] = f"第{push.id}期《{push.title}》覆盖情况"
     sheet["A1"].font = Font(bold=True, size=14)
     deadline = push.deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M") if push.deadline else "未设"
     sheet["A2"] = (

@@ -174,7 +174,7 @@ def push_card(p: Mapping[str, Any] | None, link: bool = True) -> str:
             f'<progress max="{max(m["total"], 1)}" value="{m["done"]}" aria-label="{label}">'
             f'</progress><span class="num" data-num="{key}">{e(m["text"])}</span></div>'
         )
-    title = f"推送#{p['id']}《{e(p['title'])}》" if p else ""
+    title = f"第{p['id']}期《{e(p['title'])}》" if p else ""
     href = f"/pushes/{p['id']}" if p else ""
     heading = f'<a href="{href}" data-field="link">{title}</a>' if link else title
     meta = (
@@ -315,7 +315,7 @@ async def push_detail(request: web.Request) -> web.StreamResponse:
         f"<h2>催办记录</h2>{reminders}"
         f"<h2>目标群</h2>{groups}"
     )
-    return page(ctx, viewer, f"推送#{push.id}《{push.title}》", content, "/")
+    return page(ctx, viewer, f"第{push.id}期《{push.title}》", content, "/")
 
 
 def _minutes(value: float | None) -> str:
@@ -486,7 +486,7 @@ async def content_list(request: web.Request) -> web.StreamResponse:
     items = dashboard.find_content(ctx.rt.app.library, query)
     cards = "".join(
         f'<article class="card content-item" data-content-id="{c.id}">'
-        f'<h2><a href="/content/{c.id}">#{c.id} {e(c.title)}</a></h2>'
+        f'<h2><a href="/content/{c.id}">素材{c.id} {e(c.title)}</a></h2>'
         f'<p class="tags">{"".join(f"<span>{e(t)}</span>" for t in c.fraud_types)}'
         f"{''.join(f'<span class=aud>{e(a)}</span>' for a in c.audiences)}</p>"
         f'<p class="excerpt">{e(c.body[:90])}{"…" if len(c.body) > 90 else ""}</p>'
@@ -529,7 +529,7 @@ async def content_item(request: web.Request) -> web.StreamResponse:
     ctx, viewer = ctx_of(request), viewer_of(request)
     item = dashboard.content_item(ctx.rt.app.library, int(request.match_info["content_id"]))
     return page(
-        ctx, viewer, f"#{item.id} {item.title}", _item_content(ctx, viewer, item.id), "/content"
+        ctx, viewer, f"素材{item.id} {item.title}", _item_content(ctx, viewer, item.id), "/content"
     )
 
 
@@ -562,7 +562,7 @@ async def content_push(request: web.Request) -> web.StreamResponse:
             raise
         item = dashboard.content_item(ctx.rt.app.library, content_id)
         content = _item_content(ctx, viewer, content_id, exc.message)
-        return page(ctx, viewer, f"#{item.id} {item.title}", content, "/content", 400)
+        return page(ctx, viewer, f"素材{item.id} {item.title}", content, "/content", 400)
     raise web.HTTPSeeOther(f"/pushes/{push.id}")
 
 

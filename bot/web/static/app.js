@@ -58,7 +58,7 @@
     card.dataset.pushId = String(push.id);
     const link = card.querySelector('[data-field="link"]');
     link.href = "/pushes/" + push.id;
-    link.textContent = "推送#" + push.id + "《" + push.title + "》";
+    link.textContent = "第" + push.id + "期《" + push.title + "》";
     card.querySelector('[data-field="meta"]').textContent =
       "发起 " + push.created_text + " · " + push.created_by + " · 范围 " + push.scope_label +
       " · 截止 " + push.deadline_text;
