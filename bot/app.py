@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.context import JobContext
 from bot.core import texts
-from bot.core.coverage import PushCoverage, coverage, rank_units
+from bot.core.coverage import PushCoverage, coverage, rank_units, unsettled
 from bot.core.followup import CAPPED_KINDS, REMIND
 from bot.core.intent import (
     CommandIntent,
@@ -504,8 +504,10 @@ class App:
         """Answer to 排名 for day/week/month."""
         since = now - timedelta(days=PERIOD_DAYS.get(period, 30))
         reports = self.coverage_report(self.store.pushes(since=since))
-        bottom = "约谈" if period == "month" else ""
-        return texts.ranking(rank_units(reports), period, len(reports), bottom)
+        bottom = self.config.bulletin.bottom_count if period == "month" else 0
+        ranks = rank_units(reports, bottom=bottom, now=now)
+        pending = unsettled(reports, now) if bottom else 0
+        return texts.ranking(ranks, period, len(reports) - pending, pending)
 
     def remind(
         self,
