@@ -96,6 +96,7 @@ class DeadlineSection:
 
     remind_before_minutes: int = 60
     remind_at_deadline: bool = True
+    auto_remind_cap: int = 2
     escalate: bool = True
     escalate_after_minutes: int = 60
     leader_summary: bool = True
@@ -287,6 +288,7 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
         "sender.max_attempts": sender.max_attempts,
         "policy.remind_cap_per_day": s["policy"].remind_cap_per_day,
         "policy.open_days": s["policy"].open_days,
+        "deadline.auto_remind_cap": s["deadline"].auto_remind_cap,
     }
     errors.extend(f"配置项 {k} 应大于 0，实际为 {v}" for k, v in positive.items() if v <= 0)
     for key in ("group_gap_seconds", "jitter_seconds", "retry_seconds"):

@@ -131,7 +131,7 @@ def remind(push: Push, members: Sequence[Member], count: int, cap: int) -> str:
     """The 催办 message in the command group."""
     return (
         f"【催办】推送#{push.id}《{push.title}》尚未完成，请以下同志尽快签收并推送"
-        f"（今日第{count}/{cap}次催办）：\n{mention_line(members)}"
+        f"（24小时内第{count}/{cap}次催办）：\n{mention_line(members)}"
     )
 
 
@@ -222,7 +222,7 @@ def deadline_remind(
     else:
         head = f"【截止提醒】推送#{push.id}《{push.title}》将于{due}截止，以下同志尚未完成"
     return (
-        f"{head}，请尽快签收并推送到本村/本单位群（今日第{count}/{cap}次催办）：\n"
+        f"{head}，请尽快签收并推送到本村/本单位群（24小时内第{count}/{cap}次自动催办）：\n"
         f"{mention_line(members)}"
     )
 
