@@ -21,8 +21,8 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.context import JobContext
 from bot.core import texts
-from bot.core.coverage import PushCoverage, coverage, rank_units
-from bot.core.followup import CAPPED_KINDS, REMIND
+from bot.core.coverage import PushCoverage, coverage, rank_units, unsettled
+from bot.core.followup import REMIND, remind_budget
 from bot.core.intent import (
     CommandIntent,
     DeadlineError,
@@ -582,8 +582,10 @@ class App:
         """Answer to 排名 for day/week/month."""
         since = now - timedelta(days=PERIOD_DAYS.get(period, 30))
         reports = self.coverage_report(self.store.pushes(since=since))
-        bottom = "约谈" if period == "month" else ""
-        return texts.ranking(rank_units(reports), period, len(reports), bottom)
+        bottom = self.config.bulletin.bottom_count if period == "month" else 0
+        ranks = rank_units(reports, bottom=bottom, now=now)
+        pending = unsettled(reports, now) if bottom else 0
+        return texts.ranking(ranks, period, len(reports) - pending, pending)
 
     def remind(
         self,
@@ -593,16 +595,22 @@ class App:
         now: datetime,
         kind: str = REMIND,
     ) -> bool:
-        """催办: @-mention laggard pushers in the command group, capped per 24 h.
+        """催办: @-mention laggard pushers in the command group, capped per rolling 24 h.
 
-        Deadline reminders (`member` None, `kind` 截止前催办/到期催办) count toward the same
-        cap; with no `reply_to` nothing is said when capped or when nobody lags.
+        Manual 催办 and deadline reminders (`member` None, `kind` 截止前催办/到期催办) each
+        have their own cap (see followup.remind_budget); with no `reply_to` nothing is said
+        when capped or when nobody lags.
         """
-        cap = self.config.policy.remind_cap_per_day
+        budget = remind_budget(kind)
+        cap = (
+            self.config.policy.remind_cap_per_day
+            if kind == REMIND
+            else self.config.deadline.auto_remind_cap
+        )
         recent = [
             r
             for r in self.store.reminders(push.id, since=now - timedelta(hours=24))
-            if r.kind in CAPPED_KINDS
+            if r.kind in budget
         ]
         command = self.org.command_group.id
         if len(recent) >= cap:

@@ -89,6 +89,11 @@ class ChartRenderer:
         return path
 
 
+def bar_labels(values: tuple[float | None, ...]) -> list[str]:
+    """The number printed at each bar; "—" where the bot cannot see the metric."""
+    return ["—" if v is None else f"{v:.0f}" for v in values]
+
+
 def _draw(spec: ChartSpec, family: str, path: Path) -> None:
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -114,8 +119,9 @@ def _draw(spec: ChartSpec, family: str, path: Path) -> None:
                 FLAG_COLOUR if label in spec.flagged else SERIES_COLOURS[i % len(SERIES_COLOURS)]
                 for label in spec.labels
             ]
-            drawn = ax.barh(offsets, values, height=height, color=colours, label=name)
-            ax.bar_label(drawn, labels=[f"{v:.0f}" for v in values], fontsize=7, padding=2)
+            widths = [0.0 if v is None else v for v in values]
+            drawn = ax.barh(offsets, widths, height=height, color=colours, label=name)
+            ax.bar_label(drawn, labels=bar_labels(values), fontsize=7, padding=2)
         note = f"（{spec.flag_note}）" if spec.flag_note else ""
         ax.set_yticks(
             positions,

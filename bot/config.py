@@ -101,6 +101,7 @@ class DeadlineSection:
 
     remind_before_minutes: int = 60
     remind_at_deadline: bool = True
+    auto_remind_cap: int = 2
     escalate: bool = True
     escalate_after_minutes: int = 60
     leader_summary: bool = True
@@ -294,6 +295,7 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
         "policy.open_days": s["policy"].open_days,
         "policy.confirm_minutes": s["policy"].confirm_minutes,
         "policy.withdraw_minutes": s["policy"].withdraw_minutes,
+        "deadline.auto_remind_cap": s["deadline"].auto_remind_cap,
     }
     errors.extend(f"配置项 {k} 应大于 0，实际为 {v}" for k, v in positive.items() if v <= 0)
     if s["policy"].confirm_over_groups < -1:

@@ -218,14 +218,14 @@ async def test_remind_capped_at_three_per_day(rt: Runtime, clock: SimClock) -> N
     for n in range(1, 4):
         clock.advance(600)
         (sent,) = await say(rt, "office", "催办", "cmd")
-        assert f"今日第{n}/3次催办" in sent.text
+        assert f"24小时内第{n}/3次催办" in sent.text
         assert "lj_p1" not in sent.mentions  # signed, and his groups are delivered
         assert {"lj_p2", "wj_p", "bank_p", "school_p"} <= set(sent.mentions)
     (sent,) = await say(rt, "office", "催办", "cmd")
     assert "已达上限" in sent.text
     clock.advance(timedelta(hours=24).total_seconds())
     (sent,) = await say(rt, "office", "/催办 第1期", "cmd")
-    assert "今日第1/3次催办" in sent.text
+    assert "24小时内第1/3次催办" in sent.text
     assert len(rt.store.reminders(1)) == 4
 
 

@@ -121,6 +121,7 @@ def test_schedule_folder_checked_as_a_whole(tmp_path: Path) -> None:
         ("[quiet]\nend = 7\n", "quiet.end"),
         ("[scheduler]\ngrace_minutes = -1\n", "scheduler.grace_minutes"),
         ("[deadline]\nremind_before_minutes = -10\n", "deadline.remind_before_minutes"),
+        ("[deadline]\nauto_remind_cap = 0\n", "deadline.auto_remind_cap"),
         ("[deadline]\nescalate = 'soon'\n", "deadline.escalate"),
         ("[bulletin]\nbottom_count = -2\n", "bulletin.bottom_count"),
         ("[bulletin]\ncolour = 1\n", "bulletin.colour"),
@@ -147,13 +148,13 @@ async def test_deadline_reminders_fire_on_the_minute_and_escalate(
 
     (early,) = await tick(rt, sch, clock, at("17:00"))
     assert early.conversation == "cmd" and early.text.startswith("【截止提醒】第1期")
-    assert "今天18:00截止" in early.text and "今日第1/3次催办" in early.text
+    assert "今天18:00截止" in early.text and "24小时内第1/2次自动催办" in early.text
     assert set(early.mentions) == {"lj_p2", "wj_p", "bank_p", "school_p"}
     assert await tick(rt, sch, clock, at("17:00")) == []  # the same minute again: nothing
 
     await say(rt, "wj_p", "收到")  # 王网格员 signs; his village group gets the relay
     (due,) = await tick(rt, sch, clock, at("18:00"))
-    assert due.text.startswith("【到期催办】") and "今日第2/3次催办" in due.text
+    assert due.text.startswith("【到期催办】") and "24小时内第2/2次自动催办" in due.text
     assert set(due.mentions) == {"lj_p2", "bank_p", "school_p"}
 
     assert await tick(rt, sch, clock, at("18:59")) == []
@@ -190,21 +191,57 @@ async def test_deadline_reminders_fire_on_the_minute_and_escalate(
     }
 
 
-async def test_deadline_reminders_stop_at_the_daily_cap(rt: Runtime, clock: SimClock) -> None:
+async def test_manual_reminders_do_not_use_up_the_deadline_reminders(
+    rt: Runtime, clock: SimClock
+) -> None:
     sch = build_scheduler(rt.app, [])
     await say(rt, "office", NOTICE)
-    for hhmm in ("10:00", "11:00"):
+    for n, hhmm in enumerate(("10:00", "11:00", "12:00"), 1):
         clock.advance_to(at(hhmm))
         (sent,) = await say(rt, "office", "催办")
-        assert "次催办" in sent.text
-    (early,) = await tick(rt, sch, clock, at("17:00"))
-    assert "今日第3/3次催办" in early.text
-    assert await tick(rt, sch, clock, at("18:00")) == []  # capped: silent, not a refusal
+        assert f"24小时内第{n}/3次催办" in sent.text
     (sent,) = await say(rt, "office", "催办")
-    assert "已达上限" in sent.text
+    assert "已达上限" in sent.text  # the manual budget is spent …
+    (early,) = await tick(rt, sch, clock, at("17:00"))  # … the deadline's is not
+    assert early.text.startswith("【截止提醒】") and "24小时内第1/2次自动催办" in early.text
+    (due,) = await tick(rt, sch, clock, at("18:00"))
+    assert due.text.startswith("【到期催办】") and "24小时内第2/2次自动催办" in due.text
     kinds = [r.kind for r in rt.store.reminders(1)]
-    assert kinds == [REMIND, REMIND, BEFORE_DEADLINE]
+    assert kinds == [REMIND, REMIND, REMIND, BEFORE_DEADLINE, AT_DEADLINE]
+
+
+async def test_deadline_reminders_stop_at_their_own_cap(
+    rt: Runtime, clock: SimClock, config: Config
+) -> None:
+    rt.app.config = replace(config, deadline=replace(config.deadline, auto_remind_cap=1))
+    sch = build_scheduler(rt.app, [])
+    await say(rt, "office", NOTICE)
+    (early,) = await tick(rt, sch, clock, at("17:00"))
+    assert "24小时内第1/1次自动催办" in early.text
+    assert await tick(rt, sch, clock, at("18:00")) == []  # capped: silent, not a refusal
     assert {r.job: r.status for r in rt.store.job_runs()}["到期催办#1"] == DONE
+    clock.advance_to(at("18:30"))
+    (sent,) = await say(rt, "office", "催办")  # manual 催办 has its own budget
+    assert "24小时内第1/3次催办" in sent.text
+
+
+async def test_reminder_counts_roll_over_24_hours_not_midnight(
+    rt: Runtime, clock: SimClock
+) -> None:
+    await say(rt, "office", NOTICE)
+    nov24 = "2026-11-24"
+    steps = [
+        (at("23:00"), "24小时内第1/3次"),
+        (at("23:50"), "24小时内第2/3次"),
+        (at("00:30", nov24), "24小时内第3/3次"),  # a new day, but not a new 24 hours
+        (at("22:59", nov24), "已达上限"),
+        (at("23:01", nov24), "24小时内第3/3次"),  # 23:00 yesterday has rolled out
+        (at("23:40", nov24), "已达上限"),
+    ]
+    for when, expected in steps:
+        clock.advance_to(when)
+        (sent,) = await say(rt, "office", "催办")
+        assert expected in sent.text, (when, sent.text)
 
 
 async def test_no_followup_when_everyone_is_done(rt: Runtime, clock: SimClock) -> None:

@@ -532,3 +532,26 @@ def test_connection_badge_shows_the_wechat_state(rt: Runtime, config: Config) ->
     real.transport.status.connected = True  # type: ignore[attr-defined]
     real.transport.status.self_name = "反诈助手"  # type: ignore[attr-defined]
     assert "微信已连接 反诈助手" in transport_badge(ctx)  # type: ignore[arg-type]
+
+
+async def test_ranking_shows_unseen_acks_as_null_and_states_the_rule(
+    client: TestClient[Any, Any], rt: Runtime
+) -> None:
+    await login(client, "zhang")
+    office = rt.app.org.member("office")
+    assert office is not None
+    push = rt.app.create_push("测试", "反诈测试正文，请注意防范。", office, rt.app.clock.now())
+    await rt.app.settle()
+    week = await (await client.get("/api/ranking?period=week")).json()
+    rows = {r["unit"]: r for r in week["rows"]}
+    assert rows["中心小学"]["ack_rate"] is None  # evidence only: the bot cannot see acks
+    assert rows["农商银行"]["ack_rate"] == 0.0
+    assert {r["rank"] for r in week["rows"]} == {1}  # nobody has done anything: all tied
+    assert week["score_rule"].startswith("得分=签收30%+送达30%+回执40%")
+    month = await (await client.get("/api/ranking?period=month")).json()
+    assert (month["pending"], month["rows"]) == (1, [])  # within its first 24 h: not ranked
+    page = await (await client.get("/ranking?period=week")).text()
+    assert "看不到回执的单位按签收、送达折算" in page and "<td>—</td>" in page
+    summary = await (await client.get(f"/api/pushes/{push.id}")).json()
+    school = next(u for u in summary["units"] if u["unit"] == "中心小学")
+    assert (school["ack_rate"], school["acks_seen"]) == ("—", False)

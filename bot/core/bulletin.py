@@ -10,7 +10,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.core.coverage import PushCoverage, UnitRank, percent, rank_units, rate
+from bot.core.coverage import (
+    FLAG_RULE,
+    SCORE_RULE,
+    PushCoverage,
+    UnitRank,
+    flag_bottom,
+    percent,
+    rank_units,
+    rate,
+    settled,
+)
 from bot.core.model import Group, Member, UnitTally, WorkReport
 
 DAILY = "日报"
@@ -21,7 +31,6 @@ KINDS = (DAILY, WEEKLY, MONTHLY)
 WEEKDAYS = "一二三四五六日"
 SECTION_NUMBERS = "一二三四五六七八九十"
 REPORT_PREVIEW_CHARS = 60
-SCORE_RULE = "签收30%+送达30%+回执40%"
 
 
 @dataclass(frozen=True)
@@ -139,11 +148,14 @@ class BulletinData:
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """What to draw: one horizontal bar group per label, values in percent (0–100)."""
+    """What to draw: one horizontal bar group per label, values in percent (0–100).
+
+    A value of None is a metric the bot cannot see: no bar, labelled "—".
+    """
 
     title: str
     labels: tuple[str, ...]
-    series: tuple[tuple[str, tuple[float, ...]], ...]
+    series: tuple[tuple[str, tuple[float | None, ...]], ...]
     flagged: tuple[str, ...] = ()
     flag_note: str = ""
 
@@ -200,20 +212,18 @@ def _totals_line(reports: Sequence[PushCoverage]) -> str:
     )
 
 
-def _rank_lines(
-    ranks: Sequence[UnitRank], totals: Mapping[str, UnitTally], flagged: Sequence[str]
-) -> list[str]:
+def _rank_lines(ranks: Sequence[UnitRank], totals: Mapping[str, UnitTally]) -> list[str]:
     lines = []
-    for i, r in enumerate(ranks, 1):
+    for r in ranks:
         t = totals[r.unit]
-        flag = " ⚠约谈" if r.unit in flagged else ""
+        flag = " ⚠约谈" if r.flagged else ""
         acks = (
             f"回执 {t.acks}/{t.households}（{percent(r.ack_rate)}）"
             if r.ack_rate is not None or not t.households
-            else "回执 不统计（截图佐证）"
+            else "回执 —"
         )
         lines.append(
-            f"{i}. {r.unit} 得分{r.score * 100:.1f}｜签收 {t.signed}/{t.pushers}"
+            f"{r.rank}. {r.unit} 得分{r.points:.1f}｜签收 {t.signed}/{t.pushers}"
             f"｜送达 {t.delivered}/{t.groups}｜{acks}{flag}"
         )
     return lines
@@ -281,8 +291,8 @@ def _weekly_reports(data: BulletinData) -> tuple[str, list[str]]:
 
 
 def _rate_chart(title: str, ranks: Sequence[UnitRank]) -> ChartSpec:
-    def pct(values: Sequence[float | None]) -> tuple[float, ...]:
-        return tuple(round((v or 0.0) * 100, 1) for v in values)
+    def pct(values: Sequence[float | None]) -> tuple[float | None, ...]:
+        return tuple(None if v is None else round(v * 100, 1) for v in values)
 
     return ChartSpec(
         title=title,
@@ -308,8 +318,8 @@ def compose_daily(data: BulletinData) -> Draft:
         ranks = rank_units(data.reports)
         sections.append(
             (
-                f"各村/单位完成情况（按得分排名：{SCORE_RULE}）",
-                _rank_lines(ranks, unit_totals(data.reports), ()),
+                f"各村/单位完成情况（按得分排名；{SCORE_RULE}）",
+                _rank_lines(ranks, unit_totals(data.reports)),
             )
         )
         sections.append(
@@ -338,7 +348,7 @@ def compose_weekly(data: BulletinData) -> Draft:
         )
         ranks = rank_units(data.reports)
         sections.append(
-            (f"各村/单位排名（{SCORE_RULE}）", _rank_lines(ranks, unit_totals(data.reports), ()))
+            (f"各村/单位排名（{SCORE_RULE}）", _rank_lines(ranks, unit_totals(data.reports)))
         )
         sections.append(
             (
@@ -354,28 +364,30 @@ def compose_weekly(data: BulletinData) -> Draft:
 
 
 def bottom_units(ranks: Sequence[UnitRank], count: int) -> list[str]:
-    """The last `count` units to be called in (约谈); full marks are never flagged.
-
-    With no more units than `count` nobody is flagged: a ranking needs someone above.
-    """
-    if count <= 0 or len(ranks) <= count:
-        return []
-    return [r.unit for r in ranks[-count:] if r.score < 1.0]
+    """The last `count` units to be called in (约谈), by the rule of `flag_bottom`."""
+    flags = flag_bottom([r.points for r in ranks], count)
+    return [r.unit for r, flag in zip(ranks, flags, strict=True) if flag]
 
 
 def compose_monthly(data: BulletinData, bottom: int) -> Draft:
-    """The 月度排名: units ranked over the month, the bottom ones flagged 约谈."""
+    """The 月度排名: units ranked over the month, the bottom ones flagged 约谈.
+
+    Pushes whose deadline (or first 24 h) has not passed are left out (see `rank_units`).
+    """
     p = data.period
     head = [f"【反诈工作月度排名】{data.town} {p.label}"]
     if not data.reports:
         return Draft(MONTHLY, p, "\n".join([*head, "本月无推送，不排名。"]), None)
-    ranks = rank_units(data.reports)
-    flagged = bottom_units(ranks, bottom)
-    lines = [
-        *head,
-        f"本月推送 {len(data.reports)} 期；{_totals_line(data.reports)}",
-        f"排名（{SCORE_RULE}）：",
-        *_rank_lines(ranks, unit_totals(data.reports), flagged),
+    ranks = rank_units(data.reports, bottom=bottom, now=data.now)
+    counted = [r for r in data.reports if settled(r.push, data.now)]
+    flagged = [r.unit for r in ranks if r.flagged]
+    pending = len(data.reports) - len(counted)
+    lines = [*head, f"本月推送 {len(data.reports)} 期；{_totals_line(data.reports)}"]
+    if pending:
+        lines.append(f"其中 {pending} 期未到截止时间，不计入排名。")
+    lines += [
+        f"排名（{SCORE_RULE}；{FLAG_RULE}）：",
+        *_rank_lines(ranks, unit_totals(counted)),
     ]
     if flagged:
         lines.append(
@@ -387,7 +399,7 @@ def compose_monthly(data: BulletinData, bottom: int) -> Draft:
     chart = ChartSpec(
         title=f"{data.town}反诈工作月度排名 {p.label}",
         labels=tuple(r.unit for r in ranks),
-        series=(("得分", tuple(round(r.score * 100, 1) for r in ranks)),),
+        series=(("得分", tuple(r.points for r in ranks)),),
         flagged=tuple(flagged),
         flag_note="约谈",
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
@@ -149,7 +149,12 @@ def coverage(
 
 @dataclass(frozen=True)
 class UnitRank:
-    """One unit's standing over a period."""
+    """One unit's standing over a period.
+
+    `ack_rate` is None when the bot cannot see the unit's households' replies (evidence-mode
+    groups only) or there were none to count; it is shown as "—", never as 0%. `rank` is the
+    standard competition rank (1, 2, 2, 4) on the displayed score `points`.
+    """
 
     unit: str
     pushes: int
@@ -157,18 +162,39 @@ class UnitRank:
     delivery_rate: float | None
     ack_rate: float | None
     score: float
+    rank: int = 0
+    flagged: bool = False
+
+    @property
+    def points(self) -> float:
+        """The score as displayed (0–100, one decimal); ties are decided on this."""
+        return round(self.score * 100, 1)
 
 
 # Acknowledgement is what the campaign is judged on (知晓率), so it weighs most.
 SCORE_WEIGHTS = (0.3, 0.3, 0.4)
+SCORE_RULE = "得分=签收30%+送达30%+回执40%，看不到回执的单位按签收、送达折算"
+FLAG_RULE = (
+    "约谈只点名明显落后于其余单位的末位（并列不点名），"
+    "未到截止时间（无截止时间的未满24小时）的推送不计入"
+)
+# Without a deadline a push is judged once it has had a full day.
+GRACE_WITHOUT_DEADLINE = timedelta(hours=24)
 
 
-def rank_units(reports: Sequence[PushCoverage]) -> list[UnitRank]:
-    """Rank units over several pushes by a weighted score of sign, delivery and ack rates.
+def settled(push: Push, now: datetime) -> bool:
+    """Whether a push has had its chance: its deadline (or 24 h without one) has passed."""
+    return now >= (push.deadline or push.created_at + GRACE_WITHOUT_DEADLINE)
 
-    A rate that cannot be measured (nothing to count, or acks the bot cannot see) is left
-    out and the other weights are scaled up, rather than counted as full or zero marks.
-    """
+
+def unsettled(reports: Sequence[PushCoverage], now: datetime) -> int:
+    """How many of `reports` are still too young to judge a unit on."""
+    return sum(not settled(r.push, now) for r in reports)
+
+
+def _unit_rates(
+    reports: Sequence[PushCoverage],
+) -> dict[str, tuple[int, tuple[float | None, ...]]]:
     totals: dict[str, list[int]] = {}
     for report in reports:
         for u in report.units:
@@ -181,12 +207,55 @@ def rank_units(reports: Sequence[PushCoverage]) -> list[UnitRank]:
             if u.unit not in report.unseen_acks:
                 t[5] += u.acks
                 t[6] += u.households
+    return {
+        unit: (t[0], (rate(t[1], t[2]), rate(t[3], t[4]), rate(t[5], t[6])))
+        for unit, t in totals.items()
+    }
+
+
+def flag_bottom(points: Sequence[float], count: int) -> list[bool]:
+    """Which of `points` (the displayed scores) are flagged as the bottom `count` (约谈).
+
+    A unit is flagged only when it is strictly worse than every unit not flagged: a unit
+    tied with an unflagged one is never flagged, nor anyone when all are equal, nor a full
+    score, nor anyone when there are no more units than `count` (a ranking needs someone
+    above).
+    """
+    if count <= 0 or len(points) <= count:
+        return [False] * len(points)
+    return [p < 100.0 and sum(q <= p for q in points) <= count for p in points]
+
+
+def rank_units(
+    reports: Sequence[PushCoverage], *, bottom: int = 0, now: datetime | None = None
+) -> list[UnitRank]:
+    """Rank units over several pushes by a weighted score of sign, delivery and ack rates.
+
+    A rate that cannot be measured (nothing to count, or acks the bot cannot see) is left
+    out and the other weights are scaled up, rather than counted as full or zero marks.
+    Ties on the displayed score share a rank (1, 2, 2, 4).
+
+    With `bottom` > 0 the last units are flagged 约谈 (see `flag_bottom`), and pushes that
+    are not `settled` at `now` are left out of the whole ranking, not only out of the flag:
+    a flag must follow from the scores printed beside it, and a unit should never be called
+    in over a push it still has time to finish. Rankings without flags (day, week) keep the
+    young pushes, since there they show work in progress.
+    """
+    if bottom > 0:
+        if now is None:
+            raise ValueError("rank_units: flagging needs `now`")
+        reports = [r for r in reports if settled(r.push, now)]
     ranks = []
-    for unit, t in totals.items():
-        rates = (rate(t[1], t[2]), rate(t[3], t[4]), rate(t[5], t[6]))
+    for unit, (pushes, rates) in _unit_rates(reports).items():
         known = [(w, r) for w, r in zip(SCORE_WEIGHTS, rates, strict=True) if r is not None]
         weight = sum(w for w, _ in known)
         score = sum(w * r for w, r in known) / weight if weight else 0.0
-        ranks.append(UnitRank(unit, t[0], *rates, score=round(score, 4)))
-    ranks.sort(key=lambda r: (-r.score, r.unit))
-    return ranks
+        sign, deliver, ack = rates
+        ranks.append(UnitRank(unit, pushes, sign, deliver, ack, round(score, 4)))
+    ranks.sort(key=lambda r: (-r.points, r.unit))
+    points = [r.points for r in ranks]
+    flags = flag_bottom(points, bottom)
+    return [
+        replace(r, rank=1 + sum(q > r.points for q in points), flagged=flag)
+        for r, flag in zip(ranks, flags, strict=True)
+    ]

@@ -14,9 +14,18 @@ BEFORE_DEADLINE = "截止前催办"
 AT_DEADLINE = "到期催办"
 ESCALATION = "升级督办"
 LEADER_SUMMARY = "领导汇总"
-# What counts toward the per-push cap of policy.remind_cap_per_day in 24 hours: every
-# @-mention of pushers, whether a person asked for it or the deadline did.
+# Every @-mention of pushers, whether a person asked for it or the deadline did.
 CAPPED_KINDS = frozenset({REMIND, BEFORE_DEADLINE, AT_DEADLINE})
+# Two separate per-push budgets over a rolling 24 hours: manual 催办 (policy.remind_cap_per_day)
+# and the automatic deadline reminders (deadline.auto_remind_cap), so that an office chasing
+# by hand in the morning cannot silence the reminder the deadline is meant to bring.
+MANUAL_KINDS = frozenset({REMIND})
+AUTO_KINDS = frozenset({BEFORE_DEADLINE, AT_DEADLINE})
+
+
+def remind_budget(kind: str) -> frozenset[str]:
+    """The reminder kinds that share a cap with `kind` (manual or automatic)."""
+    return MANUAL_KINDS if kind == REMIND else AUTO_KINDS
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from bot.core.coverage import PushCoverage, UnitRank, percent
+from bot.core.coverage import FLAG_RULE, SCORE_RULE, PushCoverage, UnitRank, percent
 from bot.core.followup import AT_DEADLINE, UnitLag
 from bot.core.model import Content, Delivery, Group, Member, Push, Reminder
 
@@ -136,7 +136,7 @@ def remind(push: Push, members: Sequence[Member], count: int, cap: int) -> str:
     """The 催办 message in the command group."""
     return (
         f"【催办】{push_name(push)}尚未完成，请以下同志尽快签收并推送"
-        f"（今日第{count}/{cap}次催办）：\n{mention_line(members)}"
+        f"（24小时内第{count}/{cap}次催办）：\n{mention_line(members)}"
     )
 
 
@@ -150,18 +150,30 @@ def nothing_to_remind(push: Push) -> str:
     return f"{push_name(push)}已全部签收并送达，无需催办。"
 
 
-def ranking(ranks: Sequence[UnitRank], period: str, pushes: int, bottom_flag: str = "") -> str:
-    """Answer to 排名."""
+def ranking(ranks: Sequence[UnitRank], period: str, pushes: int, pending: int = 0) -> str:
+    """Answer to 排名; units flagged 约谈 are marked, and the scoring rule is stated.
+
+    `pending` pushes were left out as too young to judge (flagged rankings only).
+    """
     label = PERIOD_LABELS.get(period, period)
     if not ranks:
+        if pending:
+            return f"{label}的 {pending} 次推送都未到截止时间，暂不排名。"
         return f"{label}暂无推送，无法排名。"
-    lines = [f"{label}排名（{pushes}次推送，按签收30%+送达30%+回执40%计分）："]
-    for i, r in enumerate(ranks, 1):
-        flag = f" ⚠{bottom_flag}" if bottom_flag and i > len(ranks) - 2 else ""
-        lines.append(
-            f"{i}. {r.unit}  得分{r.score * 100:.1f}  签收{percent(r.sign_rate)} "
-            f"送达{percent(r.delivery_rate)} 回执{percent(r.ack_rate)}{flag}"
+    flags = any(r.flagged for r in ranks) or pending
+    lines = [f"{label}排名（{pushes}次推送；{SCORE_RULE}）："]
+    if pending:
+        lines[0] = (
+            f"{label}排名（{pushes}次推送，另有{pending}次未到截止时间不计；{SCORE_RULE}）："
         )
+    for r in ranks:
+        lines.append(
+            f"{r.rank}. {r.unit}  得分{r.points:.1f}  签收{percent(r.sign_rate)} "
+            f"送达{percent(r.delivery_rate)} 回执{percent(r.ack_rate)}"
+            f"{' ⚠约谈' if r.flagged else ''}"
+        )
+    if flags:
+        lines.append(f"注：{FLAG_RULE}。")
     return "\n".join(lines)
 
 
@@ -215,7 +227,7 @@ def deadline_remind(
     else:
         head = f"【截止提醒】{push_name(push)}将于{due}截止，以下同志尚未完成"
     return (
-        f"{head}，请尽快签收并推送到本村/本单位群（今日第{count}/{cap}次催办）：\n"
+        f"{head}，请尽快签收并推送到本村/本单位群（24小时内第{count}/{cap}次自动催办）：\n"
         f"{mention_line(members)}"
     )
 

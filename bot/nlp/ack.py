@@ -5,7 +5,11 @@ The rules, in order:
 1. Normalise: drop quoted replies, @mentions and push references (#3, 第3期), NFKC-fold
    full-width characters, lowercase, turn WeChat emoji codes ([强], [OK]…) into markers.
 2. Reject the whole message when it negates an acknowledgement verb anywhere (没收到,
-   还没看, 看不懂, 不明白) or tells others to acknowledge (请大家回复收到, 收到请回复).
+   还没看, 看不懂, 不明白), tells others to acknowledge (请大家回复收到, 收到请回复, 收到的扣1),
+   or refuses or complains (不看, 别发了, 退群, 烦死了天天发): a household that says
+   "收到收到，别再发了" is asking to be left alone, not confirming it has read the notice.
+   "1" and "扣1" on their own (扣1了, 已扣1, 收到，扣1) answer such a request and count;
+   "扣1" after who should answer (收到的扣1, 看完扣1, 大家扣1) is the request itself.
 3. Split into clauses at punctuation, whitespace and emoji. Segment each clause with jieba
    and the project dictionary, then grade it:
    - pure: every token is an acknowledgement word, a particle, a subject (我家, 全家, 已经),
@@ -158,9 +162,25 @@ _NEGATION_RE = re.compile(
     r"|(?:收|看|读|听|搞|弄|打|点)不(?:到|懂|清|明白|了|开)"
 )
 _INSTRUCTION_RE = re.compile(
-    r"(?<!已)回复|接龙|回个|回一下|扣1|扣个1"
+    r"(?<!已)回复|接龙|回个|回一下|说一声"
+    r"|(?:(?<!好)的|请|家|位|们|就|后|到|完|阅|了|都)\s*(?:扣|回|打)个?\s*1"
     r"|(?:请|务必|记得|麻烦|要求)[^\W_]{0,8}?(?:收到|签收|转发|阅|知悉|学习|确认)"
 )
+# Refusals, "stop sending" and complaints, anywhere in the message. 发/推/看 count only
+# when the sentence ends there or names the messages (别发了, 少发点, 不看这些), so that advice
+# after an acknowledgement (收到，不要发验证码给别人; 不看陌生链接) is not taken for one.
+_REFUSAL_RE = re.compile(
+    r"(?:别|不要|不用|甭|少|停止|能不能别|可不可以别)(?:再|老|老是|天天|总|总是|一直|每天|都|乱)*"
+    r"(?:发|推|推送|转发|艾特|打扰|烦我|吵|刷屏|拉我)"
+    r"(?=$|[^\w]|了|啦|吧|给我|这些|这种|这个|这类|消息|信息|过来|进来|点|一点|些|东西|啥)"
+    r"|勿(?:再)?(?:发|推|扰|打扰|艾特)|退群|退出群|退出本群|退了群|拉黑|屏蔽|取关|取消关注|删群"
+    r"|烦(?:死|人|不烦|得很)|(?:好|真|太|很)烦|吵死|刷屏|有完没完|没完没了"
+    r"|(?:不想|不要|懒得|不)看(?=$|[^\w]|了|啦|这些|这种|这个|这类|你们)|没兴趣|谁看|没人看"
+    r"|不需要(?=$|[^\w]|了)|不用了"
+)
+# A saying that opens many a reply: "if you don't look you won't know; one look and you jump".
+_IDIOM_RE = re.compile(r"不看不知道[,，\s]*一看吓一跳")
+_ANSWER_ONE_RE = re.compile(r"(?:已经?)?扣个?\s*1")
 _QUESTION_RE = re.compile(
     r"谁|(?<!嗯)哪|什么|啥|怎么|咋|为何|是否|有没有|吗|几时|多少|(.)[不没]\1|(..)[不没]\2"
     r"|(?:么|没|没有|不|否|未)[呢啊呀哈]*$|了吧$"
@@ -293,9 +313,15 @@ def _is_question(clause: _Clause) -> bool:
 
 @lru_cache(maxsize=16384)
 def _decide(norm: str) -> bool:
-    if not norm or _NEGATION_RE.search(norm) or _INSTRUCTION_RE.search(norm):
+    norm = _IDIOM_RE.sub(" ", norm)
+    if (
+        not norm
+        or _NEGATION_RE.search(norm)
+        or _INSTRUCTION_RE.search(norm)
+        or _REFUSAL_RE.search(norm)
+    ):
         return False
-    clauses = _split(norm)
+    clauses = _split(_ANSWER_ONE_RE.sub(" 1 ", norm))
     grade = _Grade.OTHER
     rest = len(clauses)
     for index, clause in enumerate(clauses):
@@ -324,7 +350,9 @@ def is_acknowledgement(text: str) -> bool:
     """Tell whether a chat reply acknowledges a pushed notice (收到, 已阅, 已转发, 👍…).
 
     Negations (没收到, 看不懂), questions (收到吗, 收到？), instructions to others
-    (请大家回复收到) and "received something" sentences (收到一个诈骗电话) are not
-    acknowledgements. Results are cached: households repeat the same few phrases.
+    (请大家回复收到, 收到的扣1), refusals and complaints (别发了, 退群, 烦死了天天发) and
+    "received something" sentences (收到一个诈骗电话) are not acknowledgements; "1" or
+    "扣1" alone answers a request and is one. Results are cached: households repeat the
+    same few phrases.
     """
     return _decide_raw(text)

@@ -156,8 +156,8 @@ def export_ranking(ctx: WebContext, viewer: Viewer, period: str) -> Download:
     """The ranking workbook of a period."""
     app = ctx.rt.app
     now = ctx.now()
-    ranks, pushes, positions = dashboard.ranking(app, viewer, period, now)
-    data = ranking_workbook(ranks, positions, period, pushes, ctx.config.tz, now)
+    view = dashboard.ranking(app, viewer, period, now)
+    data = ranking_workbook(view.rows, period, view.pushes, ctx.config.tz, now)
     label = PERIOD_LABELS[period]
     app.store.audit(now, viewer.name, "导出", f"{label}排名 Excel")
     return Download(data, f"{label}排名-{now:%Y%m%d}.xlsx", f"ranking-{period}.xlsx")

@@ -7,6 +7,7 @@ one place rather than in every page and API handler.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from bot.app import PERIOD_DAYS, App
 from bot.content import search
 from bot.core.coverage import (
+    FLAG_RULE,
+    SCORE_RULE,
     PushCoverage,
     UnitRank,
     coverage,
@@ -21,6 +24,7 @@ from bot.core.coverage import (
     rank_units,
     rate,
     unit_json,
+    unsettled,
 )
 from bot.core.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
 from bot.core.relay import group_pushers
@@ -135,7 +139,10 @@ def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, 
                 **unit_json(u),
                 "sign_rate": percent(rate(u.signed, u.pushers)),
                 "delivery_rate": percent(rate(u.delivered, u.groups)),
-                "ack_rate": percent(rate(u.acks, u.households)),
+                "ack_rate": "—"
+                if u.unit in cov.unseen_acks
+                else percent(rate(u.acks, u.households)),
+                "acks_seen": u.unit not in cov.unseen_acks,
             }
             for u in cov.units
         ],
@@ -251,43 +258,56 @@ def period_of(value: str | None) -> str:
     return value if value in PERIOD_DAYS else "month"
 
 
-def ranking(
-    app: App, viewer: Viewer, period: str, now: datetime
-) -> tuple[list[UnitRank], int, list[int]]:
-    """Ranked units over the period, the number of pushes, and the visible positions (1-based).
+@dataclass(frozen=True)
+class RankingView:
+    """A period's ranking as one viewer may see it."""
 
-    A supervisor sees only their own unit's row, but ranked among all units.
+    ranks: list[UnitRank]
+    rows: list[UnitRank]
+    pushes: int
+    pending: int
+
+
+def ranking(app: App, viewer: Viewer, period: str, now: datetime) -> RankingView:
+    """Ranked units over the period, the pushes counted and left out, the visible rows.
+
+    A supervisor sees only their own unit's row, but ranked among all units. The monthly
+    ranking flags 约谈 and so leaves out pushes still within their deadline (see rank_units).
     """
     since = now - timedelta(days=PERIOD_DAYS[period])
     reports = app.coverage_report(app.store.pushes(since=since))
-    ranks = rank_units(reports)
-    positions = [i for i, r in enumerate(ranks, 1) if viewer.sees_unit(r.unit)]
-    return ranks, len(reports), positions
+    bottom = app.config.bulletin.bottom_count if period == "month" else 0
+    ranks = rank_units(reports, bottom=bottom, now=now)
+    pending = unsettled(reports, now) if bottom else 0
+    rows = [r for r in ranks if viewer.sees_unit(r.unit)]
+    return RankingView(ranks, rows, len(reports) - pending, pending)
 
 
 def ranking_json(app: App, viewer: Viewer, period: str, now: datetime) -> dict[str, Any]:
-    """The 排名 table as JSON."""
-    ranks, pushes, positions = ranking(app, viewer, period, now)
-    rows = []
-    for pos in positions:
-        r = ranks[pos - 1]
-        rows.append(
-            {
-                "rank": pos,
-                "unit": r.unit,
-                "pushes": r.pushes,
-                "sign_rate": r.sign_rate,
-                "delivery_rate": r.delivery_rate,
-                "ack_rate": r.ack_rate,
-                "score": r.score,
-                "flag": period == "month" and pos > len(ranks) - 2,
-            }
-        )
+    """The 排名 table as JSON; an ack rate the bot cannot see is null."""
+    view = ranking(app, viewer, period, now)
+    rows = [
+        {
+            "rank": r.rank,
+            "unit": r.unit,
+            "pushes": r.pushes,
+            "sign_rate": r.sign_rate,
+            "delivery_rate": r.delivery_rate,
+            "ack_rate": r.ack_rate,
+            "score": r.score,
+            "points": r.points,
+            "flag": r.flagged,
+        }
+        for r in view.rows
+    ]
     return {
         "period": period,
         "label": PERIOD_LABELS[period],
-        "pushes": pushes,
-        "units": len(ranks),
+        "pushes": view.pushes,
+        "pending": view.pending,
+        "units": len(view.ranks),
+        "score_rule": SCORE_RULE,
+        "flag_rule": FLAG_RULE if period == "month" else None,
         "rows": rows,
     }
 

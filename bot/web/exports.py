@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.core.coverage import PushCoverage, UnitRank, rate
+from bot.core.coverage import SCORE_RULE, PushCoverage, UnitRank, rate
 from bot.core.model import Delivery, Group, Member
 from bot.core.texts import PERIOD_LABELS
 
@@ -148,29 +148,29 @@ def coverage_workbook(
 
 
 def ranking_workbook(
-    ranks: Sequence[UnitRank],
-    positions: Sequence[int],
+    rows: Sequence[UnitRank],
     period: str,
     pushes: int,
     tz: tzinfo,
     now: datetime,
 ) -> bytes:
-    """The unit ranking of a period (rows at `positions`, 1-based), as .xlsx bytes."""
+    """The unit ranking of a period (the rows a viewer may see), as .xlsx bytes.
+
+    An ack rate the bot cannot see is written as "—", not as an empty or zero cell.
+    """
     label = PERIOD_LABELS.get(period, period)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = f"{label}排名"
-    sheet["A1"] = f"{label}村/单位排名（{pushes}次推送，按签收30%+送达30%+回执40%计分）"
+    sheet["A1"] = f"{label}村/单位排名（{pushes}次推送；{SCORE_RULE}）"
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A2"] = f"统计截至：{now.astimezone(tz):%Y-%m-%d %H:%M}"
     _header(sheet, 4, RANKING_HEADER)
-    for pos in positions:
-        r = ranks[pos - 1]
-        flag = "约谈" if period == "month" and pos > len(ranks) - 2 else ""
-        sheet.append(
-            [pos, r.unit, r.pushes, r.sign_rate, r.delivery_rate, r.ack_rate, r.score * 100, flag]
-        )
+    for r in rows:
+        ack: float | str = "—" if r.ack_rate is None else r.ack_rate
+        flag = "约谈" if r.flagged else ""
+        sheet.append([r.rank, r.unit, r.pushes, r.sign_rate, r.delivery_rate, ack, r.points, flag])
     _percent_columns(sheet, 5, (4, 5, 6))
     for row in sheet.iter_rows(min_row=5, min_col=7, max_col=7):
         for cell in row:

@@ -343,7 +343,7 @@ async def ranking(request: web.Request) -> web.StreamResponse:
             percent(r["sign_rate"]),
             percent(r["delivery_rate"]),
             percent(r["ack_rate"]),
-            f"{r['score'] * 100:.1f}",
+            f"{r['points']:.1f}",
             '<span class="flag">⚠约谈</span>' if r["flag"] else "",
         )
         for r in data["rows"]
@@ -353,11 +353,13 @@ async def ranking(request: web.Request) -> web.StreamResponse:
         if data["rows"]
         else f'<p class="empty">{e(data["label"])}暂无推送，无法排名。</p>'
     )
+    pending = f"（另有 {data['pending']} 次未到截止时间，不计入）" if data["pending"] else ""
+    flag_rule = f"{e(data['flag_rule'])}。" if data["flag_rule"] else ""
     content = (
         f'<nav class="tabs">{tabs}</nav>'
-        f'<p class="hint">{e(data["label"])}共 {data["pushes"]} 次推送、'
-        f"{data['units']} 个村/单位；"
-        "得分 = 签收率×30% + 送达率×30% + 回执率×40%。</p>"
+        f'<p class="hint">{e(data["label"])}共 {data["pushes"]} 次推送{pending}、'
+        f"{data['units']} 个村/单位；{e(data['score_rule'])}；"
+        f"并列同分同名次；回执“—”表示机器人看不到（截图佐证）。{flag_rule}</p>"
         f'<p class="actions"><a class="button" href="/api/ranking.xlsx?period={period}" '
         f'data-download="ranking">导出 Excel</a></p>{body}'
     )
