@@ -532,22 +532,27 @@ def test_all_errors_are_collected_at_once() -> None:
 def _town_bodies() -> dict[str, Any]:
     """The small org plus town staff in bodies without groups and a 片警 of the 派出所."""
     data = small()
-    data["members"].extend(
-        [
-            {"name": "党委书记", "role": "leader", "unit": "镇党委", "wechat": "wx_sj", "groups": ["zhihui"]},
-            {"name": "镇长", "role": "leader", "unit": "镇政府", "wechat": "wx_zz", "groups": ["zhihui"]},
-            {"name": "综治专干", "role": "office", "unit": "镇综治中心", "wechat": "wx_zz2", "groups": ["zhihui"]},
-            {"name": "平安办主任", "role": "office", "unit": "平安办", "wechat": "wx_pa", "groups": ["zhihui"]},
-            {"name": "办事员", "role": "office", "wechat": "wx_bs", "groups": ["zhihui"]},
-            {
-                "name": "片警老赵",
-                "role": "supervisor",
-                "unit": "派出所",
-                "wechat": "wx_pj",
-                "groups": ["zhihui", "lijia"],
-            },
-        ]
-    )  # fmt: skip
+    town_staff = [
+        ("党委书记", "leader", "镇党委", "wx_sj"),
+        ("镇长", "leader", "镇政府", "wx_zz"),
+        ("综治专干", "office", "镇综治中心", "wx_zz2"),
+        ("平安办主任", "office", "平安办", "wx_pa"),
+    ]
+    for name, role, unit, wechat in town_staff:
+        entry = {"name": name, "role": role, "unit": unit, "wechat": wechat}
+        data["members"].append({**entry, "groups": ["zhihui"]})
+    data["members"].append(
+        {"name": "办事员", "role": "office", "wechat": "wx_bs", "groups": ["zhihui"]}
+    )
+    data["members"].append(
+        {
+            "name": "片警老赵",
+            "role": "supervisor",
+            "unit": "派出所",
+            "wechat": "wx_pj",
+            "groups": ["zhihui", "lijia"],
+        }
+    )
     return data
 
 

@@ -146,7 +146,8 @@ async def test_uploads_accept_town_bodies_as_csv_and_xlsx(
     bad = xlsx_of([*sheet, ["片警", "监督员", "派出所", "pj2", "cmd", ""]])
     resp = await preview(client, csrf, bad, "名册.xlsx")
     assert (await resp.json())["errors"] == [
-        f'名册文件 名册.xlsx：第 {len(sheet) + 2} 行（片警）是监督员，所属单位 "派出所" 没有自己的群，'
+        f"名册文件 名册.xlsx：第 {len(sheet) + 2} 行（片警）是监督员，"
+        '所属单位 "派出所" 没有自己的群，'
         "“所在群”列必须至少包含一个所服务的村、单位或网格群"
     ]
 
