@@ -95,13 +95,11 @@ def _history(ctx: WebContext, viewer: Viewer) -> str:
     versions = store.roster_history()
     current = versions[0].version if versions else 0
     previous = next((v for v in versions if v.version < current), None)
-    rows = (
-        (
-            f"第 {v.version} 版" + ("（当前）" if v.version == current else ""),
-            e(f"{v.created_at.astimezone(ctx.config.tz):%Y-%m-%d %H:%M}"),
-            f"{v.members} 人",
-            e(v.source),
-        )
+    # A list, not a table: the page's one table is the roster itself.
+    items = "".join(
+        f"<li>第 {v.version} 版{'（当前）' if v.version == current else ''}："
+        f"{e(f'{v.created_at.astimezone(ctx.config.tz):%Y-%m-%d %H:%M}')}，{v.members} 人，"
+        f"{e(v.source)}</li>"
         for v in versions
     )
     restore = (
@@ -116,7 +114,7 @@ def _history(ctx: WebContext, viewer: Viewer) -> str:
         '<section class="card" id="roster-history"><h2>名册版本</h2>'
         f'<p class="hint">保存最近 {ROSTER_HISTORY} 版（以及已发起推送所用的版本）；'
         "恢复会把上一版另存为新的一版，可以再次恢复。</p>"
-        + table(("版本", "时间", "人数", "来源"), rows)
+        + f'<ul class="versions">{items}</ul>'
         + restore
         + "</section>"
     )
