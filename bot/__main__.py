@@ -1,4 +1,4 @@
-"""Command line: `python -m bot demo|replay|run|check-config|report|bench`."""
+"""Command line: `python -m bot demo|replay|run|check-config|report|roster|bench`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ def _parser() -> argparse.ArgumentParser:
         "status", help="查看连接状态、群和成员绑定、发件箱（读数据库，可与运行中的机器人同时用）"
     )
     st.add_argument("--config", type=Path)
+
+    ro = sub.add_parser(
+        "roster", help="名册版本：查看历史、恢复上一版（可与运行中的机器人同时用）"
+    )
+    ro_sub = ro.add_subparsers(dest="roster_command", required=True, metavar="操作")
+    ro_hist = ro_sub.add_parser("history", help="列出数据库中保存的名册版本")
+    ro_hist.add_argument("--config", type=Path)
+    ro_rest = ro_sub.add_parser("restore", help="恢复上一版名册（或 --version 指定的版本）")
+    ro_rest.add_argument("--config", type=Path)
+    ro_rest.add_argument("--version", type=int, help="要恢复的版本号（默认：上一版）")
 
     rep = sub.add_parser("report", help="打印数据库中的覆盖报告")
     rep.add_argument("--config", type=Path)
@@ -96,6 +106,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return _check_config(args.config)
         if args.command == "report":
             return _report(args)
+        if args.command == "roster":
+            return _roster(args)
         if args.command == "status":
             from bot.status import status_text
 
@@ -138,6 +150,30 @@ def _check_config(path: Path) -> int:
         f"  通道：{config.bot.transport}"
     )
     return 0
+
+
+def _roster(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.rosterhistory import RestoreError, history_text, restore_roster
+    from bot.store import Store
+
+    config = load_config(args.config)
+    store = Store(config.db_path, config.tz)
+    try:
+        if args.roster_command == "history":
+            print(history_text(store, config.tz))
+            return 0
+        try:
+            restored = restore_roster(store, args.version, SystemClock(config.tz).now(), "命令行")
+        except RestoreError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        print(restored.describe())
+        if restored.changed:
+            print("运行中的机器人（消息、定时任务、网页后台）会自动改用恢复后的名册。")
+        return 0
+    finally:
+        store.close()
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -111,6 +111,7 @@ class App:
         if org is None:
             raise RuntimeError("数据库中还没有名册，请先导入组织文件")
         self.org = org
+        self.roster_version = store.roster_version()
         self.sender = PacedSender(
             store,
             transport,
@@ -137,11 +138,16 @@ class App:
             store.audit(now, "系统", "导入名册", f"{source}：{len(org.members)} 人")
         return True
 
-    def reload_roster(self) -> None:
-        """Pick up a roster imported while running."""
-        org = self.store.load_org()
-        if org is not None:
-            self.org = org
+    def reload_roster(self) -> bool:
+        """Pick up a roster imported or restored while running (web, CLI); True if changed."""
+        version = self.store.roster_version()
+        if version == self.roster_version:
+            return False
+        org = self.store.load_org(version)
+        if org is None:
+            return False
+        self.org, self.roster_version = org, version
+        return True
 
     async def start(self) -> None:
         """Connect the transport, resume the outbox, consume messages."""
@@ -176,6 +182,8 @@ class App:
     async def handle(self, msg: IncomingMessage) -> None:
         """Store an inbound message once and act on it; duplicates change nothing."""
         now = self.clock.now()
+        # `python -m bot roster restore` writes from another process: follow it here.
+        self.reload_roster()
         try:
             with self.store.transaction():
                 if not self.store.record_message(msg):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -37,8 +38,15 @@ MEMBER_KEYS = ("name", "role", "unit", "wechat", "groups", "phone")
 
 # Roles that belong to one village/unit; leaders and office staff belong to the town.
 ROLES_WITH_UNIT = frozenset({Role.SUPERVISOR, Role.PUSHER, Role.HOUSEHOLD})
+# Pushers and households are counted in coverage, so their unit must have groups. Leaders,
+# office staff and supervisors may name a town body without a group of its own (镇党委、
+# 派出所…); a supervisor there serves villages through `groups`.
+ROLES_IN_GROUP_UNIT = frozenset({Role.PUSHER, Role.HOUSEHOLD})
 
-_PHONE = re.compile(r"1\d{10}")
+_PHONE = re.compile(r"1[0-9]{10}")
+# A name this close to a village/unit that has groups is a typo, not another body.
+_BODY_TYPO_CUTOFF = 0.75
+_VILLAGE_SUFFIXES = ("村", "社区")
 _TOML_ERROR_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
 _TOML_ERROR_AT_END = re.compile(r"\s*\(at end of document\)$")
 _E = TypeVar("_E", bound=StrEnum)
@@ -444,15 +452,9 @@ def _parse_members(report: _Report, raw: list[Any], groups: list[_RawGroup]) -> 
         member.phone = table.text("phone", required=False)
 
         if member.unit is not None and member.unit not in units:
-            report.add(
-                f"{member.label}字段 unit 的值 {toml_string(member.unit)} "
-                f"不是任何群的 unit{_unit_hint(member.unit, unit_list)}"
-            )
-        if member.phone is not None and not _PHONE.fullmatch(member.phone):
-            report.add(
-                f"{member.label}字段 phone 的值 {toml_string(member.phone)} "
-                "不是有效的手机号（应为 1 开头的 11 位数字）"
-            )
+            _check_body_unit(report, member, unit_list)
+        if member.phone is not None:
+            member.phone = _check_phone(report, member.label, member.phone)
         if member.wechat is not None:
             first = seen_wechat.setdefault(member.wechat, member)
             if first is not member:
@@ -461,8 +463,41 @@ def _parse_members(report: _Report, raw: list[Any], groups: list[_RawGroup]) -> 
                     f"与{first.label}重复"
                 )
         if member.groups is not None:
-            _check_member_groups(report, member, group_by_id)
+            _check_member_groups(report, member, group_by_id, member.unit in units)
     return members
+
+
+def _check_body_unit(report: _Report, member: _RawMember, known: list[str]) -> None:
+    """A unit with no group: fine for a town body of a leader/office/supervisor, else an error."""
+    assert member.unit is not None
+    unit = toml_string(member.unit)
+    close = difflib.get_close_matches(member.unit, known, n=1, cutoff=_BODY_TYPO_CUTOFF)
+    if member.role in ROLES_IN_GROUP_UNIT or member.role is None or close:
+        hint = _unit_hint(member.unit, known)
+        report.add(f"{member.label}字段 unit 的值 {unit} 不是任何群的 unit{hint}")
+    elif member.unit.endswith(_VILLAGE_SUFFIXES):
+        report.add(
+            f"{member.label}字段 unit 的值 {unit} 是村（社区）名，但没有任何群的 unit 是它"
+            f"（请先为它建群，或改成已有的村/单位{_unit_hint(member.unit, known)}）"
+        )
+
+
+def _check_phone(report: _Report, label: str, phone: str) -> str | None:
+    """The phone in ASCII digits (full-width digits are converted), or None after an error."""
+    ascii_phone = unicodedata.normalize("NFKC", phone)
+    if _PHONE.fullmatch(ascii_phone):
+        return ascii_phone
+    if any(ch.isdigit() and not ch.isascii() for ch in ascii_phone):
+        report.add(
+            f"{label}字段 phone 的值 {toml_string(phone)} 含有非 ASCII 数字"
+            "（如阿拉伯文或其他文字的数字），手机号只能用 0-9"
+        )
+    else:
+        report.add(
+            f"{label}字段 phone 的值 {toml_string(phone)} "
+            "不是有效的手机号（应为 1 开头的 11 位数字）"
+        )
+    return None
 
 
 def _unit_hint(unit: str, known: list[str]) -> str:
@@ -477,7 +512,7 @@ def _unit_hint(unit: str, known: list[str]) -> str:
 
 
 def _check_member_groups(
-    report: _Report, member: _RawMember, group_by_id: Mapping[str, _RawGroup]
+    report: _Report, member: _RawMember, group_by_id: Mapping[str, _RawGroup], own_groups: bool
 ) -> None:
     assert member.groups is not None
     seen: set[str] = set()
@@ -489,13 +524,22 @@ def _check_member_groups(
         if group_id not in group_by_id:
             report.add(f"{member.label}字段 groups 引用了不存在的群 {toml_string(group_id)}")
             all_known = False
-    if member.role is Role.PUSHER and all_known:
-        levels = [group_by_id[g].level for g in member.groups]
-        if None not in levels and all(level is Level.COMMAND for level in levels):
-            report.add(
-                f"{member.label}是推送员（pusher），字段 groups 必须至少包含一个"
-                "村、单位或网格群（不能只在指挥群）"
-            )
+    if not all_known:
+        return
+    levels = [group_by_id[g].level for g in member.groups]
+    if None in levels or not all(level is Level.COMMAND for level in levels):
+        return
+    if member.role is Role.PUSHER:
+        report.add(
+            f"{member.label}是推送员（pusher），字段 groups 必须至少包含一个"
+            "村、单位或网格群（不能只在指挥群）"
+        )
+    elif member.role is Role.SUPERVISOR and member.unit is not None and not own_groups:
+        # 片警 of the 派出所: which villages they supervise comes from their groups only.
+        report.add(
+            f"{member.label}是监督员，所属单位 {toml_string(member.unit)} 没有自己的群，"
+            "字段 groups 必须至少包含一个所服务的村、单位或网格群"
+        )
 
 
 def _build_group(group: _RawGroup) -> Group:

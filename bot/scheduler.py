@@ -272,6 +272,7 @@ class Scheduler:
     async def run_due(self, now: datetime) -> list[DueRun]:
         """Run every job due at `now` once, oldest fire time first; returns what ran."""
         async with self._lock:
+            self.app.reload_roster()  # a roster restored from the CLI counts for jobs too
             ran = []
             for due in self.due(now):
                 with self.app.store.transaction():

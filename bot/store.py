@@ -35,12 +35,16 @@ from bot.core.model import (
     Push,
     Reminder,
     Role,
+    RosterVersion,
     Signature,
     UnitTally,
     WorkReport,
 )
 
 migrations = Migrations("fanzha")
+# Roster versions kept besides those a push refers to: the current one and the ones before
+# it that a restore may bring back (removed members stay on record that long).
+ROSTER_HISTORY = 5
 
 
 @migrations()
@@ -272,18 +276,30 @@ class Store:
         return version
 
     def _prune_rosters(self, keep: int) -> None:
-        # Versions that no push refers to are dead weight; pushes keep their snapshot.
+        # Pushes keep their snapshot, and the newest ROSTER_HISTORY versions stay so that a
+        # bad import can be undone (restore) and removed members remain on record.
         dead = [
             r[0]
             for r in self._x(
-                "SELECT version FROM rosters WHERE version != ? AND version NOT IN "
+                "SELECT version FROM rosters WHERE version <= ? AND version NOT IN "
                 "(SELECT DISTINCT roster_version FROM pushes)",
-                (keep,),
+                (keep - ROSTER_HISTORY,),
             )
         ]
         for v in dead:
             for table in ("groups", "members", "memberships", "rosters"):
                 self._x(f"DELETE FROM {table} WHERE version = ?", (v,))
+
+    def roster_history(self) -> list[RosterVersion]:
+        """Every stored roster version, newest first."""
+        return [
+            RosterVersion(r[0], self._dt_req(r[1]), r[2], r[3])
+            for r in self._x(
+                "SELECT r.version, r.created_at, r.source, "
+                "(SELECT count(*) FROM members m WHERE m.version = r.version) "
+                "FROM rosters r ORDER BY r.version DESC"
+            )
+        ]
 
     def load_org(self, version: int | None = None) -> Org | None:
         """The roster of a version (default: current), or None if none was imported."""

@@ -11,7 +11,7 @@ import pytest
 from bot.clock import SHANGHAI
 from bot.core.model import IncomingMessage, MessageKind, Org, OutgoingMessage
 from bot.core.relay import plan_push
-from bot.store import Store
+from bot.store import ROSTER_HISTORY, Store
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
@@ -65,7 +65,14 @@ def test_roster_round_trip_and_versions(store: Store, town: Org) -> None:
     old = store.load_org(1)
     assert old is not None and len(old.members) == len(town.members)  # a push keeps its snapshot
     store.save_org(town, NOW, "test3")
-    assert store.load_org(2) is None  # unreferenced versions are pruned
+    # The version before the current one stays: a restore needs it (issue 8).
+    assert store.load_org(2) is not None
+    for i in range(ROSTER_HISTORY):
+        store.save_org(town if i % 2 else smaller, NOW, f"more{i}")
+    assert store.load_org(2) is None  # unreferenced versions past the history are pruned
+    assert store.load_org(1) is not None  # a push keeps its snapshot however old
+    kept = [v.version for v in store.roster_history()]
+    assert kept == [3 + ROSTER_HISTORY, *range(2 + ROSTER_HISTORY, 3, -1), 1]
 
 
 def test_failed_transaction_leaves_nothing(store: Store, town: Org) -> None:

@@ -258,3 +258,35 @@ async def test_roster_import_names_bad_row_then_imports(
     await page.goto("/console")
     await say(page, "cmd", "wj_new", "帮助")
     await expect(page.locator(".msg.from-bot .bubble").last).to_contain_text("推送")
+
+
+async def test_roster_wipe_needs_the_typed_number_then_restores(
+    browser: Any, base_url: str, rt: Runtime
+) -> None:
+    from playwright.async_api import expect
+
+    page = await new_page(browser, base_url)
+    version = rt.store.roster_version()
+    one_row = ",".join(COLUMNS) + "\n张主任,办公室,,office,cmd,\n"
+    await page.click("nav >> text=名册")
+    await page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "名册.csv", "mimeType": "text/csv", "buffer": one_row.encode()}],
+    )
+    await page.click("button:has-text('上传并预览')")
+    await expect(page.locator(".removal h2")).to_have_text("将删除 25 人（现有 26 人）")
+    await expect(page.locator("p.ok")).to_have_count(0)
+    await expect(page.locator("button:has-text('确认导入')")).to_have_count(0)
+    # The browser will not submit without the number (the server checks it too).
+    await page.click("button:has-text('确认删除 25 人并导入')")
+    assert rt.store.roster_version() == version
+    await page.fill("input[name=confirm]", "25")
+    await page.click("button:has-text('确认删除 25 人并导入')")
+    await expect(page.locator("p.notice")).to_contain_text("名册已导入")
+    assert len(rt.app.org.members) == 1
+
+    await page.click("button:has-text('恢复上一版')")
+    await expect(page.locator("p.notice")).to_contain_text("已恢复上一版名册")
+    await expect(page.locator("table").first).to_contain_text("李网格长")
+    assert len(rt.app.org.members) == 26
+    assert rt.store.roster_version() == version + 2

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.model import Group, Member, Org, Push, Role
+from bot.core.model import Group, Level, Member, Org, Push, Role
 
 # Reminder kinds as stored in the reminders table and shown in 进度.
 REMIND = "催办"
@@ -90,5 +90,17 @@ def lagging_units(
 
 
 def supervisors_of(org: Org, units: Collection[str]) -> list[Member]:
-    """The supervisors (网格长、片警、主要领导) of the given units, in roster order."""
-    return [m for m in org.members if m.role is Role.SUPERVISOR and m.unit in units]
+    """The supervisors (网格长、片警、主要领导) of the given units, in roster order.
+
+    A supervisor of a town body without groups (片警 of the 派出所) serves the units whose
+    village/unit groups they sit in.
+    """
+    wanted = set(units)
+    with_groups = set(org.units)
+    served = {g.id for g in org.groups if g.level is not Level.COMMAND and g.unit in wanted}
+    return [
+        m
+        for m in org.members
+        if m.role is Role.SUPERVISOR
+        and (m.unit in wanted or (m.unit not in with_groups and served.intersection(m.groups)))
+    ]

@@ -143,6 +143,16 @@ class Org:
 
 
 @dataclass(frozen=True)
+class RosterVersion:
+    """One stored roster version: when, from where, and how many members."""
+
+    version: int
+    created_at: datetime
+    source: str
+    members: int
+
+
+@dataclass(frozen=True)
 class IncomingMessage:
     """One inbound chat message, as every transport reports it."""
 

@@ -6,6 +6,7 @@ permissions and leave the same audit trail.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +16,19 @@ from bot.core.intent import DeadlineError, parse_deadline
 from bot.core.model import Org, Push
 from bot.core.relay import ScopeError
 from bot.core.texts import PERIOD_LABELS, derive_title
+from bot.rosterhistory import Restored, RestoreError, restore_roster
 from bot.transport.sandbox import SandboxWorld
 from bot.web import dashboard
 from bot.web.context import Viewer, WebContext, WebError
 from bot.web.exports import coverage_workbook, ranking_workbook
-from bot.web.rosterfile import RosterImport, read_roster, roster_changes, roster_workbook
+from bot.web.rosterfile import (
+    Removal,
+    RosterImport,
+    read_roster,
+    roster_changes,
+    roster_removal,
+    roster_workbook,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BODY_CHARS = 5000
@@ -89,20 +98,43 @@ def start_push(
         raise WebError(400, str(exc)) from None
 
 
-def preview_roster(
+@dataclass(frozen=True)
+class RosterPreview:
+    """A checked upload: the rows and errors, and when valid its token, changes and removal."""
+
+    result: RosterImport
+    token: str | None = None
+    changes: dict[str, int] | None = None
+    removal: Removal | None = None
+
+
+async def preview_roster(
     ctx: WebContext, viewer: Viewer, filename: str, data: bytes
-) -> tuple[RosterImport, str | None, dict[str, int] | None]:
-    """Check an uploaded roster; returns the result, a confirm token (if valid) and changes."""
+) -> RosterPreview:
+    """Check an uploaded roster off the event loop; a valid one is staged for confirmation."""
     viewer.require(viewer.can_manage_roster, "导入名册（仅办公室）")
+    current = ctx.org
     # Some clients percent-encode non-ASCII upload names ("%E5%90%8D…"); browsers do not.
-    result = read_roster(unquote(filename), data, ctx.org)
+    # Parsing a big sheet takes seconds: a worker thread keeps the bot answering meanwhile.
+    result = await asyncio.to_thread(read_roster, unquote(filename), data, current)
     if not result.ok or result.org is None:
-        return result, None, None
-    return result, ctx.stage_import(viewer.name, result), roster_changes(ctx.org, result.org)
+        return RosterPreview(result)
+    return RosterPreview(
+        result,
+        ctx.stage_import(viewer.name, result),
+        roster_changes(current, result.org),
+        roster_removal(current, result.org),
+    )
 
 
-def confirm_roster(ctx: WebContext, viewer: Viewer, token: str) -> dict[str, int]:
-    """Import a previewed roster; returns the changes (all zero if it was unchanged)."""
+def confirm_roster(
+    ctx: WebContext, viewer: Viewer, token: str, confirm: str = ""
+) -> dict[str, int]:
+    """Import a previewed roster; returns the changes (all zero if it was unchanged).
+
+    A big or key-role removal (see `Removal.needs_typed_confirm`) is refused with 400
+    unless `confirm` is the number of people removed, as the preview asked.
+    """
     viewer.require(viewer.can_manage_roster, "导入名册（仅办公室）")
     pending = ctx.pending_imports.get(token)
     if pending is None or pending.owner != viewer.name or pending.result.org is None:
@@ -112,6 +144,13 @@ def confirm_roster(ctx: WebContext, viewer: Viewer, token: str) -> dict[str, int
         # The sheet was checked against groups that have changed since: check it again.
         del ctx.pending_imports[token]
         raise WebError(409, "预览之后名册的群已经变化，请重新上传名册文件")
+    removal = roster_removal(ctx.org, org)
+    if not removal.confirmed_by(confirm):
+        raise WebError(
+            400,
+            f"这次导入将删除 {removal.count} 人（现有 {removal.before} 人），"
+            f"请在确认框中输入删除人数 {removal.confirm_text} 后再导入",
+        )
     now = ctx.now()
     changes = roster_changes(ctx.org, org)
     source = f"网页导入 {pending.result.filename}"
@@ -120,9 +159,7 @@ def confirm_roster(ctx: WebContext, viewer: Viewer, token: str) -> dict[str, int
     del ctx.pending_imports[token]
     if not imported:
         return {**changes, "imported": 0}
-    app.reload_roster()
-    if ctx.rt.world is not None:
-        _refresh_world(ctx.rt.world, app.org)
+    _roster_changed(ctx)
     app.store.audit(
         now,
         viewer.name,
@@ -131,6 +168,27 @@ def confirm_roster(ctx: WebContext, viewer: Viewer, token: str) -> dict[str, int
         f"删除 {changes['removed']}，修改 {changes['changed']}）",
     )
     return {**changes, "imported": 1}
+
+
+def restore_previous_roster(ctx: WebContext, viewer: Viewer) -> Restored:
+    """Bring the previous roster version back (office only); audited by `restore_roster`."""
+    viewer.require(viewer.can_manage_roster, "恢复名册（仅办公室）")
+    app = ctx.rt.app
+    try:
+        restored = restore_roster(app.store, None, ctx.now(), viewer.name)
+    except RestoreError as exc:
+        raise WebError(400, str(exc)) from None
+    if restored.changed:
+        _roster_changed(ctx)
+    return restored
+
+
+def _roster_changed(ctx: WebContext) -> None:
+    """The running bot and the simulated WeChat follow a new roster."""
+    app = ctx.rt.app
+    app.reload_roster()
+    if ctx.rt.world is not None:
+        _refresh_world(ctx.rt.world, app.org)
 
 
 def _refresh_world(world: SandboxWorld, org: Org) -> None:

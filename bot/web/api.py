@@ -112,28 +112,67 @@ async def roster_xlsx(request: web.Request) -> web.StreamResponse:
 
 
 async def roster_preview(request: web.Request) -> web.StreamResponse:
-    """POST /api/roster/preview (multipart `file`): row errors, or a token to confirm."""
+    """POST /api/roster/preview (multipart `file`): row errors, or a token and the removal.
+
+    When `removal.needs_typed_confirm`, the import needs `confirm` = `removal.confirm_text`.
+    """
     ctx, viewer = ctx_of(request), viewer_of(request)
     filename, data = await uploaded_file(request)
-    result, token, changes = actions.preview_roster(ctx, viewer, filename, data)
+    preview = await actions.preview_roster(ctx, viewer, filename, data)
+    result = preview.result
     payload: dict[str, Any] = {
-        "ok": token is not None,
+        "ok": preview.token is not None,
         "filename": result.filename,
         "errors": result.errors,
         "ignored_columns": result.ignored_columns,
         "rows": [{"row": r.number, **r.values} for r in result.rows[:200]],
-        "token": token,
-        "changes": changes,
+        "token": preview.token,
+        "changes": preview.changes,
+        "removal": preview.removal.as_json() if preview.removal else None,
     }
-    return json_reply(payload, status=200 if token else 400)
+    return json_reply(payload, status=200 if preview.token else 400)
 
 
 async def roster_import(request: web.Request) -> web.StreamResponse:
-    """POST /api/roster/import {"token": …}: write a previewed roster."""
+    """POST /api/roster/import {"token": …, "confirm": "<删除人数>"}: write a previewed roster."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     body = await _json(request)
-    changes = actions.confirm_roster(ctx, viewer, str(body.get("token", "")))
+    confirm = body.get("confirm", "")
+    changes = actions.confirm_roster(
+        ctx, viewer, str(body.get("token", "")), confirm if isinstance(confirm, str) else ""
+    )
     return json_reply({"ok": True, **changes})
+
+
+async def roster_history(request: web.Request) -> web.StreamResponse:
+    """GET /api/roster/history: stored roster versions, newest first (office only)."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    viewer.require(viewer.can_manage_roster, "查看名册版本（仅办公室）")
+    versions = [
+        {
+            "version": v.version,
+            "created_at": v.created_at.isoformat(),
+            "source": v.source,
+            "members": v.members,
+        }
+        for v in ctx.rt.app.store.roster_history()
+    ]
+    return json_reply({"versions": versions})
+
+
+async def roster_restore(request: web.Request) -> web.StreamResponse:
+    """POST /api/roster/restore: bring the previous roster version back."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    restored = actions.restore_previous_roster(ctx, viewer)
+    return json_reply(
+        {
+            "ok": True,
+            "restored": restored.source,
+            "version": restored.version,
+            "members": restored.members,
+            "message": restored.describe(),
+        }
+    )
 
 
 async def content(request: web.Request) -> web.StreamResponse:

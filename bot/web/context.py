@@ -126,7 +126,8 @@ class WebContext:
 
     @property
     def org(self) -> Org:
-        """The current roster as the running app sees it."""
+        """The current roster (following an import or restore made from the CLI)."""
+        self.rt.app.reload_roster()
         return self.rt.app.org
 
     def now(self) -> datetime:

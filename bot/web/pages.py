@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -22,7 +22,6 @@ from bot.web.context import (
     WebContext,
     WebError,
     ctx_of,
-    uploaded_file,
     viewer_of,
 )
 
@@ -38,11 +37,6 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/console", "模拟微信"),
 )
 METRICS = (("sign", "签收"), ("delivery", "送达群"), ("reach", "覆盖户"), ("ack", "回执"))
-ROSTER_PAGE_ROWS = 500
-NOTICES = {
-    "imported": "名册已导入，新名册已生效（已发起的推送仍按发起时的名册统计）。",
-    "unchanged": "上传的名册与当前名册相同，没有变化。",
-}
 
 
 def e(value: object) -> str:
@@ -364,118 +358,6 @@ async def ranking(request: web.Request) -> web.StreamResponse:
         f'data-download="ranking">导出 Excel</a></p>{body}'
     )
     return page(ctx, viewer, "排名", content, "/ranking")
-
-
-# -- 名册 ------------------------------------------------------------------------------------
-
-
-async def roster(request: web.Request) -> web.StreamResponse:
-    """名册: members (phones masked except for the office), import and export."""
-    ctx, viewer = ctx_of(request), viewer_of(request)
-    query = request.query.get("q", "").strip()
-    unit = request.query.get("unit", "").strip()
-    data = dashboard.roster_json(ctx.org, viewer, query, unit)
-    notice = NOTICES.get(request.query.get("done", ""), "")
-    counts = "，".join(f"{label} {n} 人" for label, n in data["counts"].items())
-    options = "".join(
-        f'<option value="{e(u)}"{" selected" if u == unit else ""}>{e(u)}</option>'
-        for u in data["units"]
-    )
-    members = data["members"]
-    rows = (
-        (
-            e(m["name"]),
-            e(m["role"]),
-            e(m["unit"]),
-            e(m["wechat"]),
-            e("、".join(m["group_names"])),
-            e(m["phone"]),
-        )
-        for m in members[:ROSTER_PAGE_ROWS]
-    )
-    more = (
-        f'<p class="hint">共 {len(members)} 人，只显示前 {ROSTER_PAGE_ROWS} 人，'
-        "请用筛选或导出 Excel。</p>"
-        if len(members) > ROSTER_PAGE_ROWS
-        else ""
-    )
-    import_form = (
-        '<section class="card"><h2>导入名册</h2>'
-        '<p class="hint">上传 .xlsx 或 .csv：每行一人，列为 姓名、'
-        "角色（领导/办公室/监督员/推送员/户主）、"
-        "村/单位、微信号、所在群（群编号，用“、”或“,”分隔）、手机号。群以当前名册为准，"
-        "导入只替换成员。先预览检查，确认后才写入；有任何一行出错都不会导入。"
-        "可先导出当前名册作为模板。</p>"
-        '<form method="post" action="/roster/preview" enctype="multipart/form-data">'
-        f'{csrf_field(viewer)}<input type="file" name="file" accept=".xlsx,.csv" required>'
-        '<button type="submit">上传并预览</button></form></section>'
-        if viewer.can_manage_roster
-        else ""
-    )
-    group_list = "、".join(f"{e(g['name'])}（{e(g['id'])}）" for g in data["groups"])
-    content = (
-        (f'<p class="notice" role="status">{e(notice)}</p>' if notice else "")
-        + f'<p class="hint">{e(data["town"])}：{e(counts)}。</p>'
-        '<form method="get" action="/roster" class="filters">'
-        f'<input name="q" value="{e(query)}" placeholder="姓名或微信号">'
-        f'<select name="unit"><option value="">全部村/单位</option>{options}</select>'
-        '<button type="submit">筛选</button>'
-        '<a class="button" href="/api/roster.xlsx" data-download="roster">导出 Excel</a></form>'
-        + table(("姓名", "角色", "村/单位", "微信号", "所在群", "手机号"), rows)
-        + more
-        + import_form
-        + f"<details><summary>群编号一览</summary><p>{group_list}</p></details>"
-    )
-    return page(ctx, viewer, "名册", content, "/roster")
-
-
-async def roster_preview(request: web.Request) -> web.StreamResponse:
-    """Check an uploaded roster and show every problem (or the changes) before writing."""
-    ctx, viewer = ctx_of(request), viewer_of(request)
-    filename, data = await uploaded_file(request)
-    result, token, changes = actions.preview_roster(ctx, viewer, filename, data)
-    ignored = (
-        f'<p class="hint">已忽略的列：{e("、".join(result.ignored_columns))}</p>'
-        if result.ignored_columns
-        else ""
-    )
-    shown = result.rows[:200]
-    keys = ("name", "role", "unit", "wechat", "groups", "phone")
-    preview = table(
-        ("行", "姓名", "角色", "村/单位", "微信号", "所在群", "手机号"),
-        ((str(r.number), *(e(r.values.get(k, "")) for k in keys)) for r in shown),
-    )
-    if token is None:
-        errors = "".join(f"<li>{e(msg)}</li>" for msg in result.errors)
-        content = (
-            f'<p class="error" role="alert">名册有 {len(result.errors)} 处错误，'
-            "没有导入任何数据。请改正后重新上传。</p>"
-            f'<ul class="errors">{errors}</ul>{ignored}'
-            f'<p><a class="button" href="/roster">返回名册</a></p>'
-            + (f"<h2>文件内容（前 {len(shown)} 行）</h2>{preview}" if shown else "")
-        )
-        return page(ctx, viewer, f"名册预览：{result.filename}", content, "/roster", 400)
-    assert changes is not None
-    content = (
-        f'<p class="ok" role="status">检查通过：共 {changes["total"]} 人；'
-        f"新增 {changes['added']} 人，删除 {changes['removed']} 人，修改 {changes['changed']} 人。"
-        "确认后新名册立即生效。</p>"
-        f"{ignored}"
-        '<form method="post" action="/roster/import" class="actions">'
-        f'{csrf_field(viewer)}<input type="hidden" name="token" value="{e(token)}">'
-        '<button type="submit">确认导入</button> <a href="/roster">取消</a></form>'
-        f"<h2>文件内容（前 {len(shown)} 行）</h2>{preview}"
-    )
-    return page(ctx, viewer, f"名册预览：{result.filename}", content, "/roster")
-
-
-async def roster_import(request: web.Request) -> web.StreamResponse:
-    """Confirm a previewed import."""
-    ctx, viewer = ctx_of(request), viewer_of(request)
-    form = await request.post()
-    changes = actions.confirm_roster(ctx, viewer, str(form.get("token", "")))
-    done = "imported" if changes["imported"] else "unchanged"
-    raise web.HTTPSeeOther(f"/roster?{urlencode({'done': done})}")
 
 
 # -- 素材库 -----------------------------------------------------------------------------------

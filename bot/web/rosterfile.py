@@ -11,7 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -20,7 +22,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from bot.core.model import ROLE_LABELS, Org, Role
+from bot.core.model import ROLE_LABELS, Member, Org, Role
 from bot.orgfile import OrgError, org_to_data, parse_org
 
 COLUMNS = ("姓名", "角色", "村/单位", "微信号", "所在群", "手机号")
@@ -78,7 +80,12 @@ _TERMS = (
     ("不是任何群的 unit", "不是现有的村/单位"),
     ("已有的 unit", "已有的村/单位"),
 )
+# Caps that keep one upload from holding a worker for minutes (a town has ~1,300 people;
+# a county file belongs in the org file). Over a cap the file is refused, never cut short.
 MAX_ROWS = 100_000
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_UNPACKED_BYTES = 256 * 1024 * 1024
+MAX_COLUMNS = 64
 
 
 @dataclass(frozen=True)
@@ -114,32 +121,93 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
+def _too_many_rows(source: str) -> OrgError:
+    return OrgError(
+        [
+            f"{source}：行数超过上限 {MAX_ROWS} 行，没有导入任何数据"
+            "（请删去多余的空行或其他工作表内容；全县规模的名册请用组织文件导入）"
+        ]
+    )
+
+
 def _read_table(filename: str, data: bytes, source: str) -> list[list[str]]:
     suffix = PurePath(filename).suffix.lower()
-    if suffix == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise OrgError([f"{source}：无法识别文件编码，请在 Excel 中另存为“CSV UTF-8”"])
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
-    if suffix == ".xlsx":
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
-            raise OrgError([f"{source}：不是有效的 Excel（.xlsx）文件"]) from None
-        try:
-            sheet = book.worksheets[0]
-            return [
-                [_cell_text(v) for v in row]
-                for row in sheet.iter_rows(values_only=True, max_row=MAX_ROWS)
+    if suffix not in (".csv", ".xlsx"):
+        raise OrgError(
+            [f"{source}：只支持 .xlsx 或 .csv 文件（请在 Excel 中另存为这两种格式之一）"]
+        )
+    if len(data) > MAX_FILE_BYTES:
+        raise OrgError(
+            [
+                f"{source}：文件大小 {len(data) / 1024 / 1024:.1f} MB 超过上限 "
+                f"{MAX_FILE_BYTES // 1024 // 1024} MB，没有导入任何数据"
             ]
-        finally:
-            book.close()
-    raise OrgError([f"{source}：只支持 .xlsx 或 .csv 文件（请在 Excel 中另存为这两种格式之一）"])
+        )
+    return _read_csv(data, source) if suffix == ".csv" else _read_xlsx(data, source)
+
+
+def _read_csv(data: bytes, source: str) -> list[list[str]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise OrgError([f"{source}：无法识别文件编码，请在 Excel 中另存为“CSV UTF-8”"])
+    # newline="" lets the csv module split \r\n, \n and old Mac \r-only lines alike.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _collect(([cell.strip() for cell in row[:MAX_COLUMNS]] for row in reader), source)
+    except csv.Error:
+        raise OrgError(
+            [
+                f"{source}：第 {reader.line_num} 行不是有效的 CSV（单元格过长或引号不成对），"
+                "请在 Excel 中重新另存为 CSV"
+            ]
+        ) from None
+
+
+def _collect(rows: Iterable[list[str]], source: str) -> list[list[str]]:
+    """The rows up to the last non-blank one; more than MAX_ROWS of those is an error.
+
+    Sheets often carry formatted but empty rows far below the data: those do not count.
+    """
+    table: list[list[str]] = []
+    blanks = 0
+    for row in rows:
+        if not any(row):
+            blanks += 1
+            continue
+        if len(table) + blanks >= MAX_ROWS:
+            raise _too_many_rows(source)
+        table.extend([] for _ in range(blanks))
+        blanks = 0
+        table.append(row)
+    return table
+
+
+def _read_xlsx(data: bytes, source: str) -> list[list[str]]:
+    invalid = OrgError([f"{source}：不是有效的 Excel（.xlsx）文件"])
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        raise invalid from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise OrgError(
+            [f"{source}：解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，没有导入任何数据"]
+        )
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise invalid from None
+    try:
+        sheet = book.worksheets[0]
+        cells = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        return _collect(([_cell_text(v) for v in row] for row in cells), source)
+    finally:
+        book.close()
 
 
 def _reword(message: str, row_numbers: list[int]) -> str:
@@ -239,6 +307,96 @@ def roster_changes(old: Org, new: Org) -> dict[str, int]:
         "changed": sum(1 for w, m in after.items() if w in before and before[w] != m),
         "total": len(new.members),
     }
+
+
+# Losing any of these silently stops pushes or reports, however small the roster change.
+KEY_ROLES = frozenset({Role.LEADER, Role.OFFICE, Role.PUSHER})
+# Removing more than this share of the roster needs the typed confirmation too.
+TYPED_CONFIRM_SHARE = 0.1
+_LISTED_REMOVALS = 50
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What an import takes away, as the preview must show it first."""
+
+    before: int
+    members: tuple[Member, ...]
+
+    @property
+    def count(self) -> int:
+        """How many members the import removes."""
+        return len(self.members)
+
+    @property
+    def households(self) -> int:
+        """Removed households (counted, not named)."""
+        return sum(1 for m in self.members if m.role is Role.HOUSEHOLD)
+
+    @property
+    def named(self) -> tuple[Member, ...]:
+        """Removed leaders, office staff, supervisors and pushers (each is named)."""
+        return tuple(m for m in self.members if m.role is not Role.HOUSEHOLD)
+
+    @property
+    def needs_typed_confirm(self) -> bool:
+        """More than a tenth of the roster, or any leader, office or pusher, goes."""
+        return self.count > self.before * TYPED_CONFIRM_SHARE or any(
+            m.role in KEY_ROLES for m in self.members
+        )
+
+    @property
+    def confirm_text(self) -> str:
+        """What the office must type to confirm: the number of people removed."""
+        return str(self.count)
+
+    def confirmed_by(self, typed: str) -> bool:
+        """Whether the typed text confirms this removal (full-width digits are fine)."""
+        if not self.needs_typed_confirm:
+            return True
+        return unicodedata.normalize("NFKC", typed).strip() == self.confirm_text
+
+    def describe(self) -> list[str]:
+        """Chinese lines for the preview, most serious first; empty when nothing is removed."""
+        if not self.members:
+            return []
+        lines = [f"将删除 {self.count} 人（现有 {self.before} 人）"]
+        by_role: dict[Role, list[Member]] = {}
+        for m in self.named:
+            by_role.setdefault(m.role, []).append(m)
+        for role in (Role.LEADER, Role.OFFICE, Role.PUSHER, Role.SUPERVISOR):
+            people = by_role.get(role, [])
+            if people:
+                shown = "、".join(
+                    f"{m.name}（{m.unit}）" if m.unit else m.name
+                    for m in people[:_LISTED_REMOVALS]
+                )
+                more = f" 等 {len(people)} 人" if len(people) > _LISTED_REMOVALS else ""
+                lines.append(f"{ROLE_LABELS[role]} {len(people)} 人：{shown}{more}")
+        if self.households:
+            lines.append(f"户主 {self.households} 户")
+        return lines
+
+    def as_json(self) -> dict[str, Any]:
+        """The removal in the preview API's shape."""
+        return {
+            "count": self.count,
+            "before": self.before,
+            "households": self.households,
+            "members": [
+                {"name": m.name, "role": ROLE_LABELS[m.role], "unit": m.unit or ""}
+                for m in self.named
+            ],
+            "needs_typed_confirm": self.needs_typed_confirm,
+            "confirm_text": self.confirm_text if self.needs_typed_confirm else None,
+            "summary": self.describe(),
+        }
+
+
+def roster_removal(old: Org, new: Org) -> Removal:
+    """The members of `old` that `new` no longer has (by contact id), in roster order."""
+    kept = {m.wechat for m in new.members}
+    return Removal(len(old.members), tuple(m for m in old.members if m.wechat not in kept))
 
 
 def roster_workbook(org: Org, unit: str | None, mask: bool) -> bytes:

@@ -19,7 +19,7 @@ from bot.clock import Clock
 from bot.config import Config, ConfigError
 from bot.runtime import Runtime
 from bot.transport.sandbox import ChatLine
-from bot.web import api, console, pages
+from bot.web import api, console, pages, rosterpages
 from bot.web.auth import (
     DEFAULT_ITERATIONS,
     SESSION_SECONDS,
@@ -221,9 +221,10 @@ def _routes(app: web.Application) -> None:
     r.add_get("/", pages.overview)
     r.add_get("/pushes/{push_id:\\d+}", pages.push_detail)
     r.add_get("/ranking", pages.ranking)
-    r.add_get("/roster", pages.roster)
-    r.add_post("/roster/preview", pages.roster_preview)
-    r.add_post("/roster/import", pages.roster_import)
+    r.add_get("/roster", rosterpages.roster)
+    r.add_post("/roster/preview", rosterpages.roster_preview)
+    r.add_post("/roster/import", rosterpages.roster_import)
+    r.add_post("/roster/restore", rosterpages.roster_restore)
     r.add_get("/content", pages.content_list)
     r.add_get("/content/{content_id:\\d+}", pages.content_item)
     r.add_post("/content/{content_id:\\d+}/push", pages.content_push)
@@ -244,6 +245,8 @@ def _routes(app: web.Application) -> None:
     r.add_get("/api/roster.xlsx", api.roster_xlsx)
     r.add_post("/api/roster/preview", api.roster_preview)
     r.add_post("/api/roster/import", api.roster_import)
+    r.add_get("/api/roster/history", api.roster_history)
+    r.add_post("/api/roster/restore", api.roster_restore)
     r.add_get("/api/content", api.content)
     r.add_get("/api/content/{content_id:\\d+}", api.content_item)
     r.add_get("/api/bulletins", api.bulletins)
