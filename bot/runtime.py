@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,6 +50,19 @@ def library_for(config: Config) -> list[Content]:
     return load_library(folder) if folder.exists() else []
 
 
+ORG_FILE_DIGEST = "org_file_digest"
+
+
+def import_org_file(store: Store, path: Path, clock: Clock) -> None:
+    """Import the org file at start-up only when the file itself changed since it was last
+    imported: a roster uploaded or restored in the dashboard must survive a restart."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if store.load_org() is not None and store.get_meta(ORG_FILE_DIGEST) == digest:
+        return
+    App.import_roster(store, load_org(path), clock.now(), str(path))
+    store.set_meta(ORG_FILE_DIGEST, digest)
+
+
 def org_path_for(config: Config) -> Path:
     """The configured org file (falling back to the shipped sample)."""
     path = config.path(config.bot.org)
@@ -72,9 +86,10 @@ def build(
     if fast:
         config = replace(config, sender=FAST_SENDER)
     store = Store(config.db_path, config.tz)
-    source = "内置" if org is not None else str(org_path_for(config))
-    org = org or load_org(org_path_for(config))
-    App.import_roster(store, org, clock.now(), source)
+    if org is not None:
+        App.import_roster(store, org, clock.now(), "内置")
+    else:
+        import_org_file(store, org_path_for(config), clock)
     current = store.load_org()
     assert current is not None
     world = None

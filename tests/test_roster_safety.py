@@ -25,6 +25,7 @@ from bot.config import Config
 from bot.core.followup import supervisors_of
 from bot.core.model import IncomingMessage, Member, Org, Role
 from bot.core.relay import ScopeError
+from bot.orgfile import dump_org
 from bot.runtime import Runtime, build
 from bot.web import rosterfile
 from bot.web.rosterfile import COLUMNS, read_roster
@@ -362,3 +363,27 @@ async def test_bot_keeps_answering_while_an_upload_is_parsed(
     resp = await upload
     assert resp.status == 200
     assert answered and still_parsing
+
+
+async def test_a_web_import_survives_a_restart_until_the_org_file_changes(
+    config: Config, clock: SimClock, tmp_path: Path
+) -> None:
+    org_path = tmp_path / "org.toml"
+    org_path.write_text(dump_org(small_town()), "utf-8")
+    cfg = replace(config, bot=replace(config.bot, org=str(org_path)))
+    first = build(cfg, clock)
+    town = first.app.org
+    uploaded = replace(town, members=tuple(m for m in town.members if m.wechat != "wj_h3"))
+    first.app.import_roster(first.store, uploaded, clock.now(), "网页导入")
+    first.store.close()
+
+    again = build(cfg, clock)  # the unchanged file must not undo the upload
+    assert again.app.org.member("wj_h3") is None
+    assert again.store.roster_version() == 2
+    again.store.close()
+
+    org_path.write_text(dump_org(town_with_bodies()), "utf-8")  # the office edits the file
+    edited = build(cfg, clock)
+    assert edited.app.org.member("pab") is not None
+    assert edited.app.org.member("wj_h3") is not None
+    edited.store.close()
