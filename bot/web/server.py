@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import unicodedata
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -112,10 +113,20 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 
 def _safe_next(value: str | None) -> str:
-    # Only same-site paths: "//evil.example" or "https://…" would be an open redirect.
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    """A same-site path to go to after login; anything else becomes "/".
+
+    Browsers drop tabs and newlines inside URLs, so "/<tab>/evil.example" would become
+    "//evil.example" (another site); a newline would also break the Location header.
+    """
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in value)
+    ):
+        return "/"
+    return value
 
 
 def _login_csrf(request: web.Request) -> tuple[str, bool]:
