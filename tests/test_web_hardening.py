@@ -5,17 +5,25 @@ Same real aiohttp app over the small town's SQLite file as tests/test_web_api.py
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from openpyxl import load_workbook
 
+from bot.clock import SimClock
 from bot.config import Config
-from bot.runtime import Runtime
+from bot.core.model import Org
+from bot.runtime import Runtime, build
 from bot.web import create_web_app
+from bot.web.exports import escape_cell, unescape_cell
+from bot.web.rosterfile import read_roster
+from tests.conftest import small_town
 from tests.test_web_api import ITERATIONS, PASSWORD, login, web_config
 
 BAD_NEXT = (
@@ -84,3 +92,71 @@ async def test_login_next_keeps_a_same_site_path(client: TestClient[Any, Any]) -
     resp = await client.get("/login?next=/roster%3Fq%3D%E6%9D%8E", allow_redirects=False)
     assert resp.status == 302
     assert unquote(resp.headers["Location"]) == "/roster?q=李"
+
+
+# -- exports: formula injection ---------------------------------------------------------------
+
+HOSTILE_UNIT = '=HYPERLINK("http://evil.example","王家村")'
+HOSTILE_NAME = "@SUM(1+1)"
+
+
+def hostile_town() -> Org:
+    """The small town with 王家村 renamed to a formula and a household named like one."""
+    town = small_town()
+    groups = tuple(replace(g, unit=HOSTILE_UNIT) if g.unit == "王家村" else g for g in town.groups)
+    members = tuple(
+        replace(m, unit=HOSTILE_UNIT, name=HOSTILE_NAME if m.wechat == "wj_h0" else m.name)
+        if m.unit == "王家村"
+        else m
+        for m in town.members
+    )
+    return replace(town, groups=groups, members=members)
+
+
+def _texts(data: bytes) -> list[Any]:
+    book = load_workbook(io.BytesIO(data))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"], "导出文件里不应有公式"
+    return [c.value for c in cells if isinstance(c.value, str)]
+
+
+async def test_exports_write_formula_like_names_as_text(config: Config, clock: SimClock) -> None:
+    rt = build(config, clock, org=hostile_town())
+    await rt.app.start()
+    office = rt.app.org.member("office")
+    assert office is not None
+    push = rt.app.create_push("测试", "反诈测试正文，请注意防范。", office, clock.now())
+    app = create_web_app(rt, web_config(config), hash_iterations=ITERATIONS)
+    try:
+        async with TestClient(TestServer(app)) as c:
+            await login(c, "zhang")
+            exports = {}
+            for path in (
+                "/api/roster.xlsx",
+                f"/api/pushes/{push.id}/coverage.xlsx",
+                "/api/ranking.xlsx?period=day",
+            ):
+                resp = await c.get(path)
+                assert resp.status == 200, path
+                exports[path] = await resp.read()
+    finally:
+        await rt.app.stop()
+        rt.store.close()
+    for path, data in exports.items():
+        texts = _texts(data)
+        assert "'" + HOSTILE_UNIT in texts, path
+        assert not [t for t in texts if t.startswith(("=", "+", "-", "@", "\t", "\r"))], path
+    assert "'" + HOSTILE_NAME in _texts(exports["/api/roster.xlsx"])
+    # The escaped roster still imports back as the same roster.
+    again = read_roster("roster.xlsx", exports["/api/roster.xlsx"], hostile_town())
+    assert again.ok, again.errors
+    assert again.org is not None and again.org.members == hostile_town().members
+
+
+def test_escape_cell_only_touches_formula_starts() -> None:
+    for text in ("=1+1", "+86", "-3", "@A1", "\tx", "\rx"):
+        assert escape_cell(text) == "'" + text
+        assert unescape_cell(escape_cell(text)) == text
+    for text in ("李家村", "'quoted", "1-2", ""):
+        assert escape_cell(text) == text
+        assert unescape_cell(text) == text
