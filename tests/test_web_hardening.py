@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import unquote
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
@@ -24,7 +25,7 @@ from bot.web import create_web_app
 from bot.web.exports import escape_cell, unescape_cell
 from bot.web.rosterfile import read_roster
 from tests.conftest import small_town
-from tests.test_web_api import ITERATIONS, PASSWORD, login, web_config
+from tests.test_web_api import ITERATIONS, PASSWORD, PNG, login, web_config
 
 BAD_NEXT = (
     "/%09/evil.example",
@@ -160,3 +161,54 @@ def test_escape_cell_only_touches_formula_starts() -> None:
     for text in ("李家村", "'quoted", "1-2", ""):
         assert escape_cell(text) == text
         assert unescape_cell(text) == text
+
+
+# -- evidence files ----------------------------------------------------------------------------
+
+GIF = bytes.fromhex(
+    "47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b"
+)
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+WEBP = bytes.fromhex(
+    "524946461a000000574542505650384c0d0000002f0000001007101111888 8fe0700".replace(" ", "")
+)
+HTML = b"<html><script>alert(document.cookie)</script></html>"
+
+
+async def test_evidence_is_inline_only_when_the_bytes_are_an_image(
+    client: TestClient[Any, Any], rt: Runtime
+) -> None:
+    csrf = await login(client, "zhang")
+    office = rt.app.org.member("office")
+    assert office is not None
+    uploads = [
+        ("截图.png", PNG, "image/png"),
+        ("截图.png", GIF, "image/gif"),  # the bytes decide, not the name
+        ("截图.jpg", JPEG, "image/jpeg"),
+        ("截图.webp", WEBP, "image/webp"),
+        ("截图.png", HTML, None),
+        ("截图.gif", b"GIF8", None),  # too short to be a GIF
+    ]
+    for name, data, kind in uploads:
+        # One screenshot counts per push and group: each upload gets its own push.
+        push = rt.app.create_push(
+            "测试", f"反诈测试正文{name}{kind}。", office, rt.app.clock.now()
+        )
+        form = aiohttp.FormData()
+        form.add_field("chat", "private:school_p")
+        form.add_field("sender", "school_p")
+        form.add_field("image", data, filename=name, content_type="image/png")
+        resp = await client.post("/api/console/send", data=form, headers={"X-CSRF-Token": csrf})
+        assert resp.status == 200, await resp.text()
+        assert len(rt.store.evidence(push.id)) == 1
+        resp = await client.get(f"/evidence/{push.id}/0")
+        assert resp.status == 200
+        assert await resp.read() == data
+        assert resp.headers["X-Content-Type-Options"] == "nosniff"
+        disposition = resp.headers["Content-Disposition"]
+        if kind is None:
+            assert resp.headers["Content-Type"] == "application/octet-stream"
+            assert disposition.startswith("attachment")
+        else:
+            assert resp.headers["Content-Type"] == kind
+            assert disposition == "inline"

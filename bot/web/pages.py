@@ -601,26 +601,3 @@ async def audit(request: web.Request) -> web.StreamResponse:
         else '<p class="empty">暂无记录。</p>'
     )
     return page(ctx, viewer, "审计日志", content, "/audit")
-
-
-# -- files ---------------------------------------------------------------------------------
-
-
-async def evidence(request: web.Request) -> web.StreamResponse:
-    """A stored evidence screenshot (only to those who may see its unit)."""
-    ctx, viewer = ctx_of(request), viewer_of(request)
-    app = ctx.rt.app
-    push = dashboard.get_push(app, viewer, int(request.match_info["push_id"]))
-    path = dashboard.evidence_file(
-        app, viewer, push, int(request.match_info["index"]), ctx.config.data_dir
-    )
-    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
-
-
-async def bulletin_image(request: web.Request) -> web.StreamResponse:
-    """A bulletin's chart image."""
-    ctx = ctx_of(request)
-    path = dashboard.bulletin_image(
-        ctx.rt.app, int(request.match_info["bulletin_id"]), ctx.config.data_dir
-    )
-    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})

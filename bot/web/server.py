@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.config import Config, ConfigError
 from bot.runtime import Runtime
 from bot.transport.sandbox import ChatLine
-from bot.web import api, console, pages
+from bot.web import api, console, files, pages
 from bot.web.auth import (
     DEFAULT_ITERATIONS,
     SESSION_SECONDS,
@@ -239,9 +239,9 @@ def _routes(app: web.Application) -> None:
     r.add_get("/content/{content_id:\\d+}", pages.content_item)
     r.add_post("/content/{content_id:\\d+}/push", pages.content_push)
     r.add_get("/bulletins", pages.bulletins)
-    r.add_get("/bulletins/{bulletin_id:\\d+}/image", pages.bulletin_image)
+    r.add_get("/bulletins/{bulletin_id:\\d+}/image", files.bulletin_image)
     r.add_get("/audit", pages.audit)
-    r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", pages.evidence)
+    r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
 
     r.add_get("/api/me", api.me)
