@@ -170,7 +170,7 @@ GIF = bytes.fromhex(
 )
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 WEBP = bytes.fromhex(
-    "524946461a000000574542505650384c0d0000002f0000001007101111888 8fe0700".replace(" ", "")
+    "524946461a000000574542505650384c0d0000002f00000010071011118888fe0700"
 )
 HTML = b"<html><script>alert(document.cookie)</script></html>"
 
