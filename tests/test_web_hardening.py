@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
@@ -169,9 +170,7 @@ GIF = bytes.fromhex(
     "47494638396101000100800000ffffff00000021f90401000000002c00000000010001000002024401003b"
 )
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-WEBP = bytes.fromhex(
-    "524946461a000000574542505650384c0d0000002f00000010071011118888fe0700"
-)
+WEBP = bytes.fromhex("524946461a000000574542505650384c0d0000002f00000010071011118888fe0700")
 HTML = b"<html><script>alert(document.cookie)</script></html>"
 
 
@@ -212,3 +211,155 @@ async def test_evidence_is_inline_only_when_the_bytes_are_an_image(
         else:
             assert resp.headers["Content-Type"] == kind
             assert disposition == "inline"
+
+
+# -- no 500s: every route with broken input ---------------------------------------------------
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+HUGE = "99999999999999999999999"
+JUNK_QUERIES = (
+    "",
+    f"?since={HUGE}&period=%00&q=%FF%FE&unit=%0A&next=/%09/evil.example",
+    "?since=-1&since=abc&period=year&q=" + "%E6%9D%8E" * 300,
+)
+BOUNDARY = "fanzhaBoundary"
+
+
+def _multipart(filename: str, data: bytes) -> bytes:
+    return (
+        (
+            f"--{BOUNDARY}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+
+
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
+BAD_BODIES: tuple[tuple[str, bytes], ...] = (
+    ("application/json", b"{"),
+    ("application/json", b"[" * 100_000 + b"]" * 100_000),
+    ("application/json", b'{"a":' * 50_000 + b"1" + b"}" * 50_000),
+    ("application/json", b"\xff\xfe\x00{"),
+    ("application/json", b"[]"),
+    ("application/json", b'"text"'),
+    ("application/json", b'{"content_id": 1e999, "scope": "x", "token": [], "chat": {}}'),
+    (
+        "application/json",
+        f'{{"content_id": {HUGE}, "deadline": "9999-12-31T23:59-12:00"}}'.encode(),
+    ),
+    ("application/json", b'{"deadline": "0001-01-01T00:00+14:00", "body": "x"}'),
+    ("application/json", '{"deadline": "9999-12-31T23:59-12:00", "body": "反诈"}'.encode()),
+    ("text/plain", b"hello"),
+    ("application/xml", b"<a/>"),
+    ("multipart/form-data", b"no boundary at all"),
+    (MULTIPART, b"garbage without any boundary line"),
+    (MULTIPART, f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"'.encode()),
+    (
+        MULTIPART,
+        _multipart("名册.csv", "姓名,角色,村/单位,微信号,所在群\r张三,办公室,,zs,cmd\r".encode()),
+    ),
+    (MULTIPART, _multipart("名册.xlsx", b"PK\x03\x04 not really a zip")),
+    (MULTIPART, _multipart("a.csv", b"\x00\xff" * 100)),
+    ("application/x-www-form-urlencoded", b"csrf=%ZZ&token=%FF&scope=%E6&deadline=\xff"),
+)
+
+
+def _concrete_paths(resource: Any) -> list[str]:
+    info = resource.get_info()
+    if "formatter" in info:
+        names = re.findall(r"{(\w+)}", info["formatter"])
+        return [info["formatter"].format(**dict.fromkeys(names, v)) for v in ("0", "1", HUGE)]
+    if "prefix" in info:
+        return [info["prefix"] + p for p in ("/app.css", "/%2e%2e/%2e%2e/etc/passwd", "/nope")]
+    return [info["path"]]
+
+
+async def _check(
+    c: TestClient[Any, Any], method: str, url: str, problems: list[str], **kw: Any
+) -> None:
+    async with c.request(method, url, allow_redirects=False, **kw) as resp:
+        what = f"{method} {url[:80]} {kw.get('headers', {}).get('Content-Type', '')}"
+        if resp.headers.get("Content-Type", "").startswith("text/event-stream"):
+            return  # the console stream: an endless 200
+        body = "" if method == "HEAD" else await resp.text(errors="replace")
+        if resp.status >= 500:
+            problems.append(f"{what} → {resp.status}")
+        elif resp.status >= 400 and method != "HEAD" and not CHINESE.search(body):
+            problems.append(f"{what} → {resp.status} 没有中文说明：{body[:80]!r}")
+        if "Traceback" in body:
+            problems.append(f"{what} → 页面含 Traceback")
+
+
+async def test_every_route_answers_broken_input_without_a_500(
+    client: TestClient[Any, Any], rt: Runtime
+) -> None:
+    csrf = await login(client, "zhang")
+    office = rt.app.org.member("office")
+    assert office is not None
+    rt.app.create_push("测试", "反诈测试正文，请注意防范。", office, rt.app.clock.now())
+    problems: list[str] = []
+    routes = list(client.app.router.routes())
+    assert len(routes) > 30
+    for route in routes:
+        for path in _concrete_paths(route.resource):
+            if route.method in ("GET", "HEAD"):
+                for query in JUNK_QUERIES:
+                    await _check(client, route.method, path + query, problems)
+                continue
+            for content_type, body in BAD_BODIES:
+                for token in (csrf, None):
+                    headers = {"Content-Type": content_type}
+                    if token:
+                        headers["X-CSRF-Token"] = token
+                    await _check(client, route.method, path, problems, data=body, headers=headers)
+                    if route.resource.canonical == "/logout":
+                        csrf = await login(client, "zhang")
+    assert not problems, "\n".join(problems)
+
+
+async def test_huge_ids_are_404_and_broken_bodies_400_in_chinese(
+    client: TestClient[Any, Any],
+) -> None:
+    csrf = await login(client, "zhang")
+    for path in (f"/pushes/{HUGE}", f"/api/pushes/{HUGE}", f"/evidence/{HUGE}/0"):
+        resp = await client.get(path)
+        assert resp.status == 404, path
+        assert "找不到编号为" in await resp.text()
+    headers = {"X-CSRF-Token": csrf, "Content-Type": "application/json"}
+    resp = await client.post("/api/pushes", data=b"[" * 100_000, headers=headers)
+    assert resp.status == 400 and "嵌套" in (await resp.json())["error"]
+    resp = await client.post("/api/console/send", data=b"{", headers=headers)
+    assert resp.status == 400 and "JSON" in (await resp.json())["error"]
+    resp = await client.post(
+        "/api/roster/preview",
+        data=_multipart("名册.csv", "姓名,角色\r张三,办公室\r".encode()),
+        headers={"X-CSRF-Token": csrf, "Content-Type": MULTIPART},
+    )
+    assert resp.status == 400 and "名册.csv" in (await resp.json())["error"]
+    resp = await client.post(
+        "/roster/preview", data=b"x", headers={"Content-Type": "multipart/form-data"}
+    )
+    assert resp.status == 400 and "表单数据格式不正确" in await resp.text()
+
+
+async def test_an_unexpected_error_is_a_chinese_500_without_traceback(
+    rt: Runtime, config: Config, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(request: web.Request) -> web.StreamResponse:
+        raise RuntimeError("secret internals")
+
+    app = create_web_app(rt, web_config(config), hash_iterations=ITERATIONS)
+    app.router.add_get("/broken", broken)
+    app.router.add_get("/api/broken", broken)
+    async with TestClient(TestServer(app)) as c:
+        await login(c, "zhang")
+        for path in ("/broken", "/api/broken"):
+            resp = await c.get(path)
+            assert resp.status == 500
+            body = await resp.text()
+            assert "服务器内部错误" in body
+            assert "secret internals" not in body and "Traceback" not in body
+    assert "secret internals" in caplog.text  # the operator's log keeps the cause

@@ -13,7 +13,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.web import dashboard
-from bot.web.context import ctx_of, viewer_of
+from bot.web.context import ctx_of, path_id, viewer_of
 
 CACHE = "private, max-age=3600"
 
@@ -49,8 +49,8 @@ async def evidence(request: web.Request) -> web.StreamResponse:
     """A stored evidence screenshot (only to those who may see its unit)."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     app = ctx.rt.app
-    push = dashboard.get_push(app, viewer, int(request.match_info["push_id"]))
-    index = int(request.match_info["index"])
+    push = dashboard.get_push(app, viewer, path_id(request, "push_id", "推送"))
+    index = path_id(request, "index", "佐证截图")
     path = dashboard.evidence_file(app, viewer, push, index, ctx.config.data_dir)
     return file_response(path, f"evidence-{push.id}-{index}.bin")
 
@@ -58,6 +58,6 @@ async def evidence(request: web.Request) -> web.StreamResponse:
 async def bulletin_image(request: web.Request) -> web.StreamResponse:
     """A bulletin's chart image."""
     ctx = ctx_of(request)
-    bulletin_id = int(request.match_info["bulletin_id"])
+    bulletin_id = path_id(request, "bulletin_id", "通报")
     path = dashboard.bulletin_image(ctx.rt.app, bulletin_id, ctx.config.data_dir)
     return file_response(path, f"bulletin-{bulletin_id}.bin")

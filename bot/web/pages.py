@@ -22,6 +22,8 @@ from bot.web.context import (
     WebContext,
     WebError,
     ctx_of,
+    path_id,
+    read_form,
     uploaded_file,
     viewer_of,
 )
@@ -220,7 +222,7 @@ async def push_detail(request: web.Request) -> web.StreamResponse:
     """One push: per-unit table, laggards, evidence, reminders, export."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     app = ctx.rt.app
-    push = dashboard.get_push(app, viewer, int(request.match_info["push_id"]))
+    push = dashboard.get_push(app, viewer, path_id(request, "push_id", "推送"))
     d = dashboard.push_detail(app, viewer, push, ctx.config.tz)
     units = table(
         ("村/单位", "签收", "签收率", "送达群", "送达率", "覆盖户", "回执", "回执率"),
@@ -470,7 +472,7 @@ async def roster_preview(request: web.Request) -> web.StreamResponse:
 async def roster_import(request: web.Request) -> web.StreamResponse:
     """Confirm a previewed import."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    form = await request.post()
+    form = await read_form(request)
     changes = actions.confirm_roster(ctx, viewer, str(form.get("token", "")))
     done = "imported" if changes["imported"] else "unchanged"
     raise web.HTTPSeeOther(f"/roster?{urlencode({'done': done})}")
@@ -527,7 +529,7 @@ def push_form(ctx: WebContext, viewer: Viewer, content_id: int, message: str = "
 async def content_item(request: web.Request) -> web.StreamResponse:
     """One library item, with the push form for office and leaders."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    item = dashboard.content_item(ctx.rt.app.library, int(request.match_info["content_id"]))
+    item = dashboard.content_item(ctx.rt.app.library, path_id(request, "content_id", "素材"))
     return page(
         ctx, viewer, f"#{item.id} {item.title}", _item_content(ctx, viewer, item.id), "/content"
     )
@@ -547,8 +549,8 @@ def _item_content(ctx: WebContext, viewer: Viewer, content_id: int, message: str
 async def content_push(request: web.Request) -> web.StreamResponse:
     """Start a push from a library item, then show its progress page."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    content_id = int(request.match_info["content_id"])
-    form = await request.post()
+    content_id = path_id(request, "content_id", "素材")
+    form = await read_form(request)
     try:
         push = actions.start_push(
             ctx,

@@ -30,7 +30,16 @@ from bot.web.auth import (
     sandbox_default_login,
     verify_password,
 )
-from bot.web.context import CTX, VIEWER, Viewer, WebContext, WebError, ctx_of, json_reply
+from bot.web.context import (
+    CTX,
+    VIEWER,
+    Viewer,
+    WebContext,
+    WebError,
+    ctx_of,
+    json_reply,
+    read_form,
+)
 
 log = logging.getLogger("bot.web")
 
@@ -57,24 +66,41 @@ def _json_error(status: int, message: str) -> web.Response:
     return json_reply({"error": message}, status=status)
 
 
+HTTP_MESSAGES = {
+    400: "请求格式不正确",
+    403: "没有访问权限",
+    404: "页面不存在",
+    405: "不支持这种请求方式",
+    413: "上传的文件太大",
+    415: "不支持这种请求内容类型",
+}
+
+
+def _error(request: web.Request, status: int, message: str) -> web.Response:
+    if _is_api(request):
+        return _json_error(status, message)
+    return pages.error_page(request, status, message)
+
+
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn WebError (and aiohttp's 404/405) into Chinese JSON or an error page."""
+    """Turn WebError, aiohttp's HTTP errors and any bug into Chinese JSON or an error page."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except WebError as exc:
-        if _is_api(request):
-            return _json_error(exc.status, exc.message)
-        return pages.error_page(request, exc.status, exc.message)
+        return _error(request, exc.status, exc.message)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        message = {404: "页面不存在", 405: "不支持这种请求方式", 413: "上传的文件太大"}.get(
-            exc.status, exc.reason
-        )
-        if _is_api(request):
-            return _json_error(exc.status, message)
-        return pages.error_page(request, exc.status, message)
+        message = HTTP_MESSAGES.get(exc.status, f"请求无法完成（HTTP {exc.status}）")
+        return _error(request, exc.status, message)
+    except (asyncio.CancelledError, ConnectionResetError):
+        raise
+    except Exception:
+        # The log keeps the traceback for the operator; the user sees no internals.
+        log.exception("网页请求出错：%s %s", request.method, request.path)
+        return _error(request, 500, "服务器内部错误，已记录日志，请稍后重试或联系管理员")
+    return response
 
 
 @web.middleware
@@ -94,7 +120,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     if request.method in UNSAFE_METHODS:
         token = request.headers.get("X-CSRF-Token")
         if token is None and request.content_type in FORM_TYPES:
-            token = str((await request.post()).get("csrf", ""))
+            token = str((await read_form(request)).get("csrf", ""))
         if not ctx.codec.check_csrf(session, token):
             log.warning(
                 "拒绝缺少 CSRF 令牌的请求：%s %s（%s）", request.method, request.path, user.name
@@ -166,7 +192,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     """POST /login: check the password (throttled per IP and user) and start a session."""
     ctx = ctx_of(request)
-    form = await request.post()
+    form = await read_form(request)
     name = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     next_url = _safe_next(str(form.get("next", "/")))
@@ -220,6 +246,14 @@ async def logout(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def static_file(request: web.Request) -> web.StreamResponse:
+    """The dashboard's own CSS and JS (a missing name is a Chinese 404, not an empty one)."""
+    path = STATIC_DIR / request.match_info["name"]
+    if not path.is_file():
+        raise WebError(404, "页面不存在")
+    return web.FileResponse(path)
+
+
 def _see_other(location: str) -> web.Response:
     return web.Response(status=303, headers={"Location": location})
 
@@ -262,8 +296,9 @@ def _routes(app: web.Application) -> None:
     r.add_get("/api/console/chats", console.api_chats)
     r.add_get("/api/console/history", console.api_history)
     r.add_post("/api/console/send", console.api_send)
-    r.add_get("/api/console/stream", console.api_stream)
-    r.add_static("/static/", STATIC_DIR)
+    # An endless event stream: a HEAD would still get its body written (broken framing).
+    r.add_get("/api/console/stream", console.api_stream, allow_head=False)
+    r.add_get("/static/{name:[\\w.-]+}", static_file)
 
 
 def create_web_app(
