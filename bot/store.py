@@ -76,6 +76,15 @@ def m020_followup(db: Database) -> None:
         db.execute(statement)
 
 
+@migrations()
+def m030_sessions(db: Database) -> None:
+    """Dashboard logins that were logged out, so a copied cookie stays dead after a restart."""
+    db.execute(
+        "CREATE TABLE revoked_sessions (nonce TEXT PRIMARY KEY, expires REAL NOT NULL) "
+        "WITHOUT ROWID"
+    )
+
+
 _SCHEMA_020 = [
     "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
     """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,
@@ -751,6 +760,21 @@ class Store:
                 "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
             )
         ]
+
+    # -- dashboard sessions -------------------------------------------------------------------
+
+    def revoke_session(self, nonce: str, expires: float, now: float) -> None:
+        """Record a logged-out session until it would have expired (epoch seconds)."""
+        with self.transaction():
+            self._x("DELETE FROM revoked_sessions WHERE expires < ?", (now,))
+            self._x(
+                "INSERT OR REPLACE INTO revoked_sessions (nonce, expires) VALUES (?, ?)",
+                (nonce, expires),
+            )
+
+    def session_revoked(self, nonce: str) -> bool:
+        """Whether a session was logged out."""
+        return self._one("SELECT 1 FROM revoked_sessions WHERE nonce = ?", (nonce,)) is not None
 
     # -- transport bindings and runtime state ----------------------------------------------
 

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,7 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
 from bot.clock import SimClock
-from bot.config import Config
+from bot.config import Config, ConfigError, load_config
 from bot.core.model import Org
 from bot.runtime import Runtime, build
 from bot.web import create_web_app
@@ -363,3 +364,82 @@ async def test_an_unexpected_error_is_a_chinese_500_without_traceback(
             assert "服务器内部错误" in body
             assert "secret internals" not in body and "Traceback" not in body
     assert "secret internals" in caplog.text  # the operator's log keeps the cause
+
+
+# -- sessions: Secure behind a TLS proxy, logout survives a restart -------------------------------
+
+
+def _session_cookie(resp: aiohttp.ClientResponse) -> str:
+    return next(v for v in resp.headers.getall("Set-Cookie") if v.startswith("fanzha_session="))
+
+
+async def _form_login(c: TestClient[Any, Any], headers: dict[str, str]) -> aiohttp.ClientResponse:
+    c.session.cookie_jar.clear()
+    resp = await c.get("/login", headers=headers)
+    page = await resp.text()
+    # Sent by hand: the test client talks plain HTTP and would hold back a Secure cookie.
+    token = resp.cookies["fanzha_login_csrf"].value
+    return await c.post(
+        "/login",
+        data={"username": "zhang", "password": PASSWORD, "csrf": _hidden(page, "csrf")},
+        headers={**headers, "Cookie": f"fanzha_login_csrf={token}"},
+        allow_redirects=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("trust_proxy", "proto", "secure"),
+    [(False, "https", False), (True, "https", True), (True, "", False), (True, "http", False)],
+)
+async def test_session_cookie_is_secure_only_behind_a_trusted_tls_proxy(
+    rt: Runtime, config: Config, trust_proxy: bool, proto: str, secure: bool
+) -> None:
+    cfg = web_config(config)
+    cfg = replace(cfg, web=replace(cfg.web, trust_proxy=trust_proxy))
+    app = create_web_app(rt, cfg, hash_iterations=ITERATIONS)
+    headers = {"X-Forwarded-Proto": proto, "X-Forwarded-For": "203.0.113.7"} if proto else {}
+    async with TestClient(TestServer(app)) as c:
+        resp = await _form_login(c, headers)
+        assert resp.status == 303
+        assert ("Secure" in _session_cookie(resp)) is secure
+    audit = [d for _, _, a, d in rt.store.audit_log() if a == "网页登录"]
+    assert audit == ["来自 203.0.113.7" if trust_proxy and proto else "来自 127.0.0.1"]
+
+
+def test_trust_proxy_is_off_by_default_and_read_from_the_config(tmp_path: Path) -> None:
+    assert load_config(None).web.trust_proxy is False
+    path = tmp_path / "config.toml"
+    path.write_text("[web]\ntrust_proxy = true\n", encoding="utf-8")
+    assert load_config(path).web.trust_proxy is True
+    path.write_text('[web]\ntrust_proxy = "yes"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"web\.trust_proxy"):
+        load_config(path)
+
+
+async def test_logout_revokes_a_copied_cookie_across_restarts(
+    config: Config, clock: SimClock
+) -> None:
+    cfg = web_config(config)
+    rt = build(cfg, clock, org=small_town())
+    async with TestClient(TestServer(create_web_app(rt, cfg, hash_iterations=ITERATIONS))) as c:
+        kept = _session_cookie(await _form_login(c, {})).split(";")[0]
+        copied = _session_cookie(await _form_login(c, {})).split(";")[0]
+        csrf = (await (await c.get("/api/me")).json())["csrf"]
+        resp = await c.post("/logout", data={"csrf": csrf}, allow_redirects=False)
+        assert resp.status == 303
+        c.session.cookie_jar.clear()
+        assert (await c.get("/api/me", headers={"Cookie": copied})).status == 401
+    rt.store.close()
+
+    # A new server process over the same store file, with the same secret.
+    again = build(cfg, clock, org=small_town())
+    try:
+        app = create_web_app(again, cfg, hash_iterations=ITERATIONS)
+        async with TestClient(TestServer(app)) as c:
+            assert (await c.get("/api/me", headers={"Cookie": kept})).status == 200
+            c.session.cookie_jar.clear()
+            resp = await c.get("/api/me", headers={"Cookie": copied})
+            assert resp.status == 401
+            assert "未登录" in (await resp.json())["error"]
+    finally:
+        again.store.close()

@@ -155,6 +155,24 @@ def _safe_next(value: str | None) -> str:
     return value
 
 
+def _secure(request: web.Request) -> bool:
+    """Whether the browser reached us over HTTPS (through a trusted proxy, if configured)."""
+    if request.secure:
+        return True
+    if not ctx_of(request).config.web.trust_proxy:
+        return False  # anyone can send the header; only a configured proxy is believed
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0]
+    return proto.strip().lower() == "https"
+
+
+def _client_ip(request: web.Request) -> str:
+    """The browser's address (behind a trusted proxy: the one the proxy appended)."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if ctx_of(request).config.web.trust_proxy and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return request.remote or "未知"
+
+
 def _login_csrf(request: web.Request) -> tuple[str, bool]:
     token = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if len(token) >= 16:
@@ -174,7 +192,12 @@ def _login_response(
     response = web.Response(text=html, content_type="text/html", status=status)
     if fresh:
         response.set_cookie(
-            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/login"
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="Strict",
+            path="/login",
+            secure=_secure(request),
         )
     return response
 
@@ -200,7 +223,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form_token = str(form.get("csrf", ""))
     if not cookie_token or not secrets.compare_digest(cookie_token, form_token):
         return _login_response(request, "页面已过期，请重新登录", 403, next_url)
-    ip = request.remote or "未知"
+    ip = _client_ip(request)
     now = ctx.now()
     wait = ctx.limiter.retry_after(ip, name)
     if wait:
@@ -230,7 +253,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         samesite="Strict",
         path="/",
         max_age=SESSION_SECONDS,
-        secure=request.secure,
+        secure=_secure(request),
     )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
@@ -328,7 +351,7 @@ def create_web_app(
         config=config,
         clock=clock or rt.app.clock,
         users=users,
-        codec=SessionCodec(secret),
+        codec=SessionCodec(secret, revocations=rt.app.store),
         limiter=limiter or LoginLimiter(),
         default_login=default_login,
         dummy_hash=hash_password(secrets.token_urlsafe(12), hash_iterations),
