@@ -437,6 +437,25 @@ class Store:
         )
         return [self._push(r) for r in rows]
 
+    def push_page(
+        self, limit: int, before: int | None = None, unit: str | None = None
+    ) -> list[Push]:
+        """One page of history, newest first, read by the primary key.
+
+        Up to `limit` pushes numbered below `before`; with `unit`, only those whose scope
+        names it.
+        """
+        where = "id < ?"
+        params: list[Any] = [before if before is not None else 2**63 - 1]
+        if unit is not None:
+            where += " AND EXISTS (SELECT 1 FROM json_each(pushes.scope) WHERE value = ?)"
+            params.append(unit)
+        rows = self._x(
+            f"SELECT {self._PUSH_COLS} FROM pushes WHERE {where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [self._push(r) for r in rows]
+
     def latest_push(self) -> Push | None:
         """The most recent push."""
         row = self._x(f"SELECT {self._PUSH_COLS} FROM pushes ORDER BY id DESC LIMIT 1").fetchone()

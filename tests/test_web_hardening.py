@@ -443,3 +443,49 @@ async def test_logout_revokes_a_copied_cookie_across_restarts(
             assert "未登录" in (await resp.json())["error"]
     finally:
         again.store.close()
+
+
+# -- 总览 paging ---------------------------------------------------------------------------------
+
+
+async def test_overview_api_and_page_are_paged_newest_first(
+    client: TestClient[Any, Any], rt: Runtime
+) -> None:
+    office = rt.app.org.member("office")
+    assert office is not None
+    ids = []
+    for i in range(25):
+        scope = ["王家村"] if i % 5 == 0 else []
+        push = rt.app.create_push(
+            f"测试{i}", f"反诈测试正文{i}。", office, rt.app.clock.now(), scope
+        )
+        ids.append(push.id)
+    await login(client, "zhang")
+    first = await (await client.get("/api/pushes")).json()
+    assert [p["id"] for p in first["pushes"]] == ids[::-1][:20]
+    assert first["limit"] == 20 and first["next_before"] == ids[5]
+    rest = await (await client.get(f"/api/pushes?before={first['next_before']}")).json()
+    assert [p["id"] for p in rest["pushes"]] == ids[4::-1]
+    assert rest["next_before"] is None
+    small = await (await client.get("/api/pushes?limit=10")).json()
+    assert [p["id"] for p in small["pushes"]] == ids[::-1][:10]
+    assert small["next_before"] == ids[15]
+    for query in ("limit=0", "limit=101", "limit=abc", "before=-1", "before=x"):
+        resp = await client.get(f"/api/pushes?{query}")
+        assert resp.status == 400, query
+        assert CHINESE.search((await resp.json())["error"]), query
+
+    page = await (await client.get("/")).text()
+    assert len(re.findall(r'class="card push-card" data-push-id="\d+"', page)) == 20
+    assert f'href="/?before={ids[5]}"' in page and "更早的推送" in page
+    older = await (await client.get(f"/?before={ids[5]}")).text()
+    cards = re.findall(r'class="card push-card" data-push-id="(\d+)"', older)
+    assert cards == [str(i) for i in ids[4::-1]]
+    assert "最新的推送" in older and "更早的推送" not in older
+
+    # A supervisor pages through the pushes of their own unit only.
+    await login(client, "li_sup")
+    mine = await (await client.get("/api/pushes?limit=3")).json()
+    visible = [i for n, i in enumerate(ids) if n % 5 != 0][::-1]
+    assert [p["id"] for p in mine["pushes"]] == visible[:3]
+    assert mine["next_before"] == visible[2]

@@ -42,14 +42,22 @@ async def me(request: web.Request) -> web.StreamResponse:
 
 
 async def pushes(request: web.Request) -> web.StreamResponse:
-    """GET /api/pushes: every visible push with its rates, newest first."""
+    """GET /api/pushes?limit=20&before=N: a page of visible pushes with their rates, newest
+    first; `next_before` fetches the next (older) page, null on the last one."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     app = ctx.rt.app
-    items = [
-        dashboard.push_summary(app, viewer, p, ctx.config.tz)
-        for p in dashboard.visible_pushes(app, viewer)
-    ]
-    return json_reply({"pushes": items, "now": ctx.now().isoformat()})
+    limit, before = dashboard.paging(request.query)
+    page, next_before = dashboard.push_page(app, viewer, limit, before)
+    items = [dashboard.push_summary(app, viewer, p, ctx.config.tz) for p in page]
+    return json_reply(
+        {
+            "pushes": items,
+            "limit": limit,
+            "before": before,
+            "next_before": next_before,
+            "now": ctx.now().isoformat(),
+        }
+    )
 
 
 async def push_detail(request: web.Request) -> web.StreamResponse:

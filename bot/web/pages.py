@@ -194,22 +194,28 @@ def push_card(p: Mapping[str, Any] | None, link: bool = True) -> str:
 
 
 async def overview(request: web.Request) -> web.StreamResponse:
-    """总览: every visible push with live progress bars (polls /api/pushes)."""
+    """总览: a page of visible pushes (newest 20) with live progress bars (polls /api/pushes)."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     app = ctx.rt.app
-    pushes = [
-        dashboard.push_summary(app, viewer, p, ctx.config.tz)
-        for p in dashboard.visible_pushes(app, viewer)
-    ]
+    limit, before = dashboard.paging(request.query)
+    page_pushes, next_before = dashboard.push_page(app, viewer, limit, before)
+    pushes = [dashboard.push_summary(app, viewer, p, ctx.config.tz) for p in page_pushes]
     cards = "".join(push_card(p) for p in pushes)
     empty = (
         "" if pushes else '<p class="empty" data-field="empty">还没有推送。可在素材库发起。</p>'
     )
     scope = f"（仅显示{e(viewer.unit)}）" if viewer.unit else ""
+    source = "/api/pushes?" + urlencode({"limit": limit, **({"before": before} if before else {})})
+    links = ['<a href="/">最新的推送</a>'] if before else []
+    if next_before:
+        links.append(f'<a href="/?{urlencode({"before": next_before})}" rel="next">更早的推送</a>')
+    pager = f'<nav class="pager">{" · ".join(links)}</nav>' if links else ""
     content = (
-        f'<p class="hint">{scope}进度每 2 秒自动刷新，无需重新加载页面。'
+        f'<p class="hint">{scope}每页 {limit} 条，新的在前；进度每 2 秒自动刷新，'
+        "无需重新加载页面。"
         '<span class="updated" data-field="updated"></span></p>'
-        f'<div class="push-list" data-live="pushes">{empty}{cards}</div>'
+        f'<div class="push-list" data-live="pushes" data-source="{e(source)}">{empty}{cards}</div>'
+        f"{pager}"
         f'<template id="push-card-template">{push_card(None)}</template>'
     )
     return page(ctx, viewer, "总览", content, "/")
