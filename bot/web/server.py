@@ -94,8 +94,8 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
             raise
         message = HTTP_MESSAGES.get(exc.status, f"请求无法完成（HTTP {exc.status}）")
         return _error(request, exc.status, message)
-    except (asyncio.CancelledError, ConnectionResetError):
-        raise
+    except ConnectionResetError:
+        raise  # the browser went away: nothing to answer
     except Exception:
         # The log keeps the traceback for the operator; the user sees no internals.
         log.exception("网页请求出错：%s %s", request.method, request.path)
