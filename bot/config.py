@@ -142,6 +142,7 @@ class WebSection:
     host: str = "127.0.0.1"
     port: int = 8080
     secret: str = ""
+    trust_proxy: bool = False
     users: tuple[WebUser, ...] = ()
 
 

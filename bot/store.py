@@ -81,6 +81,15 @@ def m020_followup(db: Database) -> None:
 
 
 @migrations()
+def m030_sessions(db: Database) -> None:
+    """Dashboard logins that were logged out, so a copied cookie stays dead after a restart."""
+    db.execute(
+        "CREATE TABLE revoked_sessions (nonce TEXT PRIMARY KEY, expires REAL NOT NULL) "
+        "WITHOUT ROWID"
+    )
+
+
+@migrations()
 def m040_push_control(db: Database) -> None:
     """Big pushes waiting for their sender's 确认 (issue 8)."""
     db.execute(
@@ -461,6 +470,25 @@ class Store:
         )
         return [self._push(r) for r in rows]
 
+    def push_page(
+        self, limit: int, before: int | None = None, unit: str | None = None
+    ) -> list[Push]:
+        """One page of history, newest first, read by the primary key.
+
+        Up to `limit` pushes numbered below `before`; with `unit`, only those whose scope
+        names it.
+        """
+        where = "id < ?"
+        params: list[Any] = [before if before is not None else 2**63 - 1]
+        if unit is not None:
+            where += " AND EXISTS (SELECT 1 FROM json_each(pushes.scope) WHERE value = ?)"
+            params.append(unit)
+        rows = self._x(
+            f"SELECT {self._PUSH_COLS} FROM pushes WHERE {where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [self._push(r) for r in rows]
+
     def latest_push(self) -> Push | None:
         """The most recent push that was not withdrawn."""
         row = self._x(
@@ -832,6 +860,21 @@ class Store:
                 "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
             )
         ]
+
+    # -- dashboard sessions -------------------------------------------------------------------
+
+    def revoke_session(self, nonce: str, expires: float, now: float) -> None:
+        """Record a logged-out session until it would have expired (epoch seconds)."""
+        with self.transaction():
+            self._x("DELETE FROM revoked_sessions WHERE expires < ?", (now,))
+            self._x(
+                "INSERT OR REPLACE INTO revoked_sessions (nonce, expires) VALUES (?, ?)",
+                (nonce, expires),
+            )
+
+    def session_revoked(self, nonce: str) -> bool:
+        """Whether a session was logged out."""
+        return self._one("SELECT 1 FROM revoked_sessions WHERE nonce = ?", (nonce,)) is not None
 
     # -- transport bindings and runtime state ----------------------------------------------
 

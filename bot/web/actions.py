@@ -7,9 +7,11 @@ permissions and leave the same audit trail.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import PurePath
 from urllib.parse import unquote
 
 from bot.core.intent import DeadlineError, parse_deadline
@@ -30,8 +32,11 @@ from bot.web.rosterfile import (
     roster_workbook,
 )
 
+log = logging.getLogger("bot.web")
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_BODY_CHARS = 5000
+MAX_DEADLINE_AHEAD = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,8 @@ def _deadline(ctx: WebContext, text: str, now: datetime) -> datetime | None:
         parsed = parsed.replace(tzinfo=ctx.config.tz)
     if parsed <= now:
         raise WebError(400, f"截止时间“{text}”已经过去了")
+    if parsed - now > MAX_DEADLINE_AHEAD:
+        raise WebError(400, f"截止时间“{text}”太远了，请设在一年以内")
     return parsed
 
 
@@ -116,7 +123,18 @@ async def preview_roster(
     current = ctx.org
     # Some clients percent-encode non-ASCII upload names ("%E5%90%8D…"); browsers do not.
     # Parsing a big sheet takes seconds: a worker thread keeps the bot answering meanwhile.
-    result = await asyncio.to_thread(read_roster, unquote(filename), data, current)
+    name = unquote(filename)
+    try:
+        result = await asyncio.to_thread(read_roster, name, data, current)
+    except Exception:
+        # An uploaded file is untrusted input: a parser bug on a strange file is the
+        # user's 400 (with the traceback in the log), never a 500.
+        log.exception("名册文件无法读取：%s", name)
+        raise WebError(
+            400,
+            f"名册文件 {PurePath(name).name or '名册'} 无法读取：格式不正确"
+            "（例如换行符或编码异常），请在 Excel 中另存为 .xlsx 或“CSV UTF-8”后重新上传",
+        ) from None
     if not result.ok or result.org is None:
         return RosterPreview(result)
     return RosterPreview(

@@ -11,7 +11,15 @@ from typing import Any
 from aiohttp import web
 
 from bot.web import actions, dashboard
-from bot.web.context import WebError, ctx_of, json_reply, uploaded_file, viewer_of
+from bot.web.context import (
+    WebError,
+    ctx_of,
+    json_reply,
+    path_id,
+    read_json,
+    uploaded_file,
+    viewer_of,
+)
 from bot.web.pages import download_response
 
 
@@ -34,28 +42,36 @@ async def me(request: web.Request) -> web.StreamResponse:
 
 
 async def pushes(request: web.Request) -> web.StreamResponse:
-    """GET /api/pushes: every visible push with its rates, newest first."""
+    """GET /api/pushes?limit=20&before=N: a page of visible pushes with their rates, newest
+    first; `next_before` fetches the next (older) page, null on the last one."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     app = ctx.rt.app
-    items = [
-        dashboard.push_summary(app, viewer, p, ctx.config.tz)
-        for p in dashboard.visible_pushes(app, viewer)
-    ]
-    return json_reply({"pushes": items, "now": ctx.now().isoformat()})
+    limit, before = dashboard.paging(request.query)
+    page, next_before = dashboard.push_page(app, viewer, limit, before)
+    items = [dashboard.push_summary(app, viewer, p, ctx.config.tz) for p in page]
+    return json_reply(
+        {
+            "pushes": items,
+            "limit": limit,
+            "before": before,
+            "next_before": next_before,
+            "now": ctx.now().isoformat(),
+        }
+    )
 
 
 async def push_detail(request: web.Request) -> web.StreamResponse:
     """GET /api/pushes/{id}: units, laggards, evidence, reminders."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     app = ctx.rt.app
-    push = dashboard.get_push(app, viewer, int(request.match_info["push_id"]))
+    push = dashboard.get_push(app, viewer, path_id(request, "push_id", "推送"))
     return json_reply(dashboard.push_detail(app, viewer, push, ctx.config.tz))
 
 
 async def create_push(request: web.Request) -> web.StreamResponse:
     """POST /api/pushes {content_id | title+body, scope: [...], deadline: "18:00"}."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    body = await _json(request)
+    body = await read_json(request)
     content_id = body.get("content_id")
     if content_id is not None and (
         not isinstance(content_id, int) or isinstance(content_id, bool)
@@ -80,7 +96,7 @@ async def create_push(request: web.Request) -> web.StreamResponse:
 async def coverage_xlsx(request: web.Request) -> web.StreamResponse:
     """GET /api/pushes/{id}/coverage.xlsx."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    download = actions.export_coverage(ctx, viewer, int(request.match_info["push_id"]))
+    download = actions.export_coverage(ctx, viewer, path_id(request, "push_id", "推送"))
     return download_response(download)
 
 
@@ -136,7 +152,7 @@ async def roster_preview(request: web.Request) -> web.StreamResponse:
 async def roster_import(request: web.Request) -> web.StreamResponse:
     """POST /api/roster/import {"token": …, "confirm": "<删除人数>"}: write a previewed roster."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    body = await _json(request)
+    body = await read_json(request)
     confirm = body.get("confirm", "")
     changes = actions.confirm_roster(
         ctx, viewer, str(body.get("token", "")), confirm if isinstance(confirm, str) else ""
@@ -185,7 +201,7 @@ async def content(request: web.Request) -> web.StreamResponse:
 async def content_item(request: web.Request) -> web.StreamResponse:
     """GET /api/content/{id}."""
     ctx = ctx_of(request)
-    item = dashboard.content_item(ctx.rt.app.library, int(request.match_info["content_id"]))
+    item = dashboard.content_item(ctx.rt.app.library, path_id(request, "content_id", "素材"))
     return json_reply(dashboard.content_json(item))
 
 
@@ -200,15 +216,3 @@ async def audit(request: web.Request) -> web.StreamResponse:
     ctx, viewer = ctx_of(request), viewer_of(request)
     viewer.require(viewer.can_audit, "查看审计日志")
     return json_reply({"entries": dashboard.audit_json(ctx.rt.app, ctx.config.tz)})
-
-
-async def _json(request: web.Request) -> dict[str, Any]:
-    if request.content_type != "application/json":
-        raise WebError(415, "请求体应为 JSON（Content-Type: application/json）")
-    try:
-        body = await request.json()
-    except ValueError:
-        raise WebError(400, "请求体不是有效的 JSON") from None
-    if not isinstance(body, dict):
-        raise WebError(400, "请求体应为 JSON 对象")
-    return body

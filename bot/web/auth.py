@@ -1,9 +1,10 @@
 """Dashboard logins: password hashes, signed session cookies, CSRF tokens, login throttling.
 
 Password hashes use the format `pbkdf2_sha256$<iterations>$<salt>$<hash>` (salt and hash in
-URL-safe base64 without padding), made by `python -m bot hash-password`. Sessions are
-stateless: the cookie carries the user name, a random nonce and an expiry, signed with
-HMAC-SHA256 under `web.secret`. The CSRF token is derived from the nonce, so it changes
+URL-safe base64 without padding), made by `python -m bot hash-password`. The cookie
+carries the user name, a random nonce and an expiry, signed with HMAC-SHA256 under
+`web.secret`; logging out records the nonce in the store, so a copied cookie is refused
+afterwards, across restarts too. The CSRF token is derived from the nonce, so it changes
 with every login and cannot be forged without the secret.
 """
 
@@ -17,6 +18,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.config import WebUser
 
@@ -71,13 +73,43 @@ class Session:
     expires: float
 
 
+class Revocations(Protocol):
+    """Where logged-out sessions are kept (the store)."""
+
+    def revoke_session(self, nonce: str, expires: float, now: float) -> None:
+        """Remember a logged-out session until its expiry."""
+
+    def session_revoked(self, nonce: str) -> bool:
+        """Whether a session was logged out."""
+
+
+class MemoryRevocations:
+    """Logged-out sessions kept in memory only (forgotten at restart)."""
+
+    def __init__(self) -> None:
+        self._revoked: set[str] = set()
+
+    def revoke_session(self, nonce: str, expires: float, now: float) -> None:
+        """Remember a logged-out session."""
+        self._revoked.add(nonce)
+
+    def session_revoked(self, nonce: str) -> bool:
+        """Whether a session was logged out."""
+        return nonce in self._revoked
+
+
 class SessionCodec:
     """Signs and checks session cookies and derives CSRF tokens."""
 
-    def __init__(self, secret: bytes, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        clock: Callable[[], float] = time.time,
+        revocations: Revocations | None = None,
+    ) -> None:
         self._secret = secret
         self._clock = clock
-        self._revoked: set[str] = set()
+        self._revocations = revocations or MemoryRevocations()
 
     def _sign(self, payload: bytes) -> str:
         return _b64(hmac.new(self._secret, payload, hashlib.sha256).digest())
@@ -108,13 +140,13 @@ class SessionCodec:
             session = Session(str(data["u"]), str(data["n"]), float(data["e"]))
         except (ValueError, KeyError, TypeError):
             return None
-        if session.expires < self._clock() or session.nonce in self._revoked:
+        if session.expires < self._clock() or self._revocations.session_revoked(session.nonce):
             return None
         return session
 
     def revoke(self, session: Session) -> None:
-        """Log a session out (until the process restarts; its cookie is cleared too)."""
-        self._revoked.add(session.nonce)
+        """Log a session out for good (its cookie is cleared too, but may have been copied)."""
+        self._revocations.revoke_session(session.nonce, session.expires, self._clock())
 
     def csrf_token(self, session: Session) -> str:
         """The CSRF token forms and API calls of this session must send."""

@@ -18,7 +18,16 @@ from aiohttp import web
 from bot.core.model import ROLE_LABELS, MessageKind, Role
 from bot.transport.base import TransportError
 from bot.transport.sandbox import ChatLine, SandboxWorld
-from bot.web.context import Viewer, WebContext, WebError, ctx_of, json_reply, viewer_of
+from bot.web.context import (
+    Viewer,
+    WebContext,
+    WebError,
+    ctx_of,
+    json_reply,
+    read_form,
+    read_json,
+    viewer_of,
+)
 from bot.web.pages import page
 
 PRIVATE = "private:"
@@ -154,12 +163,10 @@ async def api_send(request: web.Request) -> web.StreamResponse:
     world = _world(ctx, viewer)
     image: tuple[str, bytes] | None = None
     if request.content_type == "application/json":
-        body = await request.json()
-        if not isinstance(body, dict):
-            raise WebError(400, "请求体应为 JSON 对象")
+        body = await read_json(request)
         chat, sender, text = (str(body.get(k, "")) for k in ("chat", "sender", "text"))
     else:
-        form = await request.post()
+        form = await read_form(request)
         chat, sender, text = (str(form.get(k, "")) for k in ("chat", "sender", "text"))
         upload = form.get("image")
         if isinstance(upload, web.FileField) and upload.filename:

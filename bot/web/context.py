@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 from bot.clock import Clock
 from bot.config import Config, WebUser
@@ -172,9 +173,48 @@ def viewer_of(request: web.Request) -> Viewer:
     return request[VIEWER]
 
 
+MAX_ID = 2**63 - 1  # SQLite's largest integer; a longer number cannot name a stored row
+
+
+def path_id(request: web.Request, key: str, what: str) -> int:
+    """A numeric path part (the router already checked the digits); 404 past any stored id."""
+    text = request.match_info[key]
+    value = int(text)
+    if value > MAX_ID:
+        raise WebError(404, f"找不到编号为 {text[:30]} 的{what}")
+    return value
+
+
+async def read_form(
+    request: web.Request,
+) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The posted form; 400 in Chinese when the body is not a readable form."""
+    try:
+        return await request.post()
+    except (ValueError, AssertionError, LookupError):
+        # aiohttp raises these for a missing boundary, a cut-off body, bad percent-escapes
+        # or bytes that are not UTF-8.
+        raise WebError(400, "提交的表单数据格式不正确，无法读取") from None
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The posted JSON object; 415/400 in Chinese for another type or broken JSON."""
+    if request.content_type != "application/json":
+        raise WebError(415, "请求体应为 JSON（Content-Type: application/json）")
+    try:
+        body = await request.json()
+    except ValueError:
+        raise WebError(400, "请求体不是有效的 JSON") from None
+    except RecursionError:
+        raise WebError(400, "请求体的 JSON 嵌套层数过多") from None
+    if not isinstance(body, dict):
+        raise WebError(400, "请求体应为 JSON 对象")
+    return body
+
+
 async def uploaded_file(request: web.Request, field: str = "file") -> tuple[str, bytes]:
     """The file posted in a multipart form field: (filename, bytes); 400 if there is none."""
-    form = await request.post()
+    form = await read_form(request)
     upload = form.get(field)
     if not isinstance(upload, web.FileField):
         raise WebError(400, f"请在表单字段 {field} 中上传名册文件（.xlsx 或 .csv）")

@@ -6,7 +6,7 @@ one place rather than in every page and API handler.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
@@ -29,9 +29,11 @@ from bot.core.coverage import (
 from bot.core.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
 from bot.core.relay import group_pushers
 from bot.core.texts import PERIOD_LABELS, scope_label
-from bot.web.context import Viewer, WebError
+from bot.web.context import MAX_ID, Viewer, WebError
 
 MODE_LABELS = {Mode.RELAY: "机器人直发", Mode.FORWARD: "推送员转发", Mode.EVIDENCE: "截图佐证"}
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
 VIA_LABELS = {"relay": "机器人直发", "forward": "转发识别", "evidence": "截图佐证"}
 
 
@@ -72,12 +74,36 @@ def creator_name(app: App, push: Push) -> str:
 # -- pushes ---------------------------------------------------------------------------------
 
 
-def visible_pushes(app: App, viewer: Viewer) -> list[Push]:
-    """Pushes this viewer may see, newest first (a supervisor: those covering their unit)."""
-    pushes = app.store.pushes()
-    if viewer.unit is not None:
-        pushes = [p for p in pushes if viewer.unit in p.scope]
-    return list(reversed(pushes))
+def push_page(
+    app: App, viewer: Viewer, limit: int = PAGE_SIZE, before: int | None = None
+) -> tuple[list[Push], int | None]:
+    """One page of visible pushes, newest first, and the `before` of the next (older) page.
+
+    The 总览 reads a page rather than every push ever made, so its cost stays flat as
+    history grows.
+    """
+    pushes = app.store.push_page(limit + 1, before, viewer.unit)
+    if len(pushes) > limit:
+        return pushes[:limit], pushes[limit - 1].id
+    return pushes, None
+
+
+def paging(query: Mapping[str, str]) -> tuple[int, int | None]:
+    """`limit` (1…MAX_PAGE_SIZE, default PAGE_SIZE) and `before` (a push number) of a query."""
+    limit, before = PAGE_SIZE, None
+    text = query.get("limit", "").strip()
+    if text:
+        if not text.isdecimal() or not 1 <= int(text) <= MAX_PAGE_SIZE:
+            raise WebError(
+                400, f"参数 limit 应为 1 到 {MAX_PAGE_SIZE} 之间的整数，实际为“{text[:20]}”"
+            )
+        limit = int(text)
+    text = query.get("before", "").strip()
+    if text:
+        if not text.isdecimal() or int(text) < 1:
+            raise WebError(400, f"参数 before 应为推送编号（正整数），实际为“{text[:20]}”")
+        before = min(int(text), MAX_ID)
+    return limit, before
 
 
 def get_push(app: App, viewer: Viewer, push_id: int) -> Push:

@@ -1,7 +1,9 @@
 """Excel workbooks for the office's own 通报: a push's coverage and the unit ranking.
 
 Rates are real numbers with a percent format, so they paste into a report or a formula
-as numbers, not text.
+as numbers, not text. Text that Excel or WPS would run as a formula (a roster or unit
+name starting with = + - @, a tab or a carriage return) is written with a leading single
+quote, as OWASP recommends against CSV/formula injection: the exports never hold formulas.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ COVERAGE_HEADER = (
 )
 RANKING_HEADER = ("名次", "村/单位", "推送次数", "签收率", "送达率", "回执率", "得分", "备注")
 _PERCENT = "0.0%"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _BOLD = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 
@@ -59,7 +62,27 @@ def _widths(sheet: Worksheet, widths: Sequence[int]) -> None:
         sheet.column_dimensions[sheet.cell(row=1, column=col).column_letter].width = width
 
 
-def _save(book: Workbook) -> bytes:
+def escape_cell(text: str) -> str:
+    """Text a spreadsheet will show as typed, never evaluate ("=1+1" → "'=1+1")."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def unescape_cell(text: str) -> str:
+    """Undo `escape_cell` (so an exported roster imports back unchanged)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        return text[1:]
+    return text
+
+
+def save_workbook(book: Workbook) -> bytes:
+    """The workbook as .xlsx bytes, every text cell escaped against formula injection."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                # openpyxl stores a string starting with "=" as a formula (data_type "f").
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+                    cell.value = escape_cell(cell.value)
+                    cell.data_type = "s"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -144,7 +167,7 @@ def coverage_workbook(
     if not undelivered:
         lag.append(["（已全部送达）", "", ""])
     _widths(lag, (24, 14, 24))
-    return _save(book)
+    return save_workbook(book)
 
 
 def ranking_workbook(
@@ -176,4 +199,4 @@ def ranking_workbook(
         for cell in row:
             cell.number_format = "0.0"
     _widths(sheet, (6, 14, 10, 8, 8, 8, 8, 8))
-    return _save(book)
+    return save_workbook(book)

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
@@ -22,6 +22,8 @@ from bot.web.context import (
     WebContext,
     WebError,
     ctx_of,
+    path_id,
+    read_form,
     viewer_of,
 )
 
@@ -186,22 +188,28 @@ def push_card(p: Mapping[str, Any] | None, link: bool = True) -> str:
 
 
 async def overview(request: web.Request) -> web.StreamResponse:
-    """总览: every visible push with live progress bars (polls /api/pushes)."""
+    """总览: a page of visible pushes (newest 20) with live progress bars (polls /api/pushes)."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     app = ctx.rt.app
-    pushes = [
-        dashboard.push_summary(app, viewer, p, ctx.config.tz)
-        for p in dashboard.visible_pushes(app, viewer)
-    ]
+    limit, before = dashboard.paging(request.query)
+    page_pushes, next_before = dashboard.push_page(app, viewer, limit, before)
+    pushes = [dashboard.push_summary(app, viewer, p, ctx.config.tz) for p in page_pushes]
     cards = "".join(push_card(p) for p in pushes)
     empty = (
         "" if pushes else '<p class="empty" data-field="empty">还没有推送。可在素材库发起。</p>'
     )
     scope = f"（仅显示{e(viewer.unit)}）" if viewer.unit else ""
+    source = "/api/pushes?" + urlencode({"limit": limit, **({"before": before} if before else {})})
+    links = ['<a href="/">最新的推送</a>'] if before else []
+    if next_before:
+        links.append(f'<a href="/?{urlencode({"before": next_before})}" rel="next">更早的推送</a>')
+    pager = f'<nav class="pager">{" · ".join(links)}</nav>' if links else ""
     content = (
-        f'<p class="hint">{scope}进度每 2 秒自动刷新，无需重新加载页面。'
+        f'<p class="hint">{scope}每页 {limit} 条，新的在前；进度每 2 秒自动刷新，'
+        "无需重新加载页面。"
         '<span class="updated" data-field="updated"></span></p>'
-        f'<div class="push-list" data-live="pushes">{empty}{cards}</div>'
+        f'<div class="push-list" data-live="pushes" data-source="{e(source)}">{empty}{cards}</div>'
+        f"{pager}"
         f'<template id="push-card-template">{push_card(None)}</template>'
     )
     return page(ctx, viewer, "总览", content, "/")
@@ -214,7 +222,7 @@ async def push_detail(request: web.Request) -> web.StreamResponse:
     """One push: per-unit table, laggards, evidence, reminders, export."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     app = ctx.rt.app
-    push = dashboard.get_push(app, viewer, int(request.match_info["push_id"]))
+    push = dashboard.get_push(app, viewer, path_id(request, "push_id", "推送"))
     d = dashboard.push_detail(app, viewer, push, ctx.config.tz)
     units = table(
         ("村/单位", "签收", "签收率", "送达群", "送达率", "覆盖户", "回执", "回执率"),
@@ -411,7 +419,7 @@ def push_form(ctx: WebContext, viewer: Viewer, content_id: int, message: str = "
 async def content_item(request: web.Request) -> web.StreamResponse:
     """One library item, with the push form for office and leaders."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    item = dashboard.content_item(ctx.rt.app.library, int(request.match_info["content_id"]))
+    item = dashboard.content_item(ctx.rt.app.library, path_id(request, "content_id", "素材"))
     return page(
         ctx, viewer, f"素材{item.id} {item.title}", _item_content(ctx, viewer, item.id), "/content"
     )
@@ -431,8 +439,8 @@ def _item_content(ctx: WebContext, viewer: Viewer, content_id: int, message: str
 async def content_push(request: web.Request) -> web.StreamResponse:
     """Start a push from a library item, then show its progress page."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    content_id = int(request.match_info["content_id"])
-    form = await request.post()
+    content_id = path_id(request, "content_id", "素材")
+    form = await read_form(request)
     try:
         push = actions.start_push(
             ctx,
@@ -485,26 +493,3 @@ async def audit(request: web.Request) -> web.StreamResponse:
         else '<p class="empty">暂无记录。</p>'
     )
     return page(ctx, viewer, "审计日志", content, "/audit")
-
-
-# -- files ---------------------------------------------------------------------------------
-
-
-async def evidence(request: web.Request) -> web.StreamResponse:
-    """A stored evidence screenshot (only to those who may see its unit)."""
-    ctx, viewer = ctx_of(request), viewer_of(request)
-    app = ctx.rt.app
-    push = dashboard.get_push(app, viewer, int(request.match_info["push_id"]))
-    path = dashboard.evidence_file(
-        app, viewer, push, int(request.match_info["index"]), ctx.config.data_dir
-    )
-    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})
-
-
-async def bulletin_image(request: web.Request) -> web.StreamResponse:
-    """A bulletin's chart image."""
-    ctx = ctx_of(request)
-    path = dashboard.bulletin_image(
-        ctx.rt.app, int(request.match_info["bulletin_id"]), ctx.config.data_dir
-    )
-    return web.FileResponse(path, headers={"Cache-Control": "private, max-age=3600"})

@@ -24,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.core.model import ROLE_LABELS, Member, Org, Role
 from bot.orgfile import OrgError, org_to_data, parse_org
+from bot.web.exports import save_workbook, unescape_cell
 
 COLUMNS = ("姓名", "角色", "村/单位", "微信号", "所在群", "手机号")
 REQUIRED_COLUMNS = COLUMNS[:5]
@@ -118,7 +119,7 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         # Excel stores a phone number typed without a leading quote as a float.
         return str(int(value))
-    return str(value).strip()
+    return unescape_cell(str(value).strip())
 
 
 def _too_many_rows(source: str) -> OrgError:
@@ -423,6 +424,4 @@ def roster_workbook(org: Org, unit: str | None, mask: bool) -> bytes:
     for row in sheet.iter_rows(min_row=2, min_col=4, max_col=6):
         for cell in row:
             cell.number_format = "@"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return save_workbook(book)

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.store import ROSTER_HISTORY
 from bot.web import actions, dashboard
-from bot.web.context import Viewer, WebContext, ctx_of, uploaded_file, viewer_of
+from bot.web.context import Viewer, WebContext, ctx_of, read_form, uploaded_file, viewer_of
 from bot.web.pages import csrf_field, e, page, table
 from bot.web.rosterfile import Removal
 
@@ -198,7 +198,7 @@ async def roster_preview(request: web.Request) -> web.StreamResponse:
 async def roster_import(request: web.Request) -> web.StreamResponse:
     """Confirm a previewed import (with the typed number when the preview asked for it)."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    form = await request.post()
+    form = await read_form(request)
     changes = actions.confirm_roster(
         ctx, viewer, str(form.get("token", "")), str(form.get("confirm", ""))
     )

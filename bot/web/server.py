@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import unicodedata
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import urlencode
@@ -19,7 +20,7 @@ from bot.clock import Clock
 from bot.config import Config, ConfigError
 from bot.runtime import Runtime
 from bot.transport.sandbox import ChatLine
-from bot.web import api, console, pages, rosterpages
+from bot.web import api, console, files, pages, rosterpages
 from bot.web.auth import (
     DEFAULT_ITERATIONS,
     SESSION_SECONDS,
@@ -29,7 +30,16 @@ from bot.web.auth import (
     sandbox_default_login,
     verify_password,
 )
-from bot.web.context import CTX, VIEWER, Viewer, WebContext, WebError, ctx_of, json_reply
+from bot.web.context import (
+    CTX,
+    VIEWER,
+    Viewer,
+    WebContext,
+    WebError,
+    ctx_of,
+    json_reply,
+    read_form,
+)
 
 log = logging.getLogger("bot.web")
 
@@ -56,24 +66,41 @@ def _json_error(status: int, message: str) -> web.Response:
     return json_reply({"error": message}, status=status)
 
 
+HTTP_MESSAGES = {
+    400: "请求格式不正确",
+    403: "没有访问权限",
+    404: "页面不存在",
+    405: "不支持这种请求方式",
+    413: "上传的文件太大",
+    415: "不支持这种请求内容类型",
+}
+
+
+def _error(request: web.Request, status: int, message: str) -> web.Response:
+    if _is_api(request):
+        return _json_error(status, message)
+    return pages.error_page(request, status, message)
+
+
 @web.middleware
 async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Turn WebError (and aiohttp's 404/405) into Chinese JSON or an error page."""
+    """Turn WebError, aiohttp's HTTP errors and any bug into Chinese JSON or an error page."""
     try:
-        return await handler(request)
+        response = await handler(request)
     except WebError as exc:
-        if _is_api(request):
-            return _json_error(exc.status, exc.message)
-        return pages.error_page(request, exc.status, exc.message)
+        return _error(request, exc.status, exc.message)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        message = {404: "页面不存在", 405: "不支持这种请求方式", 413: "上传的文件太大"}.get(
-            exc.status, exc.reason
-        )
-        if _is_api(request):
-            return _json_error(exc.status, message)
-        return pages.error_page(request, exc.status, message)
+        message = HTTP_MESSAGES.get(exc.status, f"请求无法完成（HTTP {exc.status}）")
+        return _error(request, exc.status, message)
+    except ConnectionResetError:
+        raise  # the browser went away: nothing to answer
+    except Exception:
+        # The log keeps the traceback for the operator; the user sees no internals.
+        log.exception("网页请求出错：%s %s", request.method, request.path)
+        return _error(request, 500, "服务器内部错误，已记录日志，请稍后重试或联系管理员")
+    return response
 
 
 @web.middleware
@@ -93,7 +120,7 @@ async def authenticate(request: web.Request, handler: Handler) -> web.StreamResp
     if request.method in UNSAFE_METHODS:
         token = request.headers.get("X-CSRF-Token")
         if token is None and request.content_type in FORM_TYPES:
-            token = str((await request.post()).get("csrf", ""))
+            token = str((await read_form(request)).get("csrf", ""))
         if not ctx.codec.check_csrf(session, token):
             log.warning(
                 "拒绝缺少 CSRF 令牌的请求：%s %s（%s）", request.method, request.path, user.name
@@ -112,10 +139,38 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 
 
 def _safe_next(value: str | None) -> str:
-    # Only same-site paths: "//evil.example" or "https://…" would be an open redirect.
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    """A same-site path to go to after login; anything else becomes "/".
+
+    Browsers drop tabs and newlines inside URLs, so "/<tab>/evil.example" would become
+    "//evil.example" (another site); a newline would also break the Location header.
+    """
+    if (
+        not value
+        or not value.startswith("/")
+        or value.startswith("//")
+        or "\\" in value
+        or any(c.isspace() or unicodedata.category(c)[0] == "C" for c in value)
+    ):
+        return "/"
+    return value
+
+
+def _secure(request: web.Request) -> bool:
+    """Whether the browser reached us over HTTPS (through a trusted proxy, if configured)."""
+    if request.secure:
+        return True
+    if not ctx_of(request).config.web.trust_proxy:
+        return False  # anyone can send the header; only a configured proxy is believed
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0]
+    return proto.strip().lower() == "https"
+
+
+def _client_ip(request: web.Request) -> str:
+    """The browser's address (behind a trusted proxy: the one the proxy appended)."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if ctx_of(request).config.web.trust_proxy and forwarded.strip():
+        return forwarded.split(",")[-1].strip()
+    return request.remote or "未知"
 
 
 def _login_csrf(request: web.Request) -> tuple[str, bool]:
@@ -137,7 +192,12 @@ def _login_response(
     response = web.Response(text=html, content_type="text/html", status=status)
     if fresh:
         response.set_cookie(
-            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="Strict", path="/login"
+            LOGIN_CSRF_COOKIE,
+            token,
+            httponly=True,
+            samesite="Strict",
+            path="/login",
+            secure=_secure(request),
         )
     return response
 
@@ -155,7 +215,7 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def login(request: web.Request) -> web.StreamResponse:
     """POST /login: check the password (throttled per IP and user) and start a session."""
     ctx = ctx_of(request)
-    form = await request.post()
+    form = await read_form(request)
     name = str(form.get("username", "")).strip()
     password = str(form.get("password", ""))
     next_url = _safe_next(str(form.get("next", "/")))
@@ -163,7 +223,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form_token = str(form.get("csrf", ""))
     if not cookie_token or not secrets.compare_digest(cookie_token, form_token):
         return _login_response(request, "页面已过期，请重新登录", 403, next_url)
-    ip = request.remote or "未知"
+    ip = _client_ip(request)
     now = ctx.now()
     wait = ctx.limiter.retry_after(ip, name)
     if wait:
@@ -193,7 +253,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         samesite="Strict",
         path="/",
         max_age=SESSION_SECONDS,
-        secure=request.secure,
+        secure=_secure(request),
     )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
@@ -207,6 +267,14 @@ async def logout(request: web.Request) -> web.StreamResponse:
     response = _see_other("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    """The dashboard's own CSS and JS (a missing name is a Chinese 404, not an empty one)."""
+    path = STATIC_DIR / request.match_info["name"]
+    if not path.is_file():
+        raise WebError(404, "页面不存在")
+    return web.FileResponse(path)
 
 
 def _see_other(location: str) -> web.Response:
@@ -229,9 +297,9 @@ def _routes(app: web.Application) -> None:
     r.add_get("/content/{content_id:\\d+}", pages.content_item)
     r.add_post("/content/{content_id:\\d+}/push", pages.content_push)
     r.add_get("/bulletins", pages.bulletins)
-    r.add_get("/bulletins/{bulletin_id:\\d+}/image", pages.bulletin_image)
+    r.add_get("/bulletins/{bulletin_id:\\d+}/image", files.bulletin_image)
     r.add_get("/audit", pages.audit)
-    r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", pages.evidence)
+    r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
 
     r.add_get("/api/me", api.me)
@@ -254,8 +322,9 @@ def _routes(app: web.Application) -> None:
     r.add_get("/api/console/chats", console.api_chats)
     r.add_get("/api/console/history", console.api_history)
     r.add_post("/api/console/send", console.api_send)
-    r.add_get("/api/console/stream", console.api_stream)
-    r.add_static("/static/", STATIC_DIR)
+    # An endless event stream: a HEAD would still get its body written (broken framing).
+    r.add_get("/api/console/stream", console.api_stream, allow_head=False)
+    r.add_get("/static/{name:[\\w.-]+}", static_file)
 
 
 def create_web_app(
@@ -285,7 +354,7 @@ def create_web_app(
         config=config,
         clock=clock or rt.app.clock,
         users=users,
-        codec=SessionCodec(secret),
+        codec=SessionCodec(secret, revocations=rt.app.store),
         limiter=limiter or LoginLimiter(),
         default_login=default_login,
         dummy_hash=hash_password(secrets.token_urlsafe(12), hash_iterations),

@@ -70,14 +70,20 @@
     const updated = document.querySelector('[data-field="updated"]');
     async function refresh() {
       try {
-        const data = await getJSON("/api/pushes");
+        const data = await getJSON(list.dataset.source || "/api/pushes");
         const fresh = [];
+        const onPage = new Set();
         for (const push of data.pushes) {
+          onPage.add(String(push.id));
           const card = list.querySelector('[data-push-id="' + push.id + '"]');
           if (card) fillCard(card, push);
           else fresh.push(push);
         }
         for (const push of fresh.reverse()) list.prepend(newCard(push));
+        // A page holds `limit` pushes: newer ones push the oldest off it.
+        for (const card of list.querySelectorAll(".push-card")) {
+          if (!onPage.has(card.dataset.pushId)) card.remove();
+        }
         if (data.pushes.length) {
           const empty = list.querySelector('[data-field="empty"]');
           if (empty) empty.remove();

@@ -1,0 +1,63 @@
+"""Stored files the dashboard hands out: evidence screenshots and bulletin charts.
+
+A pusher's "screenshot" is whatever bytes arrived, so the bytes, not the file name,
+decide how it is served: a real PNG/JPEG/GIF/WEBP image is shown inline with its own
+type; anything else downloads as an opaque attachment (no HTML or script ever renders
+on the dashboard's origin).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.web import dashboard
+from bot.web.context import ctx_of, path_id, viewer_of
+
+CACHE = "private, max-age=3600"
+
+
+def image_type(head: bytes) -> str | None:
+    """The MIME type of image bytes by their magic number (None when not an image)."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def file_response(path: Path, download_name: str) -> web.FileResponse:
+    """Inline for an image (by its bytes), otherwise an attachment of unknown type."""
+    with path.open("rb") as f:
+        kind = image_type(f.read(16))
+    headers = {"Cache-Control": CACHE, "X-Content-Type-Options": "nosniff"}
+    if kind is None:
+        headers["Content-Type"] = "application/octet-stream"
+        headers["Content-Disposition"] = f'attachment; filename="{download_name}"'
+    else:
+        headers["Content-Type"] = kind
+        headers["Content-Disposition"] = "inline"
+    return web.FileResponse(path, headers=headers)
+
+
+async def evidence(request: web.Request) -> web.StreamResponse:
+    """A stored evidence screenshot (only to those who may see its unit)."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    app = ctx.rt.app
+    push = dashboard.get_push(app, viewer, path_id(request, "push_id", "推送"))
+    index = path_id(request, "index", "佐证截图")
+    path = dashboard.evidence_file(app, viewer, push, index, ctx.config.data_dir)
+    return file_response(path, f"evidence-{push.id}-{index}.bin")
+
+
+async def bulletin_image(request: web.Request) -> web.StreamResponse:
+    """A bulletin's chart image."""
+    ctx = ctx_of(request)
+    bulletin_id = path_id(request, "bulletin_id", "通报")
+    path = dashboard.bulletin_image(ctx.rt.app, bulletin_id, ctx.config.data_dir)
+    return file_response(path, f"bulletin-{bulletin_id}.bin")
