@@ -170,6 +170,7 @@ class App:
         try:
             with self.store.transaction():
                 if not self.store.record_message(msg):
+                    log.info("消息 %s 已处理过，作为重复消息忽略", msg.id)
                     return
                 self._dispatch(msg, now)
         except Exception as exc:

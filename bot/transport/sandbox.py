@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,10 +57,13 @@ class SandboxWorld:
                     self.room_members[gid].append(m.wechat)
         self.transcript: list[ChatLine] = []
         self._ids = itertools.count(1)
+        # Ids are stored and deduplicated across restarts, so each start numbers its
+        # messages under its own prefix (time plus randomness) instead of from m1 again.
+        self.run_id = f"{time.time_ns() // 1_000_000:x}{secrets.token_hex(2)}"
 
     def next_id(self, prefix: str) -> str:
-        """A fresh message id."""
-        return f"{prefix}{next(self._ids)}"
+        """A message id unique across restarts (`<prefix><run>-<n>`)."""
+        return f"{prefix}{self.run_id}-{next(self._ids)}"
 
     def label(self, conversation: str) -> str:
         """A room's topic or a contact's name, for printing."""
