@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--households", type=int, default=200_000)
     bench.add_argument("--groups", type=int, default=800)
+    bench.add_argument(
+        "--burst-seconds", type=float, default=10.0, help="收消息高峰下发送节奏的测量时长（秒）"
+    )
 
     hp = sub.add_parser("hash-password", help="为网页后台账号生成密码哈希（写入 [[web.users]]）")
     hp.add_argument("--iterations", type=int, default=600_000, help="PBKDF2 迭代次数")
@@ -108,7 +111,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "bench":
             from bot.bench import run_bench
 
-            print(await run_bench(args.households, args.groups, args.json))
+            print(await run_bench(args.households, args.groups, args.json, args.burst_seconds))
             return 0
     except (OrgError, ContentError, ReplayError, ScheduleError) as exc:
         print(str(exc), file=sys.stderr)
