@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.core.model import ROLE_LABELS, MessageKind, Org, Role
+from bot.transport.base import TransportError
 from bot.transport.sandbox import ChatLine, SandboxTransport
 
 CONSOLE_HELP = """控制台用法：
@@ -79,7 +80,7 @@ class Console:
             return False
         try:
             await self._feed(line)
-        except (ValueError, OSError) as exc:
+        except (ValueError, TransportError) as exc:
             self.write(f"⚠ {exc}")
         return True
 
@@ -108,12 +109,7 @@ class Console:
             wechat = self._member(hit["who"], None)
             path = Path(hit["path"].strip())
             msg = self.sandbox.message(
-                wechat,
-                "",
-                None,
-                kind=MessageKind.IMAGE,
-                data=path.read_bytes(),
-                filename=path.name,
+                wechat, "", None, kind=MessageKind.IMAGE, data=_image(path), filename=path.name
             )
             await self.sandbox.inject(msg)
             return
@@ -126,6 +122,17 @@ class Console:
             await self.sandbox.inject(self.sandbox.message(wechat, hit["text"], group))
             return
         self.write("看不懂这条指令，输入 help 查看用法")
+
+
+def _image(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"找不到图片文件 {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} 是文件夹，不是图片文件") from None
+    except OSError as exc:
+        raise ValueError(f"无法读取图片文件 {path}（{exc.strerror or '读取失败'}）") from None
 
 
 async def run_console(console: Console, stop: asyncio.Event) -> None:

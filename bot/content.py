@@ -61,9 +61,16 @@ def load_library(directory: str | Path) -> list[Content]:
             errors.append(f"素材文件 {path}：不是 UTF-8 编码，请另存为 UTF-8 格式")
             continue
         try:
-            items.append((parse_item(text, str(path)), path))
+            item = parse_item(text, str(path))
         except ContentError as exc:
             errors.extend(exc.errors)
+            continue
+        items.append((item, path))
+        errors.extend(
+            f"素材文件 {path}：字段 media 中的图片 {name} 不存在（路径相对素材目录 {directory}）"
+            for name in item.media
+            if not (directory / name).is_file()
+        )
 
     first_by_id: dict[int, Path] = {}
     for item, path in items:

@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.core.model import IncomingMessage, MessageKind, Mode, Org
@@ -73,6 +74,11 @@ class SandboxWorld:
         return f"私聊·{self.names.get(conversation, conversation)}"
 
 
+def _require_file(path: str, what: str) -> None:
+    if not Path(path).is_file():
+        raise TransportError(f"要发送的{what}文件 {path} 不存在")
+
+
 class SandboxTransport:
     """Transport over a SandboxWorld."""
 
@@ -115,11 +121,13 @@ class SandboxTransport:
         return self._send(conversation, text, MessageKind.TEXT, tuple(mentions), None)
 
     async def send_image(self, conversation: str, path: str) -> str | None:
-        """Record an image send."""
+        """Record an image send (a missing file fails, as it would on WeChat)."""
+        _require_file(path, "图片")
         return self._send(conversation, "[图片]", MessageKind.IMAGE, (), path)
 
     async def send_file(self, conversation: str, path: str) -> str | None:
-        """Record a file send."""
+        """Record a file send (a missing file fails, as it would on WeChat)."""
+        _require_file(path, "文件")
         return self._send(conversation, "[文件]", MessageKind.FILE, (), path)
 
     async def send_link(
