@@ -120,7 +120,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _check_config(path: Path) -> int:
-    from bot.content import load_library
+    from bot.content import ContentError, load_library, missing_media
     from bot.orgfile import load_org
     from bot.runtime import org_path_for
     from bot.scheduler import load_schedules
@@ -130,6 +130,8 @@ def _check_config(path: Path) -> int:
     org = load_org(org_path_for(config))
     folder = config.path(config.bot.content_dir)
     library = load_library(folder) if folder.exists() else []
+    if missing := missing_media(folder, library):
+        raise ContentError(missing)
     load_calendar(config)
     grace = timedelta(minutes=config.scheduler.grace_minutes)
     jobs = load_schedules(schedules_dir(config), config.tz, grace)

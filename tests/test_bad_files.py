@@ -12,7 +12,6 @@ from bot.__main__ import main
 from bot.clock import SimClock
 from bot.config import ConfigError, load_config
 from bot.console import Console
-from bot.content import ContentError, load_library
 from bot.replay import ReplayError, parse_events
 from bot.runtime import Runtime
 from bot.transport.base import TransportError
@@ -146,15 +145,20 @@ async def test_sending_a_missing_image_is_a_chinese_transport_error(
     assert await rt.sandbox.send_image("cmd", str(tmp_path / "chart.png"))
 
 
-def test_a_content_item_naming_a_missing_image(tmp_path: Path) -> None:
-    (tmp_path / "posters").mkdir()
-    (tmp_path / "posters" / "ok.png").write_bytes(b"\x89PNG")
+def test_check_config_names_a_content_image_that_does_not_exist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = tmp_path / "content"
+    (content / "posters").mkdir(parents=True)
+    (content / "posters" / "ok.png").write_bytes(b"\x89PNG")
     item = (
-        '+++\nid = {}\ntitle = "t"\nfraud_types = []\naudiences = []\nmedia = ["{}"]\n+++\n正文\n'
+        '+++\nid = {}\ntitle = "t{}"\nfraud_types = []\naudiences = []\nmedia = ["{}"]\n'
+        "+++\n正文\n"
     )
-    (tmp_path / "001.md").write_text(item.format(1, "posters/ok.png"), "utf-8")
-    assert load_library(tmp_path)[0].media == ("posters/ok.png",)
-    (tmp_path / "002.md").write_text(item.format(2, "posters/shuadan.png"), "utf-8")
-    with pytest.raises(ContentError) as err:
-        load_library(tmp_path)
-    assert "002.md" in str(err.value) and "posters/shuadan.png 不存在" in str(err.value)
+    (content / "001.md").write_text(item.format(1, 1, "posters/ok.png"), "utf-8")
+    config = write(tmp_path, '[bot]\ncontent_dir = "content"\n')
+    assert main(["check-config", str(config)]) == 0
+    (content / "002.md").write_text(item.format(2, 2, "posters/shuadan.png"), "utf-8")
+    assert main(["check-config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "素材 #2《t2》" in err and "posters/shuadan.png 不存在" in err
