@@ -21,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="随机种子：同一种子输出相同")
     demo.add_argument("--json", action="store_true", help="以 JSON 输出覆盖报告")
     demo.add_argument("--days", type=int, default=1, help="模拟天数（默认 1）")
+    demo.add_argument(
+        "--out", type=Path, help="保存数据库和通报图表的目录（默认新建一个临时目录，演示后保留）"
+    )
 
     rp = sub.add_parser("replay", help="把导出的聊天记录（JSON Lines）回放给机器人")
     rp.add_argument("events", type=Path, help="事件文件，每行一个 JSON 对象")
@@ -79,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     from bot.content import ContentError
+    from bot.demo import DemoError
     from bot.orgfile import OrgError
     from bot.replay import ReplayError
     from bot.workdays import ScheduleError
@@ -87,7 +91,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "demo":
             from bot.demo import run_demo
 
-            print(await run_demo(args.seed, args.json, args.days))
+            print(await run_demo(args.seed, args.json, args.days, out=args.out))
             return 0
         if args.command == "replay":
             from bot.replay import run_replay
@@ -113,7 +117,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
             print(await run_bench(args.households, args.groups, args.json, args.burst_seconds))
             return 0
-    except (OrgError, ContentError, ReplayError, ScheduleError) as exc:
+    except (OrgError, ContentError, ReplayError, ScheduleError, DemoError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     return 1

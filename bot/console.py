@@ -1,9 +1,9 @@
 """The terminal console of `python -m bot run` on the sandbox: speak as anyone, anywhere.
 
-as 王芳 in 李家村村民群: 收到       (a member speaks in a group)
-as 张主任: 进度                      (a private chat with the bot)
-as 李强 图片 ./shot.png             (a private screenshot)
-groups / who 李家村村民群 / help / quit
+as 吴刚浩 in 李家村反诈宣传群: 收到  (a member speaks in a group)
+as 高新林: 进度                      (a private chat with the bot)
+as 谢琴国 图片 ./shot.png           (a private screenshot)
+groups / who 李家村反诈宣传群 / help / quit
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from bot.transport.base import TransportError
 from bot.transport.sandbox import ChatLine, SandboxTransport
 
 CONSOLE_HELP = """控制台用法：
-  as 姓名 in 群名: 消息       以某成员身份在群里发言，例如  as 王芳 in 李家村村民群: 收到
-  as 姓名: 消息               以某成员身份私聊机器人，例如  as 张主任: 进度
+  as 姓名 in 群名: 消息       以某成员身份在群里发言，例如  as 吴刚浩 in 李家村反诈宣传群: 收到
+  as 姓名: 消息               以某成员身份私聊机器人，例如  as 高新林: 进度
   as 姓名 图片 文件路径        以某成员身份私聊发送截图
   groups                      列出所有群
   who 群名                    列出群成员（前 30 人）
