@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-console", action="store_true", help="不开终端控制台")
 
     cc = sub.add_parser("check-config", help="检查配置文件、组织文件和素材库")
-    cc.add_argument("config", type=Path)
+    cc.add_argument(
+        "config", type=Path, nargs="?", help="配置文件（不写则检查 run 默认使用的内置配置）"
+    )
 
     st = sub.add_parser(
         "status", help="查看连接状态、群和成员绑定、发件箱（读数据库，可与运行中的机器人同时用）"
@@ -123,16 +125,18 @@ async def _dispatch(args: argparse.Namespace) -> int:
     return 1
 
 
-def _check_config(path: Path) -> int:
+def _check_config(path: Path | None) -> int:
     from bot.content import ContentError, load_library, missing_media
     from bot.orgfile import load_org
-    from bot.runtime import org_path_for
+    from bot.runtime import PROJECT_ROOT, org_path_for
     from bot.scheduler import load_schedules
     from bot.workdays import load_calendar, schedules_dir
 
     config = load_config(path)
     org = load_org(org_path_for(config))
     folder = config.path(config.bot.content_dir)
+    if not folder.exists():  # as `run` does (bot.runtime.library_for)
+        folder = PROJECT_ROOT / "content"
     library = load_library(folder) if folder.exists() else []
     if missing := missing_media(folder, library):
         raise ContentError(missing)

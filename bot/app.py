@@ -221,9 +221,11 @@ class App:
     ) -> None:
         assert member.unit is not None
         day = now.astimezone(self.config.tz).date()
-        report = WorkReport(day, member.unit, member.wechat, text, now)
+        # No daily bulletin on a non-workday: the report goes into the next workday's.
+        report_day = self.calendar.next_workday(day)
+        report = WorkReport(report_day, member.unit, member.wechat, text, now)
         first = self.store.save_work_report(report, message_id)
-        self._say(reply_to, texts.work_report_saved(member, day, first), now)
+        self._say(reply_to, texts.work_report_saved(member, day, first, report_day), now)
 
     # -- outbound -------------------------------------------------------------------------
 
