@@ -21,6 +21,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1, help="随机种子：同一种子输出相同")
     demo.add_argument("--json", action="store_true", help="以 JSON 输出覆盖报告")
     demo.add_argument("--days", type=int, default=1, help="模拟天数（默认 1）")
+    demo.add_argument(
+        "--out", type=Path, help="保存数据库和通报图表的目录（默认新建一个临时目录，演示后保留）"
+    )
 
     rp = sub.add_parser("replay", help="把导出的聊天记录（JSON Lines）回放给机器人")
     rp.add_argument("events", type=Path, help="事件文件，每行一个 JSON 对象")
@@ -33,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--no-console", action="store_true", help="不开终端控制台")
 
     cc = sub.add_parser("check-config", help="检查配置文件、组织文件和素材库")
-    cc.add_argument("config", type=Path)
+    cc.add_argument(
+        "config", type=Path, nargs="?", help="配置文件（不写则检查 run 默认使用的内置配置）"
+    )
 
     st = sub.add_parser(
         "status", help="查看连接状态、群和成员绑定、发件箱（读数据库，可与运行中的机器人同时用）"
@@ -58,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--households", type=int, default=200_000)
     bench.add_argument("--groups", type=int, default=800)
+    bench.add_argument(
+        "--burst-seconds", type=float, default=10.0, help="收消息高峰下发送节奏的测量时长（秒）"
+    )
 
     hp = sub.add_parser("hash-password", help="为网页后台账号生成密码哈希（写入 [[web.users]]）")
     hp.add_argument("--iterations", type=int, default=600_000, help="PBKDF2 迭代次数")
@@ -86,6 +94,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _dispatch(args: argparse.Namespace) -> int:
     from bot.content import ContentError
+    from bot.demo import DemoError
     from bot.orgfile import OrgError
     from bot.replay import ReplayError
     from bot.workdays import ScheduleError
@@ -94,7 +103,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "demo":
             from bot.demo import run_demo
 
-            print(await run_demo(args.seed, args.json, args.days))
+            print(await run_demo(args.seed, args.json, args.days, out=args.out))
             return 0
         if args.command == "replay":
             from bot.replay import run_replay
@@ -120,25 +129,29 @@ async def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "bench":
             from bot.bench import run_bench
 
-            print(await run_bench(args.households, args.groups, args.json))
+            print(await run_bench(args.households, args.groups, args.json, args.burst_seconds))
             return 0
-    except (OrgError, ContentError, ReplayError, ScheduleError) as exc:
+    except (OrgError, ContentError, ReplayError, ScheduleError, DemoError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     return 1
 
 
-def _check_config(path: Path) -> int:
-    from bot.content import load_library
+def _check_config(path: Path | None) -> int:
+    from bot.content import ContentError, load_library, missing_media
     from bot.orgfile import load_org
-    from bot.runtime import org_path_for
+    from bot.runtime import PROJECT_ROOT, org_path_for
     from bot.scheduler import load_schedules
     from bot.workdays import load_calendar, schedules_dir
 
     config = load_config(path)
     org = load_org(org_path_for(config))
     folder = config.path(config.bot.content_dir)
+    if not folder.exists():  # as `run` does (bot.runtime.library_for)
+        folder = PROJECT_ROOT / "content"
     library = load_library(folder) if folder.exists() else []
+    if missing := missing_media(folder, library):
+        raise ContentError(missing)
     load_calendar(config)
     grace = timedelta(minutes=config.scheduler.grace_minutes)
     jobs = load_schedules(schedules_dir(config), config.tz, grace)

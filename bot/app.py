@@ -120,6 +120,7 @@ class App:
             self._on_sent,
             rng=rng or random.Random(),
             hold=self._quiet_hold,
+            after_sent=self._after_sent,
         )
         self.calendar = load_calendar(config)
         self.charts = ChartRenderer()
@@ -152,6 +153,7 @@ class App:
     async def start(self) -> None:
         """Connect the transport, resume the outbox, consume messages."""
         await self.transport.start()
+        self.resume_relays(self.clock.now())
         self._tasks = [
             asyncio.create_task(self.sender.run(), name="sender"),
             asyncio.create_task(self._consume(), name="inbound"),
@@ -172,6 +174,9 @@ class App:
     async def _consume(self) -> None:
         async for msg in self.transport.messages():
             await self.handle(msg)
+            # A queue that is never empty never suspends: give the sender (and the web) a
+            # turn after each message, or a burst of inbound starves the paced sends.
+            await asyncio.sleep(0)
 
     async def settle(self) -> int:
         """Send everything that is due (simulated clocks: instantly). Returns rows sent."""
@@ -187,6 +192,7 @@ class App:
         try:
             with self.store.transaction():
                 if not self.store.record_message(msg):
+                    log.info("消息 %s 已处理过，作为重复消息忽略", msg.id)
                     return
                 self._dispatch(msg, now)
         except Exception as exc:
@@ -232,9 +238,11 @@ class App:
     ) -> None:
         assert member.unit is not None
         day = now.astimezone(self.config.tz).date()
-        report = WorkReport(day, member.unit, member.wechat, text, now)
+        # No daily bulletin on a non-workday: the report goes into the next workday's.
+        report_day = self.calendar.next_workday(day)
+        report = WorkReport(report_day, member.unit, member.wechat, text, now)
         first = self.store.save_work_report(report, message_id)
-        self._say(reply_to, texts.work_report_saved(member, day, first), now)
+        self._say(reply_to, texts.work_report_saved(member, day, first, report_day), now)
 
     # -- outbound -------------------------------------------------------------------------
 
@@ -271,12 +279,19 @@ class App:
 
     def _on_sent(self, item: OutboxItem, at: datetime) -> None:
         # A relay row carries its push and target group: sending it is the delivery.
-        if (
-            item.push_id is not None
-            and item.group_id is not None
-            and self.store.mark_delivered(item.push_id, item.group_id, at, "relay")
-        ):
+        if item.push_id is not None and item.group_id is not None:
+            self.store.mark_delivered(item.push_id, item.group_id, at, "relay")
+
+    def _after_sent(self, item: OutboxItem, at: datetime) -> None:
+        # Planned apart from the send's own record; resume_relays() redoes it after a crash.
+        if item.push_id is not None and item.group_id is not None:
             self._relay_ready(item.push_id, at)
+
+    def resume_relays(self, now: datetime) -> None:
+        """Queue relays that became ready but were not planned (e.g. a crash after a send)."""
+        with self.store.transaction():
+            for push in self.store.pushes(since=self._open_since(now)):
+                self._relay_ready(push.id, now)
 
     def _relay_ready(self, push_id: int, now: datetime) -> None:
         push = self.store.get_push(push_id)

@@ -2,12 +2,16 @@
 
 Measures receipts ingested per second through the full `App.handle()` path against a raw
 sqlite-utils `insert_all` of the same rows, coverage-report time at 1× and 10× receipts
-(the report reads counters, so it must not grow with receipts), and peak RSS.
+(the report reads counters, so it must not grow with receipts), peak RSS, and how many
+paced sends go out on the wall clock while 5,000 inbound messages a second arrive
+(the sample town; compared with the configured pace).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import math
 import resource
 import sys
 import tempfile
@@ -19,11 +23,11 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.clock import SimClock
+from bot.clock import SimClock, SystemClock
 from bot.config import load_config
-from bot.core.model import IncomingMessage, Member, Role
+from bot.core.model import IncomingMessage, Member, OutgoingMessage, Role
 from bot.runtime import build
-from bot.sample import generate_county
+from bot.sample import generate_county, generate_town
 
 START = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
 ACKS = ("收到", "收到了", "已阅", "好的", "👍", "知道了，谢谢提醒", "[强]", "明白")
@@ -115,9 +119,62 @@ async def _bench(households: int, groups: int) -> dict[str, float]:
     }
 
 
-async def run_bench(households: int = 200_000, groups: int = 800, as_json: bool = False) -> str:
+async def burst_pace(
+    seconds: float = 10.0, rate: int = 5000, per_minute: float = 600.0
+) -> dict[str, float]:
+    """Sends in `seconds` of wall-clock time while `rate` acks a second arrive (sample town).
+
+    Strict pacing (burst 1, no jitter, so lost turns cannot be made up by a burst), counted
+    after a one-second warm-up.
+    """
+    org = generate_town(1)
+    office = next(m for m in org.members if m.role is Role.OFFICE)
+    with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
+        base = load_config(None)
+        cfg = replace(
+            base,
+            bot=replace(base.bot, data_dir=tmp, content_dir=tmp),
+            sender=replace(
+                base.sender, per_minute=per_minute, burst=1, group_gap_seconds=0, jitter_seconds=0
+            ),
+            quiet=replace(base.quiet, enabled=False),
+        )
+        clock = SystemClock(cfg.tz)
+        rt = build(cfg, clock, org=org)
+        assert rt.world is not None
+        rooms = rt.world.rooms
+        homes = [m for m in org.members if m.role is Role.HOUSEHOLD and m.groups[0] in rooms]
+        push = rt.app.create_push("高峰测试", "反诈提醒正文", office, clock.now())
+        for d in rt.store.deliveries(push.id):
+            rt.store.mark_delivered(push.id, d.group_id, clock.now(), "relay")
+        expected = per_minute / 60 * seconds
+        for i in range(int(expected * 2)):
+            rt.store.enqueue(OutgoingMessage(org.command_group.id, f"测试{i}"), clock.now())
+        sent: list[float] = []
+        rt.sandbox.listeners.append(lambda line: sent.append(time.monotonic()))
+        await rt.app.start()
+        # Each second's 5,000 messages land at once, as a busy county's acks do after a push.
+        t0, warm = time.monotonic(), 1
+        for second in range(warm + math.ceil(seconds)):
+            for i in range(second * rate, (second + 1) * rate):
+                m = homes[i % len(homes)]
+                await rt.sandbox.inject(rt.sandbox.message(m.wechat, ACKS[i % 8], m.groups[0]))
+            await asyncio.sleep(max(0.0, t0 + second + 1 - time.monotonic()))
+        count = sum(1 for t in sent if warm < t - t0 <= warm + seconds)
+        await rt.app.stop()
+        rt.store.close()
+    return {"burst_rate": rate, "burst_sends": count, "burst_expected": round(expected)}
+
+
+async def run_bench(
+    households: int = 200_000,
+    groups: int = 800,
+    as_json: bool = False,
+    burst_seconds: float = 10.0,
+) -> str:
     """Run the benchmark and return its figures (JSON or a short Chinese summary)."""
-    result = await _bench(households, groups)
+    result: dict[str, float] = await _bench(households, groups)
+    result.update(await burst_pace(burst_seconds))
     if as_json:
         return json.dumps(result, ensure_ascii=False)
     return "\n".join(
@@ -130,5 +187,7 @@ async def run_bench(households: int = 200_000, groups: int = 800, as_json: bool 
             f"覆盖报告：1× {result['coverage_ms_1x']} ms，10× {result['coverage_ms_10x']} ms，"
             f"比值 {result['coverage_scaling']}（目标 ≤ 1.5）",
             f"峰值内存：{result['rss_mb']} MB",
+            f"收消息高峰（{result['burst_rate']} 条/秒，{burst_seconds:g} 秒）期间发出 "
+            f"{result['burst_sends']} 条，配置节奏 {result['burst_expected']} 条",
         ]
     )

@@ -5,6 +5,7 @@ Bad config fails at start with a Chinese message naming the key.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -199,6 +200,9 @@ _TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", bool: "true/fal
 
 def _check_value(key: str, value: Any, default: Any, errors: list[str]) -> Any:
     expected = type(default)
+    if expected is float and isinstance(value, float) and not math.isfinite(value):
+        errors.append(f"配置项 {key} 应为有限的数字，实际为 {value!r}")
+        return default
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if expected is bool and not isinstance(value, bool):
@@ -308,6 +312,7 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
         if getattr(sender, key) < 0:
             errors.append(f"配置项 sender.{key} 不能为负数")
     _validate_followup(s, errors)
+    _validate_ranges(s, errors)
     web: WebSection = s["web"]
     if not 0 < web.port < 65536:
         errors.append(f"配置项 web.port 的值 {web.port} 不是有效端口")
@@ -325,6 +330,40 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
 
 
 _CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
+
+DAY_SECONDS = 86_400.0
+WEEK_MINUTES = 7 * 24 * 60
+# Upper bounds (inclusive) beyond which a value is a typo, not a choice.
+_MAXIMA: dict[str, float] = {
+    "sender.per_minute": 10_000,
+    "sender.burst": 10_000,
+    "sender.group_gap_seconds": DAY_SECONDS,
+    "sender.jitter_seconds": DAY_SECONDS,
+    "sender.retry_seconds": DAY_SECONDS,
+    "sender.max_attempts": 1_000,
+    "policy.remind_cap_per_day": 100,
+    "policy.open_days": 3_650,
+    "wechaty.watchdog_seconds": DAY_SECONDS,
+    "wechaty.backoff_initial": DAY_SECONDS,
+    "wechaty.backoff_max": DAY_SECONDS,
+    "scheduler.grace_minutes": WEEK_MINUTES,
+    "scheduler.tick_seconds": DAY_SECONDS,
+    "deadline.remind_before_minutes": WEEK_MINUTES,
+    "deadline.escalate_after_minutes": WEEK_MINUTES,
+    "bulletin.bottom_count": 100,
+}
+
+
+def _validate_ranges(s: dict[str, Any], errors: list[str]) -> None:
+    for key, maximum in _MAXIMA.items():
+        section, name = key.split(".")
+        value = getattr(s[section], name)
+        if value > maximum:
+            errors.append(f"配置项 {key} 的值 {value} 太大，最多 {maximum:g}")
+    wechaty: WechatySection = s["wechaty"]
+    for name in ("watchdog_seconds", "backoff_initial", "backoff_max"):
+        if getattr(wechaty, name) <= 0:
+            errors.append(f"配置项 wechaty.{name} 应大于 0，实际为 {getattr(wechaty, name)}")
 
 
 def _validate_followup(s: dict[str, Any], errors: list[str]) -> None:
@@ -353,9 +392,15 @@ def load_config(path: str | Path | None = None) -> Config:
         return parse_config({}, Path.cwd(), "默认配置")
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError([f"找不到配置文件 {p}"]) from None
+    except UnicodeDecodeError:
+        raise ConfigError(
+            [f"配置文件 {p} 不是 UTF-8 编码（可能是 GBK），请用 UTF-8 另存后重试"]
+        ) from None
+    except OSError as exc:
+        raise ConfigError([f"无法读取配置文件 {p}：{exc.strerror or exc}"]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -1,9 +1,9 @@
 """The terminal console of `python -m bot run` on the sandbox: speak as anyone, anywhere.
 
-as 王芳 in 李家村村民群: 收到       (a member speaks in a group)
-as 张主任: 进度                      (a private chat with the bot)
-as 李强 图片 ./shot.png             (a private screenshot)
-groups / who 李家村村民群 / help / quit
+as 吴刚浩 in 李家村反诈宣传群: 收到  (a member speaks in a group)
+as 高新林: 进度                      (a private chat with the bot)
+as 谢琴国 图片 ./shot.png           (a private screenshot)
+groups / who 李家村反诈宣传群 / help / quit
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.core.model import ROLE_LABELS, MessageKind, Org, Role
+from bot.transport.base import TransportError
 from bot.transport.sandbox import ChatLine, SandboxTransport
 
 CONSOLE_HELP = """控制台用法：
-  as 姓名 in 群名: 消息       以某成员身份在群里发言，例如  as 王芳 in 李家村村民群: 收到
-  as 姓名: 消息               以某成员身份私聊机器人，例如  as 张主任: 进度
+  as 姓名 in 群名: 消息       以某成员身份在群里发言，例如  as 吴刚浩 in 李家村反诈宣传群: 收到
+  as 姓名: 消息               以某成员身份私聊机器人，例如  as 高新林: 进度
   as 姓名 图片 文件路径        以某成员身份私聊发送截图
   groups                      列出所有群
   who 群名                    列出群成员（前 30 人）
@@ -79,7 +80,7 @@ class Console:
             return False
         try:
             await self._feed(line)
-        except (ValueError, OSError) as exc:
+        except (ValueError, TransportError) as exc:
             self.write(f"⚠ {exc}")
         return True
 
@@ -108,12 +109,7 @@ class Console:
             wechat = self._member(hit["who"], None)
             path = Path(hit["path"].strip())
             msg = self.sandbox.message(
-                wechat,
-                "",
-                None,
-                kind=MessageKind.IMAGE,
-                data=path.read_bytes(),
-                filename=path.name,
+                wechat, "", None, kind=MessageKind.IMAGE, data=_image(path), filename=path.name
             )
             await self.sandbox.inject(msg)
             return
@@ -126,6 +122,17 @@ class Console:
             await self.sandbox.inject(self.sandbox.message(wechat, hit["text"], group))
             return
         self.write("看不懂这条指令，输入 help 查看用法")
+
+
+def _image(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"找不到图片文件 {path}") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path} 是文件夹，不是图片文件") from None
+    except OSError as exc:
+        raise ValueError(f"无法读取图片文件 {path}（{exc.strerror or '读取失败'}）") from None
 
 
 async def run_console(console: Console, stop: asyncio.Event) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from bot.core.model import Content
 from bot.orgfile import describe_toml_error, describe_value
 
-__all__ = ["ContentError", "load_library", "parse_item", "search"]
+__all__ = ["ContentError", "load_library", "missing_media", "parse_item", "search"]
 
 FENCE = "+++"
 REQUIRED_KEYS = ("id", "title", "fraud_types", "audiences")
@@ -73,6 +73,18 @@ def load_library(directory: str | Path) -> list[Content]:
     if errors:
         raise ContentError(errors)
     return sorted((item for item, _ in items), key=lambda item: item.id)
+
+
+def missing_media(directory: str | Path, library: Iterable[Content]) -> list[str]:
+    """A sentence for each `media` image that is not a file under `directory`."""
+    directory = Path(directory)
+    return [
+        f"素材 #{item.id}《{item.title}》：字段 media 中的图片 {name} 不存在"
+        f"（路径相对素材目录 {directory}）"
+        for item in library
+        for name in item.media
+        if not (directory / name).is_file()
+    ]
 
 
 def parse_item(text: str, source: str = "素材") -> Content:

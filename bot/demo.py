@@ -9,6 +9,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import shutil
 import tempfile
 import zlib
 from collections.abc import Awaitable, Callable
@@ -272,7 +273,7 @@ def _relative(path: str, base: Path | None) -> str:
     return path
 
 
-def bulletin_summary(rt: Runtime, base: Path) -> str:
+def bulletin_summary(rt: Runtime, base: Path | None) -> str:
     """The bulletins the demo published, with where their charts were drawn."""
     lines = []
     for b in reversed(rt.store.bulletins(limit=100)):
@@ -282,44 +283,73 @@ def bulletin_summary(rt: Runtime, base: Path) -> str:
     return "\n".join(lines) or "（没有发布通报）"
 
 
+DEMO_MARKER = ".fanzha-demo"
+
+
+class DemoError(ValueError):
+    """The demo cannot write where it was asked to."""
+
+
+def demo_folder(out: Path | None) -> Path:
+    """Where a demo keeps its database and charts (they outlive the command).
+
+    A folder a previous demo left (it holds the marker file) is emptied first; any other
+    non-empty folder is refused rather than overwritten.
+    """
+    if out is None:
+        return Path(tempfile.mkdtemp(prefix="fanzha-demo-"))
+    out = out.resolve()
+    if out.exists() and any(out.iterdir()):
+        if not (out / DEMO_MARKER).exists():
+            raise DemoError(f"输出目录 {out} 不是空的，也不是之前演示留下的，请换一个目录")
+        shutil.rmtree(out / "data", ignore_errors=True)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / DEMO_MARKER).write_text("python -m bot demo 的输出目录，可整个删除\n", "utf-8")
+    return out
+
+
 async def run_demo(
-    seed: int = 1, as_json: bool = False, days: int = 1, config: Config | None = None
+    seed: int = 1,
+    as_json: bool = False,
+    days: int = 1,
+    config: Config | None = None,
+    out: Path | None = None,
 ) -> str:
-    """Run the demo and return what it prints."""
+    """Run the demo and return what it prints; its charts stay in `out` (default: a new
+    temporary folder)."""
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="fanzha-demo-") as tmp:
-        base = config or load_config(None)
-        cfg = replace(base, bot=replace(base.bot, data_dir=str(Path(tmp) / "data")))
-        clock = SimClock(DEMO_START)
-        rt = build(cfg, clock, rng=rng, fast=True)
-        scheduler = build_scheduler(rt.app)
-        await scheduler.run_due(clock.now())  # registers the jobs from now on
-        campaign = next((j for j in scheduler.specs if j.action == "campaign"), None)
-        script = DemoScript(rt, clock, rng)
-        library = rt.app.library
-        for day in range(days):
-            start = DEMO_START + timedelta(days=day)
-            if start.weekday() >= 5:
-                continue
-            item = library[day % len(library)] if library else None
-            fire = campaign.trigger.get_next_fire_time(None, start) if campaign else None
-            today = fire if fire is not None and fire.date() == start.date() else None
-            script.plan_day(start, item.id if item else 1, campaign_at=today)
-        await script.run(DEMO_START + timedelta(days=days), scheduler)
-        report = rt.app.coverage_report()
-        if as_json:
-            result = coverage_json(report)
-        else:
-            households = {m.wechat for m in rt.app.org.members if m.role is Role.HOUSEHOLD}
-            assert rt.world is not None
-            folder = Path(tmp)
-            result = (
-                "=== 模拟微信聊天记录 ===\n"
-                + render_transcript(rt.world, rt.world.transcript, households, folder, days > 1)
-                + "\n\n=== 通报（图表在演示的临时目录中生成，演示结束后删除） ===\n"
-                + bulletin_summary(rt, folder)
-                + "\n\n=== 覆盖情况 ===\n"
-                + coverage_text(report)
-            )
-        rt.store.close()
-        return result
+    folder = demo_folder(out)
+    base = config or load_config(None)
+    cfg = replace(base, bot=replace(base.bot, data_dir=str(folder / "data")))
+    clock = SimClock(DEMO_START)
+    rt = build(cfg, clock, rng=rng, fast=True)
+    scheduler = build_scheduler(rt.app)
+    await scheduler.run_due(clock.now())  # registers the jobs from now on
+    campaign = next((j for j in scheduler.specs if j.action == "campaign"), None)
+    script = DemoScript(rt, clock, rng)
+    library = rt.app.library
+    for day in range(days):
+        start = DEMO_START + timedelta(days=day)
+        if start.weekday() >= 5:
+            continue
+        item = library[day % len(library)] if library else None
+        fire = campaign.trigger.get_next_fire_time(None, start) if campaign else None
+        today = fire if fire is not None and fire.date() == start.date() else None
+        script.plan_day(start, item.id if item else 1, campaign_at=today)
+    await script.run(DEMO_START + timedelta(days=days), scheduler)
+    report = rt.app.coverage_report()
+    if as_json:
+        result = coverage_json(report)
+    else:
+        households = {m.wechat for m in rt.app.org.members if m.role is Role.HOUSEHOLD}
+        assert rt.world is not None
+        result = (
+            "=== 模拟微信聊天记录 ===\n"
+            + render_transcript(rt.world, rt.world.transcript, households, None, days > 1)
+            + f"\n\n=== 通报（图表和数据库保存在 {folder}，演示结束后保留） ===\n"
+            + bulletin_summary(rt, None)
+            + "\n\n=== 覆盖情况 ===\n"
+            + coverage_text(report)
+        )
+    rt.store.close()
+    return result

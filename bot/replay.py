@@ -25,6 +25,7 @@ from bot.runtime import Runtime, build
 from bot.transport.sandbox import ChatLine, SandboxWorld
 
 _KEYS = {"at", "group", "from", "text", "id", "kind", "file"}
+MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 class ReplayError(ValueError):
@@ -55,12 +56,41 @@ def _event_id(raw: dict[str, Any]) -> str:
     return "r-" + hashlib.sha1(basis.encode()).hexdigest()[:16]
 
 
+def _attachment(events: Path, name: str, problems: list[str]) -> bytes | None:
+    # Only files beside the events file (or below it) may be read: a log must not be able
+    # to pull in /etc/passwd or a multi-gigabyte file.
+    folder = events.parent.resolve()
+    file = (folder / name).resolve()
+    if not file.is_relative_to(folder):
+        problems.append(f"字段 file 的值 {name!r} 不在事件文件所在的文件夹内")
+        return None
+    try:
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(f"字段 file 指向的文件 {name} 太大（{size} 字节，最多 20 MB）")
+            return None
+        return file.read_bytes()
+    except FileNotFoundError:
+        problems.append(f"字段 file 指向的文件 {name} 不存在")
+    except IsADirectoryError:
+        problems.append(f"字段 file 指向的 {name} 是文件夹，不是文件")
+    except OSError as exc:
+        problems.append(f"字段 file 指向的文件 {name} 读不到（{exc.strerror or '无法读取'}）")
+    return None
+
+
 def parse_events(path: Path) -> list[ReplayEvent]:
     """Read and validate an events file; raise ReplayError naming every bad line and key."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_bytes().decode("utf-8-sig").splitlines()
     except FileNotFoundError:
         raise ReplayError(f"找不到事件文件 {path}") from None
+    except UnicodeDecodeError:
+        raise ReplayError(
+            f"事件文件 {path} 不是 UTF-8 编码（可能是 GBK），请用 UTF-8 另存后重试"
+        ) from None
+    except OSError as exc:
+        raise ReplayError(f"无法读取事件文件 {path}：{exc.strerror or exc}") from None
     errors: list[str] = []
     events: list[ReplayEvent] = []
     for no, line in enumerate(lines, 1):
@@ -95,11 +125,7 @@ def parse_events(path: Path) -> list[ReplayEvent]:
             problems.append(f"字段 kind 的值 {kind!r} 无效，应为 text、image、file 之一")
         data = None
         if isinstance(raw.get("file"), str):
-            file = (path.parent / raw["file"]).resolve()
-            try:
-                data = file.read_bytes()
-            except OSError:
-                problems.append(f"字段 file 指向的文件 {raw['file']} 读不到")
+            data = _attachment(path, raw["file"], problems)
         if problems:
             errors.append(f"{where}：" + "；".join(problems))
             continue

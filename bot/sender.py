@@ -3,6 +3,11 @@
 WeChat bans accounts that send in bursts, so every send waits for a per-account token
 bucket, a per-group minimum gap and a little jitter. Rows are marked sent only after the
 transport accepted them; a restart resumes whatever is still pending.
+
+A send that went out but was not recorded is sent again after a crash, so the record is
+one tiny transaction right after the transport accepts (`on_sent`); follow-up work that may
+take longer (`after_sent`, e.g. planning the next relays) runs in its own transaction and
+must be re-derivable at start-up.
 """
 
 from __future__ import annotations
@@ -49,7 +54,11 @@ class TokenBucket:
 
 
 class PacedSender:
-    """Sends outbox rows in order, paced; calls `on_sent` for each row that went out."""
+    """Sends outbox rows in order, paced.
+
+    For each row that went out, `on_sent` runs in the same small transaction that marks the
+    row sent; `after_sent` (optional) runs afterwards in a transaction of its own.
+    """
 
     def __init__(
         self,
@@ -60,6 +69,7 @@ class PacedSender:
         on_sent: Callable[[OutboxItem, datetime], None],
         rng: random.Random | None = None,
         hold: Callable[[OutboxItem, datetime], datetime | None] | None = None,
+        after_sent: Callable[[OutboxItem, datetime], None] | None = None,
     ) -> None:
         self.store = store
         self.transport = transport
@@ -68,6 +78,7 @@ class PacedSender:
         self.on_sent = on_sent
         self.rng = rng or random.Random()
         self.hold = hold
+        self.after_sent = after_sent
         self.bucket = TokenBucket(settings.per_minute / 60.0, settings.burst, clock.now())
         self.last_sent: dict[str, datetime] = {}
         self.sent_count = 0
@@ -114,6 +125,9 @@ class PacedSender:
         with self.store.transaction():
             self.store.mark_sent(item.id, now, transport_id)
             self.on_sent(item, now)
+        if self.after_sent is not None:
+            with self.store.transaction():
+                self.after_sent(item, now)
         self.sent_count += 1
         await asyncio.sleep(0)  # let a stop request in between two sends of a fan-out
         return True

@@ -57,6 +57,14 @@ class WorkCalendar:
                 )
             return day.weekday() < 5
 
+    def next_workday(self, day: date) -> date:
+        """`day` itself if it is a working day, else the first working day after it."""
+        for offset in range(366):
+            candidate = day + timedelta(days=offset)
+            if self.is_workday(candidate):
+                return candidate
+        return day  # a year without a working day is a broken holiday list, not a reason to fail
+
     def workdays_in(self, first: date, until: date) -> list[date]:
         """Working days in [first, until)."""
         days = (first + timedelta(days=i) for i in range((until - first).days))

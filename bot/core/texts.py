@@ -292,11 +292,18 @@ def reports_complete(day: date) -> str:
     return f"【工作汇报】今日（{day.month}月{day.day}日）各村/单位工作汇报已全部收到，谢谢！"
 
 
-def work_report_saved(member: Member, day: date, first: bool) -> str:
-    """Confirmation of a 今日工作 report."""
+def work_report_saved(
+    member: Member, day: date, first: bool, report_day: date | None = None
+) -> str:
+    """Confirmation of a 今日工作 report (sent on `day`, reported in `report_day`'s daily)."""
     verb = "已收到" if first else "已更新"
+    saved = f"{verb}{member.unit}{day.month}月{day.day}日工作汇报（{member.name}）"
+    if report_day is None or report_day == day:
+        return f"{saved}，将纳入今晚通报。"
+    weekday = "一二三四五六日"[report_day.weekday()]
     return (
-        f"{verb}{member.unit}{day.month}月{day.day}日工作汇报（{member.name}），将纳入今晚通报。"
+        f"{saved}。今天不是工作日，不发日报；"
+        f"这份汇报将纳入{report_day.month}月{report_day.day}日（星期{weekday}）的日报。"
     )
 
 

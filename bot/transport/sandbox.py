@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import secrets
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from bot.clock import Clock
 from bot.core.model import IncomingMessage, MessageKind, Mode, Org
@@ -55,10 +58,13 @@ class SandboxWorld:
                     self.room_members[gid].append(m.wechat)
         self.transcript: list[ChatLine] = []
         self._ids = itertools.count(1)
+        # Ids are stored and deduplicated across restarts, so each start numbers its
+        # messages under its own prefix (time plus randomness) instead of from m1 again.
+        self.run_id = f"{time.time_ns() // 1_000_000:x}{secrets.token_hex(2)}"
 
     def next_id(self, prefix: str) -> str:
-        """A fresh message id."""
-        return f"{prefix}{next(self._ids)}"
+        """A message id unique across restarts (`<prefix><run>-<n>`)."""
+        return f"{prefix}{self.run_id}-{next(self._ids)}"
 
     def label(self, conversation: str) -> str:
         """A room's topic or a contact's name, for printing."""
@@ -66,6 +72,11 @@ class SandboxWorld:
         if room is not None:
             return room.topic
         return f"私聊·{self.names.get(conversation, conversation)}"
+
+
+def _require_file(path: str, what: str) -> None:
+    if not Path(path).is_file():
+        raise TransportError(f"要发送的{what}文件 {path} 不存在")
 
 
 class SandboxTransport:
@@ -110,11 +121,13 @@ class SandboxTransport:
         return self._send(conversation, text, MessageKind.TEXT, tuple(mentions), None)
 
     async def send_image(self, conversation: str, path: str) -> str | None:
-        """Record an image send."""
+        """Record an image send (a missing file fails, as it would on WeChat)."""
+        _require_file(path, "图片")
         return self._send(conversation, "[图片]", MessageKind.IMAGE, (), path)
 
     async def send_file(self, conversation: str, path: str) -> str | None:
-        """Record a file send."""
+        """Record a file send (a missing file fails, as it would on WeChat)."""
+        _require_file(path, "文件")
         return self._send(conversation, "[文件]", MessageKind.FILE, (), path)
 
     async def send_link(
