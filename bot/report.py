@@ -6,7 +6,7 @@ import json
 import unicodedata
 from collections.abc import Sequence
 
-from bot.core.coverage import PushCoverage, percent, rate
+from bot.core.coverage import PushCoverage, percent
 
 
 def width(text: str) -> int:
@@ -51,8 +51,8 @@ def coverage_text(report: Sequence[PushCoverage]) -> str:
                 f"{u.signed}/{u.pushers}",
                 f"{u.delivered}/{u.groups}",
                 f"{u.reached}/{u.households}",
-                str(u.acks),
-                percent(rate(u.acks, u.households)),
+                "—" if u.unit in cov.unseen_acks else str(u.acks),
+                percent(cov.unit_ack_rate(u)),
             ]
             for u in cov.units
         ]

@@ -18,6 +18,7 @@ from bot.core.coverage import (
     settled,
 )
 from bot.core.model import Delivery, Mode, Push, UnitTally
+from bot.report import coverage_text
 from bot.runtime import Runtime
 
 NOW = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
@@ -174,3 +175,10 @@ async def test_chat_ranking_shares_ranks_and_explains_the_score(rt: Runtime) -> 
     # nobody signed yet: all four units tie; the school's acks are unseen
     assert [line.split(".")[0] for line in lines[1:]] == ["1", "1", "1", "1"]
     assert any(line.startswith("1. 中心小学") and line.endswith("回执—") for line in lines)
+
+
+def test_the_terminal_report_shows_a_dash_for_unseen_acks() -> None:
+    cov = report(1, {"李家村": (1, 1, 4), "中心小学": (1, 1, 0)}, evidence=("中心小学",))
+    lines = {line.split()[0]: line.split() for line in coverage_text([cov]).splitlines()}
+    assert lines["李家村"][-2:] == ["4", "40.0%"]
+    assert lines["中心小学"][-2:] == ["—", "—"]

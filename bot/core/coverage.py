@@ -85,6 +85,10 @@ class PushCoverage:
         """Households who acknowledged."""
         return self._sum("acks")
 
+    def unit_ack_rate(self, u: UnitTally) -> float | None:
+        """A unit's acks / households; None where the bot cannot see the replies."""
+        return None if u.unit in self.unseen_acks else rate(u.acks, u.households)
+
     @property
     def sign_rate(self) -> float | None:
         """signed / pushers."""

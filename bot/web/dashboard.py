@@ -165,9 +165,7 @@ def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, 
                 **unit_json(u),
                 "sign_rate": percent(rate(u.signed, u.pushers)),
                 "delivery_rate": percent(rate(u.delivered, u.groups)),
-                "ack_rate": "—"
-                if u.unit in cov.unseen_acks
-                else percent(rate(u.acks, u.households)),
+                "ack_rate": percent(cov.unit_ack_rate(u)),
                 "acks_seen": u.unit not in cov.unseen_acks,
             }
             for u in cov.units
