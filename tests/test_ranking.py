@@ -179,6 +179,7 @@ async def test_chat_ranking_shares_ranks_and_explains_the_score(rt: Runtime) -> 
 
 def test_the_terminal_report_shows_a_dash_for_unseen_acks() -> None:
     cov = report(1, {"李家村": (1, 1, 4), "中心小学": (1, 1, 0)}, evidence=("中心小学",))
-    lines = {line.split()[0]: line.split() for line in coverage_text([cov]).splitlines()}
+    rows = [line.split() for line in coverage_text([cov]).splitlines() if line.strip()]
+    lines = {row[0]: row for row in rows}
     assert lines["李家村"][-2:] == ["4", "40.0%"]
     assert lines["中心小学"][-2:] == ["—", "—"]
