@@ -93,20 +93,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
-    from bot.content import ContentError
-    from bot.demo import DemoError
-    from bot.orgfile import OrgError
-    from bot.replay import ReplayError
-    from bot.workdays import ScheduleError
+    from bot.cli.demo import DemoError
+    from bot.cli.replay import ReplayError
+    from bot.formats.content import ContentError
+    from bot.formats.orgfile import OrgError
+    from bot.schedule.calendar import ScheduleError
 
     try:
         if args.command == "demo":
-            from bot.demo import run_demo
+            from bot.cli.demo import run_demo
 
             print(await run_demo(args.seed, args.json, args.days, out=args.out))
             return 0
         if args.command == "replay":
-            from bot.replay import run_replay
+            from bot.cli.replay import run_replay
 
             config = load_config(args.config) if args.config else None
             print(await run_replay(args.events, args.org, args.json, config))
@@ -118,16 +118,16 @@ async def _dispatch(args: argparse.Namespace) -> int:
         if args.command == "roster":
             return _roster(args)
         if args.command == "status":
-            from bot.status import status_text
+            from bot.cli.status import status_text
 
             print(status_text(load_config(args.config)))
             return 0
         if args.command == "run":
-            from bot.service import run_service
+            from bot.cli.run import run_service
 
             return await run_service(load_config(args.config), console=not args.no_console)
         if args.command == "bench":
-            from bot.bench import run_bench
+            from bot.cli.bench import run_bench
 
             print(await run_bench(args.households, args.groups, args.json, args.burst_seconds))
             return 0
@@ -138,11 +138,11 @@ async def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _check_config(path: Path | None) -> int:
-    from bot.content import ContentError, load_library, missing_media
-    from bot.orgfile import load_org
+    from bot.formats.content import ContentError, load_library, missing_media
+    from bot.formats.orgfile import load_org
     from bot.runtime import PROJECT_ROOT, org_path_for
-    from bot.scheduler import load_schedules
-    from bot.workdays import load_calendar, schedules_dir
+    from bot.schedule.calendar import load_calendar, schedules_dir
+    from bot.schedule.scheduler import load_schedules
 
     config = load_config(path)
     org = load_org(org_path_for(config))
@@ -167,7 +167,7 @@ def _check_config(path: Path | None) -> int:
 
 def _roster(args: argparse.Namespace) -> int:
     from bot.clock import SystemClock
-    from bot.rosterhistory import RestoreError, history_text, restore_roster
+    from bot.roster import RestoreError, history_text, restore_roster
     from bot.store import Store
 
     config = load_config(args.config)
@@ -190,8 +190,8 @@ def _roster(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from bot.cli.report import coverage_json, coverage_text
     from bot.clock import SystemClock
-    from bot.report import coverage_json, coverage_text
     from bot.runtime import build
 
     config = load_config(args.config)

@@ -15,15 +15,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot import bulletins, commands, content, pushes
-from bot.chart import ChartRenderer
+from bot.chat import commands, pushes
 from bot.clock import Clock
 from bot.config import Config
 from bot.context import JobContext
-from bot.core import texts
-from bot.core.coverage import PushCoverage, coverage, rank_units, unsettled
-from bot.core.followup import REMIND, remind_budget
-from bot.core.intent import (
+from bot.domain import texts
+from bot.domain.coverage import PushCoverage, coverage, rank_units, unsettled
+from bot.domain.followup import REMIND, remind_budget
+from bot.domain.intent import (
     CommandIntent,
     DeadlineError,
     EvidenceIntent,
@@ -35,7 +34,7 @@ from bot.core.intent import (
     classify,
     parse_deadline,
 )
-from bot.core.model import (
+from bot.domain.model import (
     Content,
     Delivery,
     Evidence,
@@ -52,13 +51,16 @@ from bot.core.model import (
     Role,
     WorkReport,
 )
-from bot.core.quiet import quiet_until
-from bot.core.relay import group_pushers, laggards, plan_push, ready_relays
+from bot.domain.quiet import quiet_until
+from bot.domain.relay import group_pushers, laggards, plan_push, ready_relays
+from bot.formats import content
 from bot.nlp import is_forward_of
-from bot.sender import PacedSender
+from bot.outbox.sender import PacedSender
+from bot.schedule import bulletins
+from bot.schedule.calendar import load_calendar
+from bot.schedule.chart import ChartRenderer
 from bot.store import Store
 from bot.transport.base import Transport
-from bot.workdays import load_calendar
 
 log = logging.getLogger("bot.app")
 

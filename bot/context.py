@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from bot.core.model import Member, OutgoingMessage, Role
+from bot.domain.model import Member, OutgoingMessage, Role
 
 if TYPE_CHECKING:
     from bot.app import App

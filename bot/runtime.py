@@ -10,9 +10,9 @@ from pathlib import Path
 from bot.app import App
 from bot.clock import Clock
 from bot.config import Config, ConfigError, SenderSection
-from bot.content import load_library
-from bot.core.model import Content, Org
-from bot.orgfile import load_org
+from bot.domain.model import Content, Org
+from bot.formats.content import load_library
+from bot.formats.orgfile import load_org
 from bot.store import Store
 from bot.transport.base import Transport
 from bot.transport.bound import BoundTransport

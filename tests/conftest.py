@@ -15,7 +15,7 @@ import pytest
 
 from bot.clock import SimClock
 from bot.config import Config, SenderSection, load_config
-from bot.core.model import Group, Level, Member, Mode, Org, Role
+from bot.domain.model import Group, Level, Member, Mode, Org, Role
 from bot.runtime import Runtime, build
 
 START = datetime.fromisoformat("2026-11-23T09:00:00+08:00")

@@ -14,11 +14,11 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
+from bot.cli.sample import generate_county
 from bot.clock import Clock, SystemClock
 from bot.config import SenderSection, load_config
-from bot.core.model import Mode, Org, Role
+from bot.domain.model import Mode, Org, Role
 from bot.runtime import build
-from bot.sample import generate_county
 from bot.transport.sandbox import SandboxTransport, SandboxWorld
 
 COMMAND = "county"

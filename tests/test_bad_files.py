@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
+from bot.cli.console import Console
+from bot.cli.replay import ReplayError, parse_events
 from bot.clock import SimClock
 from bot.config import ConfigError, load_config
-from bot.console import Console
-from bot.replay import ReplayError, parse_events
 from bot.runtime import Runtime
 from bot.transport.base import TransportError
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+from bot.cli.status import status_text
 from bot.clock import SimClock
 from bot.config import Config
-from bot.core.binding import Binding, match
-from bot.core.model import ContactInfo, IncomingMessage, Org, RoomInfo
+from bot.domain.binding import Binding, match
+from bot.domain.model import ContactInfo, IncomingMessage, Org, RoomInfo
 from bot.runtime import build
-from bot.status import status_text
 from bot.transport.base import TransportStatus
 
 

@@ -12,22 +12,22 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot import chart
+from bot.cli.replay import parse_events, replay
 from bot.clock import SHANGHAI, SimClock
 from bot.config import Config
-from bot.core.bulletin import (
+from bot.domain.bulletin import (
     BulletinData,
     bottom_units,
     compose_monthly,
     month_period,
     week_period,
 )
-from bot.core.coverage import PushCoverage, coverage, rank_units
-from bot.core.intent import WorkReportIntent, classify
-from bot.core.model import IncomingMessage, MessageKind, Push, Role, UnitTally
-from bot.replay import parse_events, replay
+from bot.domain.coverage import PushCoverage, coverage, rank_units
+from bot.domain.intent import WorkReportIntent, classify
+from bot.domain.model import IncomingMessage, MessageKind, Push, Role, UnitTally
 from bot.runtime import Runtime
-from bot.scheduler import build_scheduler, parse_schedule
+from bot.schedule import chart
+from bot.schedule.scheduler import build_scheduler, parse_schedule
 from bot.transport.sandbox import ChatLine
 from tests.conftest import small_town
 

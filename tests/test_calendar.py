@@ -12,8 +12,8 @@ import pytest
 from bot.clock import SHANGHAI, SimClock
 from bot.config import Config
 from bot.runtime import build
-from bot.scheduler import DONE, SKIPPED, build_scheduler, parse_schedule
-from bot.workdays import ScheduleError, WorkCalendar, load_calendar, load_holidays
+from bot.schedule.calendar import ScheduleError, WorkCalendar, load_calendar, load_holidays
+from bot.schedule.scheduler import DONE, SKIPPED, build_scheduler, parse_schedule
 from tests.conftest import small_town
 
 COLLECT = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.console import Console
+from bot.cli.console import Console
 from bot.runtime import Runtime
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.content import ContentError, load_library, parse_item, search
-from bot.core.model import Content
+from bot.domain.model import Content
+from bot.formats.content import ContentError, load_library, parse_item, search
 
 ROOT = Path(__file__).resolve().parents[1]
 LIBRARY = ROOT / "content"

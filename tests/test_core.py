@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.clock import SHANGHAI
-from bot.core.coverage import coverage, rank_units
-from bot.core.intent import (
+from bot.domain.coverage import coverage, rank_units
+from bot.domain.intent import (
     CommandIntent,
     DeadlineError,
     EvidenceIntent,
@@ -20,8 +20,8 @@ from bot.core.intent import (
     classify,
     parse_deadline,
 )
-from bot.core.model import IncomingMessage, MessageKind, Org, Push, Signature, UnitTally
-from bot.core.relay import ScopeError, plan_push, ready_relays, resolve_scope
+from bot.domain.model import IncomingMessage, MessageKind, Org, Push, Signature, UnitTally
+from bot.domain.relay import ScopeError, plan_push, ready_relays, resolve_scope
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 

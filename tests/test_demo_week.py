@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.demo import run_demo
+from bot.cli.demo import run_demo
 
 
 async def test_a_simulated_week_shows_the_followup(tmp_path: Path) -> None:

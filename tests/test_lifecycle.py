@@ -10,7 +10,7 @@ from pathlib import Path
 
 from bot.clock import SimClock
 from bot.config import Config
-from bot.core.model import MessageKind
+from bot.domain.model import MessageKind
 from bot.runtime import Runtime, build
 from bot.transport.sandbox import ChatLine
 from tests.conftest import small_town

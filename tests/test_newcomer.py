@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-import bot.console
+import bot.cli.console
 from bot.__main__ import main
+from bot.chat.commands import HELP_TEXT
+from bot.cli.console import CONSOLE_HELP, Console
 from bot.clock import SimClock
-from bot.commands import HELP_TEXT
 from bot.config import Config
-from bot.console import CONSOLE_HELP, Console
-from bot.orgfile import load_org
+from bot.formats.orgfile import load_org
 from bot.runtime import build
 from tests.conftest import small_town
 
@@ -35,7 +35,7 @@ def console_examples() -> list[str]:
     block = README.split("### 终端控制台")[1].split("```")[1]
     lines = [line for line in block.splitlines() if line.startswith(("as ", "who "))]
     lines += re.findall(r"例如  (as .+)", CONSOLE_HELP)
-    for line in (bot.console.__doc__ or "").splitlines():
+    for line in (bot.cli.console.__doc__ or "").splitlines():
         if line.startswith("as "):
             lines.append(re.split(r"\s{2,}\(", line)[0])
         elif line.startswith("groups / "):

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.core.model import Group, Level, Member, Mode, Org, Role
-from bot.orgfile import OrgError, dump_org, load_org, org_to_data, parse_org, toml_string
+from bot.domain.model import Group, Level, Member, Mode, Org, Role
+from bot.formats.orgfile import OrgError, dump_org, load_org, org_to_data, parse_org, toml_string
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "town.toml"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from bot import chart
+from bot.cli.report import coverage_text
 from bot.clock import SimClock
-from bot.core import texts
-from bot.core.bulletin import BulletinData, compose_daily, compose_monthly, day_period
-from bot.core.coverage import (
+from bot.domain import texts
+from bot.domain.bulletin import BulletinData, compose_daily, compose_monthly, day_period
+from bot.domain.coverage import (
     SCORE_RULE,
     PushCoverage,
     coverage,
@@ -17,9 +17,9 @@ from bot.core.coverage import (
     rank_units,
     settled,
 )
-from bot.core.model import Delivery, Mode, Push, UnitTally
-from bot.report import coverage_text
+from bot.domain.model import Delivery, Mode, Push, UnitTally
 from bot.runtime import Runtime
+from bot.schedule import chart
 
 NOW = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import main
-from bot.orgfile import dump_org
-from bot.replay import ReplayError, parse_events
+from bot.cli.replay import ReplayError, parse_events
+from bot.formats.orgfile import dump_org
 from tests.conftest import small_town
 
 NOTICE = (

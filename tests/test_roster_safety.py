@@ -22,13 +22,13 @@ from openpyxl import Workbook
 from bot.__main__ import main
 from bot.clock import SimClock
 from bot.config import Config
-from bot.core.followup import supervisors_of
-from bot.core.model import IncomingMessage, Member, Org, Role
-from bot.core.relay import ScopeError
-from bot.orgfile import dump_org
+from bot.domain.followup import supervisors_of
+from bot.domain.model import IncomingMessage, Member, Org, Role
+from bot.domain.relay import ScopeError
+from bot.formats import rosterfile
+from bot.formats.orgfile import dump_org
+from bot.formats.rosterfile import COLUMNS, read_roster
 from bot.runtime import Runtime, build
-from bot.web import rosterfile
-from bot.web.rosterfile import COLUMNS, read_roster
 from tests.conftest import START, small_town
 from tests.test_web_api import client, login, post_json  # noqa: F401  (client is a fixture)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.model import Level, Mode, Org, Role
-from bot.orgfile import dump_org, org_to_data, parse_org
-from bot.sample import generate_county, generate_town
+from bot.cli.sample import generate_county, generate_town
+from bot.domain.model import Level, Mode, Org, Role
+from bot.formats.orgfile import dump_org, org_to_data, parse_org
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -13,11 +13,12 @@ import pytest
 
 from bot.clock import SHANGHAI, SimClock
 from bot.config import Config, ConfigError, load_config
-from bot.core.followup import AT_DEADLINE, BEFORE_DEADLINE, ESCALATION, LEADER_SUMMARY, REMIND
-from bot.core.model import MessageKind, Role
-from bot.core.quiet import quiet_until
+from bot.domain.followup import AT_DEADLINE, BEFORE_DEADLINE, ESCALATION, LEADER_SUMMARY, REMIND
+from bot.domain.model import MessageKind, Role
+from bot.domain.quiet import quiet_until
 from bot.runtime import Runtime, build
-from bot.scheduler import (
+from bot.schedule.calendar import ScheduleError
+from bot.schedule.scheduler import (
     DONE,
     MISSED,
     JobSpec,
@@ -27,7 +28,6 @@ from bot.scheduler import (
     parse_schedule,
 )
 from bot.transport.sandbox import ChatLine
-from bot.workdays import ScheduleError
 from tests.conftest import small_town
 
 NOTICE = (

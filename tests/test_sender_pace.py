@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.config import Config, SenderSection
-from bot.core.model import IncomingMessage, OutgoingMessage
+from bot.domain.model import IncomingMessage, OutgoingMessage
 from bot.runtime import build
 from bot.transport.sandbox import SandboxTransport, SandboxWorld
 from tests.conftest import START, small_town

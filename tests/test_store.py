@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SHANGHAI
-from bot.core.model import IncomingMessage, MessageKind, Org, OutgoingMessage
-from bot.core.relay import plan_push
+from bot.domain.model import IncomingMessage, MessageKind, Org, OutgoingMessage
+from bot.domain.relay import plan_push
 from bot.store import ROSTER_HISTORY, Store
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)

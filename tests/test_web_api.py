@@ -24,12 +24,12 @@ from openpyxl import load_workbook
 
 from bot.__main__ import main
 from bot.config import Config, ConfigError, WebUser
-from bot.core.model import MessageKind
+from bot.domain.model import MessageKind
+from bot.formats.rosterfile import read_roster, roster_workbook
 from bot.runtime import Runtime
 from bot.web import create_web_app, start_web
 from bot.web.auth import LoginLimiter, SessionCodec, hash_password, verify_password
 from bot.web.context import CTX
-from bot.web.rosterfile import read_roster, roster_workbook
 from tests.conftest import small_town
 
 ITERATIONS = 1000  # fast hashes in tests; the format carries the count

@@ -21,10 +21,10 @@ from aiohttp import web
 from openpyxl import load_workbook
 
 from bot.config import Config, WebUser
+from bot.formats.rosterfile import COLUMNS, roster_workbook
 from bot.runtime import Runtime
 from bot.web import create_web_app
 from bot.web.auth import hash_password
-from bot.web.rosterfile import COLUMNS, roster_workbook
 
 pytestmark = pytest.mark.browser
 

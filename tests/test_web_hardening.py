@@ -21,11 +21,11 @@ from openpyxl import load_workbook
 
 from bot.clock import SimClock
 from bot.config import Config, ConfigError, load_config
-from bot.core.model import Org
+from bot.domain.model import Org
+from bot.formats.rosterfile import read_roster
+from bot.formats.xlsx import escape_cell, unescape_cell
 from bot.runtime import Runtime, build
 from bot.web import create_web_app
-from bot.web.exports import escape_cell, unescape_cell
-from bot.web.rosterfile import read_roster
 from tests.conftest import small_town
 from tests.test_web_api import ITERATIONS, PASSWORD, PNG, login, web_config
 

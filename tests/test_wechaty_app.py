@@ -20,7 +20,7 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.config import Config, SenderSection
-from bot.core.model import Group, Level, Member, Mode, Org, Role
+from bot.domain.model import Group, Level, Member, Mode, Org, Role
 from bot.runtime import Runtime, build
 from bot.transport.wechaty import WechatyConfig, WechatyTransport
 from tests.gateway_harness import (

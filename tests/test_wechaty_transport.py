@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.model import IncomingMessage, MessageKind
+from bot.domain.model import IncomingMessage, MessageKind
 from bot.transport.base import (
     ContactInfo,
     FatalTransportError,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.core.model import ContactInfo, IncomingMessage, RoomInfo
+from bot.domain.model import ContactInfo, IncomingMessage, RoomInfo
 
 __all__ = [
     "ContactInfo",

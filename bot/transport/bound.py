@@ -1,7 +1,7 @@
 """A transport decorator that speaks roster ids to the app and real ids to the network.
 
 Real rooms and contacts are bound to the roster's groups and members (see
-`bot.core.binding`); the bindings are stored, renewed after every (re)connect and when a
+`bot.domain.binding`); the bindings are stored, renewed after every (re)connect and when a
 message comes from a room or contact we do not know yet, so ids that change after a
 re-login are re-bound rather than duplicated. The transport's state is written to the
 store's meta table, which `python -m bot status` reads from another process.
@@ -16,8 +16,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.core.binding import Binding, BindingResult, match
-from bot.core.model import IncomingMessage, Org
+from bot.domain.binding import Binding, BindingResult, match
+from bot.domain.model import IncomingMessage, Org
 from bot.store import Store
 from bot.transport.base import ContactInfo, RoomInfo, Transport, TransportStatus
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock
-from bot.core.model import IncomingMessage, MessageKind, Mode, Org
+from bot.domain.model import IncomingMessage, MessageKind, Mode, Org
 from bot.transport.base import ContactInfo, RoomInfo, TransportError, TransportStatus
 
 

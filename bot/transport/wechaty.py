@@ -31,7 +31,7 @@ from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot.core.model import IncomingMessage, MessageKind
+from bot.domain.model import IncomingMessage, MessageKind
 from bot.transport.base import (
     ContactInfo,
     FatalTransportError,

@@ -14,16 +14,11 @@ from datetime import datetime, timedelta
 from pathlib import PurePath
 from urllib.parse import unquote
 
-from bot.core.intent import DeadlineError, parse_deadline
-from bot.core.model import Org, Push
-from bot.core.relay import ScopeError
-from bot.core.texts import PERIOD_LABELS, derive_title
-from bot.rosterhistory import Restored, RestoreError, restore_roster
-from bot.transport.sandbox import SandboxWorld
-from bot.web import dashboard
-from bot.web.context import Viewer, WebContext, WebError
-from bot.web.exports import coverage_workbook, ranking_workbook
-from bot.web.rosterfile import (
+from bot.domain.intent import DeadlineError, parse_deadline
+from bot.domain.model import Org, Push
+from bot.domain.relay import ScopeError
+from bot.domain.texts import PERIOD_LABELS, derive_title
+from bot.formats.rosterfile import (
     Removal,
     RosterImport,
     read_roster,
@@ -31,6 +26,11 @@ from bot.web.rosterfile import (
     roster_removal,
     roster_workbook,
 )
+from bot.formats.xlsx import coverage_workbook, ranking_workbook
+from bot.roster import Restored, RestoreError, restore_roster
+from bot.transport.sandbox import SandboxWorld
+from bot.web import dashboard
+from bot.web.context import Viewer, WebContext, WebError
 
 log = logging.getLogger("bot.web")
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.core.model import ROLE_LABELS, MessageKind, Role
+from bot.domain.model import ROLE_LABELS, MessageKind, Role
 from bot.transport.base import TransportError
 from bot.transport.sandbox import ChatLine, SandboxWorld
 from bot.web.context import (

@@ -15,12 +15,12 @@ from multidict import MultiDictProxy
 
 from bot.clock import Clock
 from bot.config import Config, WebUser
-from bot.core.model import Member, Org, Role
+from bot.domain.model import Member, Org, Role
 from bot.web.auth import WEB_ROLE_LABELS, DefaultLogin, LoginLimiter, Session, SessionCodec
 
 if TYPE_CHECKING:
+    from bot.formats.rosterfile import RosterImport
     from bot.runtime import Runtime
-    from bot.web.rosterfile import RosterImport
 
 
 class WebError(Exception):

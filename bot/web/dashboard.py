@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import PERIOD_DAYS, App
-from bot.content import search
-from bot.core.coverage import (
+from bot.domain.coverage import (
     FLAG_RULE,
     SCORE_RULE,
     PushCoverage,
@@ -26,9 +25,10 @@ from bot.core.coverage import (
     unit_json,
     unsettled,
 )
-from bot.core.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
-from bot.core.relay import group_pushers
-from bot.core.texts import PERIOD_LABELS, scope_label
+from bot.domain.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
+from bot.domain.relay import group_pushers
+from bot.domain.texts import PERIOD_LABELS, scope_label
+from bot.formats.content import search
 from bot.web.context import MAX_ID, Viewer, WebError
 
 MODE_LABELS = {Mode.RELAY: "机器人直发", Mode.FORWARD: "推送员转发", Mode.EVIDENCE: "截图佐证"}

@@ -14,8 +14,8 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from bot.core.coverage import percent
-from bot.core.texts import PERIOD_LABELS
+from bot.domain.coverage import percent
+from bot.domain.texts import PERIOD_LABELS
 from bot.web import actions, dashboard
 from bot.web.context import (
     Viewer,

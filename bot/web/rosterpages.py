@@ -11,11 +11,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.formats.rosterfile import Removal
 from bot.store import ROSTER_HISTORY
 from bot.web import actions, dashboard
 from bot.web.context import Viewer, WebContext, ctx_of, read_form, uploaded_file, viewer_of
 from bot.web.pages import csrf_field, e, page, table
-from bot.web.rosterfile import Removal
 
 ROSTER_PAGE_ROWS = 500
 PREVIEW_ROWS = 200

@@ -1,0 +1,427 @@
+"""Parse command-group messages into commands (推送, 进度, 未签收, 催办, 查…).
+
+Two forms are understood:
+
+- explicit: a `/` (or `／`) prefix, or a message that is exactly a command word with its
+  documented arguments (`进度 #3`, `排名 本月`, `查 刷单`, `推送` + body lines);
+- free phrasing: a short single-line sentence whose every word serves one intent
+  (查一下今天的进度, 还有谁没转发, 本月排名). Anything chattier returns None, so that
+  "今天进度很快啊" or a long notice mentioning 排名 is never taken for a command, and
+  acknowledgements (收到, 已转发, 签收 #3) are not commands at all.
+
+`Command.explicit` lets the caller stay silent on free-phrased text from people who may not
+issue commands, while still answering a deliberate `/进度` with a permission notice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+__all__ = ["COMMAND_NAMES", "HELP_TEXT", "Command", "parse"]
+
+COMMAND_NAMES: tuple[str, ...] = (
+    "帮助",
+    "推送",
+    "确认",
+    "取消",
+    "撤回",
+    "进度",
+    "未签收",
+    "未转发",
+    "催办",
+    "排名",
+    "日报",
+    "周报",
+    "查",
+)
+
+# Free phrasing longer than this (after stripping) is chat, not a command.
+FREE_MAX_CHARS = 20
+
+HELP_TEXT = """反诈群链机器人 · 使用说明
+命令前的“/”可加可不加。推送按期编号，写“第3期”；素材库里的素材写“素材3”。
+
+【推送】仅限办公室、领导使用
+推送 —— 第一行写“推送”，下面几行是要下发的素材正文
+  可选行：范围：李家村、王家坝村（不写则发全部）；截止：18:00 或 明天18:00
+  例：推送
+      范围：李家村、王家坝村
+      截止：明天18:00
+      （素材正文）
+推送 素材3 —— 推送素材库里的素材3
+确认 / 取消 —— 发往全镇的推送先回复摘要，10分钟内回复“确认”才发出，“取消”放弃
+撤回 —— 发起后10分钟内撤回，未发出的消息不再发；例：撤回第3期
+
+【查询】领导、办公室、监督员可用（不写期数时，列出所有未完成的推送）
+进度 —— 签收、送达、回执进度；例：进度 第3期、查一下今天的进度
+未签收 —— 还没签收的推送员名单；例：未签收 第3期、谁还没签收
+未转发 —— 还没送达的群；例：未转发、哪些村还没转发
+催办 —— 在指挥群 @ 未签收、未转发的推送员；例：催办 第5期、催一下
+排名 —— 各村/单位得分排名；例：排名、本周排名、本月排名
+日报 —— 今天的推送情况汇总；例：日报、看看日报
+周报 —— 本周的推送情况汇总；例：周报
+查 —— 按关键词查素材库；例：查 刷单、查一下冒充客服的素材
+帮助 —— 显示本说明；例：帮助、怎么用
+
+推送员在指挥群回复“收到”即签收最新一期；有几期未签收时可写“签收 第3期”，
+或引用那一期的公告回复“收到”。"""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A parsed command. `name` is one of COMMAND_NAMES.
+
+    For 推送, `#N` names a content item (`content_id`); for every other command it names a
+    push (`push_id`). `body` is the 推送 text after the first line as typed, without the
+    option lines (范围/截止) directly under the first line or at the end of the message.
+    `deadline` is the text after 截止, only width-folded ("18：00" → "18:00", "明天18:00");
+    the caller interprets it. `period` is "day", "week" or "month" for 排名.
+    """
+
+    name: str
+    push_id: int | None = None
+    body: str = ""
+    content_id: int | None = None
+    scope: tuple[str, ...] = ()
+    deadline: str | None = None
+    keyword: str = ""
+    explicit: bool = False
+    period: str | None = None
+    raw: str = ""
+    # The reference as typed when it is an old form ("#3" for a push, "#3"/"第3期" for a
+    # material): the reply says how it was understood.
+    legacy_ref: str | None = field(default=None, compare=False)
+
+
+_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+
+_MENTION_RE = re.compile(r"@\S+")
+_SLASH_RE = re.compile(r"^[/／]\s*")
+_NUM = r"(\d+|[零〇一二两三四五六七八九十]{1,3})"
+# Pushes are 第N期 (also N期, N号推送, and the old #N); materials are 素材N (also N号素材).
+_LEGACY_HASH_RE = re.compile(r"#\s*(\d+)")
+_REFERENCE_RES = (
+    _LEGACY_HASH_RE,
+    re.compile(rf"第\s*{_NUM}\s*[期号条次]"),
+    re.compile(r"(\d+)\s*号\s*推送"),
+    re.compile(r"(\d+)\s*期"),
+)
+_MATERIAL_RES = (
+    re.compile(r"素材\s*#?\s*(\d+)\s*号?"),
+    re.compile(r"(\d+)\s*号\s*素材"),
+)
+_OPTION_KEYS = r"(?:推送范围|范围|对象|截止时间|截止|截至|期限|时限)"
+_OPTION_RE = re.compile(rf"({_OPTION_KEYS})\s*:\s*(.*?)\s*(?={_OPTION_KEYS}\s*:|$)")
+_OPTION_LINE_RE = re.compile(rf"^\s*{_OPTION_KEYS}\s*:")
+_SCOPE_SPLIT_RE = re.compile(r"[,，、;；\s]+")
+_PUSH_HEAD_RE = re.compile(r"^推送(?=$|[\s:#]|第|范围|截止|截至|对象|期限|时限)\s*:?\s*(.*)$")
+_TYPED_PUSH_REST_RE = re.compile(r"^.*?推送[\s:：]*")
+_EDGE_PUNCT = " \t?？!！。.,，~～、:："
+
+# Free phrasing: words that may surround an intent's keyword without changing its meaning.
+_QUERY_FILLERS = """
+    查一下 查下 查查 查看 查询 看一下 看下 看看 瞧瞧 给我 帮我 请 麻烦 发一下 发下 发 报一下
+    来个 来一下 现在 目前 当前 最新 今天 今日 的 了 吧 呢 啊 呀 吗 如何 怎么样 咋样 怎样
+    情况 多少 机器人 一下 下 查 看 一期 这期 本期 上一期 上期 推送
+"""
+_WHO_FILLERS = """
+    哪些 哪个 哪几个 哪家 哪几家 谁 有谁 还有谁 还有哪些 有哪些 都有谁 村 村子 户 家 单位
+    网格 群 推送员 人 还 还是 都 的 了 吗 呢 啊 名单 看看 查一下 查下 查看 给我 帮我 一下
+    现在 目前 今天
+"""
+_RANK_FILLERS = _QUERY_FILLERS + " 各村 村 单位 榜 今日 本周 这周 本月 这个月 月度 周 月 日 当日"
+_URGE_FILLERS = """
+    请 帮我 麻烦 一下 下 他们 大家 没签收的 未签收的 没转发的 未转发的 还没签收的 还没转发的
+    吧 呗 去 再
+"""
+_HELP_FILLERS = "请问 机器人 你 有哪些 有什么 哪些 什么 的 怎么 如何 看看 查看 一下 吗 呢 啊 功能"
+
+# (name, keyword pattern, fillers), tried in order: 没签收 must win over 催 and 进度.
+_INTENTS: tuple[tuple[str, re.Pattern[str], str], ...] = (
+    ("未签收", re.compile(r"(?:还没有|还没|没有|没|未)(?:签收|回复|回)"), _WHO_FILLERS),
+    ("未转发", re.compile(r"(?:还没有|还没|没有|没|未)转发?"), _WHO_FILLERS),
+    ("催办", re.compile(r"催办|催促|催一催|催"), _URGE_FILLERS),
+    (
+        "进度",
+        re.compile(
+            r"进度|进展|完成情况|签收情况|转发情况|签收率|转发率|完成率|覆盖率|覆盖情况"
+            r"|回执率|回执情况|送达率|送达情况"
+            r"|(?:推送|转发|签收|回执)(?:得|的)?(?:怎么样|如何|咋样|怎样)"
+        ),
+        _QUERY_FILLERS,
+    ),
+    ("排名", re.compile(r"排行榜|排名|排行|名次"), _RANK_FILLERS),
+    ("日报", re.compile(r"日报"), _QUERY_FILLERS),
+    ("周报", re.compile(r"周报"), _QUERY_FILLERS),
+    (
+        "帮助",
+        re.compile(r"帮助|help|怎么用|如何使用|怎么使用|使用说明|用法|菜单|命令|指令"),
+        _HELP_FILLERS,
+    ),
+)
+
+
+def _filler_re(words: str) -> re.Pattern[str]:
+    ordered = sorted(set(words.split()), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, ordered)))
+
+
+_INTENT_FILLER_RES = {name: _filler_re(words) for name, _, words in _INTENTS}
+
+_SEARCH_HEAD_RE = re.compile(
+    r"^(?:帮我|请)?(?:查询|查找|搜索|搜一下|搜搜|查一下|查一查|查下|查查|搜)\s*(.+)$|^查\s+(.+)$"
+)
+_KEYWORD_TRIM_RE = re.compile(
+    r"^(?:一下|关于|有关)+|(?:相关|有关)?的?(?:素材|内容|材料|文章|通知|宣传|资料|视频|图片|海报)?"
+    r"[吧呢]?$"
+)
+_CHATTY_KEYWORD_RE = re.compile(r"[了吗呢吧啊呀么]$|^[到出]")
+
+_PERIODS = (
+    ("day", re.compile(r"今日|今天|当日|日榜|日排名|每日")),
+    ("week", re.compile(r"本周|这周|一周|周榜|周排名|每周|周")),
+    ("month", re.compile(r"本月|这个月|月度|月榜|月排名|每月|月")),
+)
+
+
+def _cn_int(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        tens_value = _CN_DIGITS.get(tens, -1) if tens else 1
+        ones_value = _CN_DIGITS.get(ones, -1) if ones else 0
+        if tens_value < 0 or ones_value < 0:
+            return None
+        return tens_value * 10 + ones_value
+    if len(text) == 1 and text in _CN_DIGITS:
+        return _CN_DIGITS[text]
+    return None
+
+
+def _find(text: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[int, str, str] | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            number = _cn_int(match.group(1))
+            if number is not None:
+                rest = (text[: match.start()] + " " + text[match.end() :]).strip()
+                return number, rest, match.group(0).strip()
+    return None
+
+
+def take_reference(text: str) -> tuple[int | None, str]:
+    """Find the first push reference (第3期, 3号推送, the old #3); return it and the rest.
+
+    Callers pass text folded to half width (see `parse`), or plain text: full-width ＃ and
+    digits are folded here too.
+    """
+    found = _find(_fold(text), _REFERENCE_RES)
+    return (None, _fold(text)) if found is None else (found[0], found[1])
+
+
+def _push_reference(text: str) -> tuple[int | None, str, str | None]:
+    """A push reference, with the typed text when it is the old `#N` form."""
+    found = _find(text, _REFERENCE_RES)
+    if found is None:
+        return None, text, None
+    number, rest, typed = found
+    return number, rest, typed if _LEGACY_HASH_RE.fullmatch(typed) else None
+
+
+def _material_reference(text: str) -> tuple[int | None, str, str | None]:
+    """A material reference for 推送: 素材3 (also 3号素材, and the old #3 or 第3期)."""
+    found = _find(text, _MATERIAL_RES)
+    if found is not None:
+        return found[0], found[1], None
+    found = _find(text, _REFERENCE_RES)
+    if found is None:
+        return None, text, None
+    return found
+
+
+def _options(text: str) -> tuple[tuple[str, ...], str | None, str]:
+    """Pull 范围/截止 options out of one line; return scope, deadline and the rest."""
+    scope: list[str] = []
+    deadline: str | None = None
+    for key, value in _OPTION_RE.findall(text):
+        if "范围" in key or key == "对象":
+            for item in _SCOPE_SPLIT_RE.split(value):
+                if item and item not in scope:
+                    scope.append(item)
+        elif value:
+            deadline = value
+    rest = _OPTION_RE.sub(" ", text).strip()
+    return tuple(scope), deadline, rest
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    return _MENTION_RE.sub(" ", text).strip()
+
+
+def _period(text: str) -> str | None:
+    for name, pattern in _PERIODS:
+        if pattern.search(text):
+            return name
+    return None
+
+
+def _parse_push(raw: str, first: str) -> Command | None:
+    head = _PUSH_HEAD_RE.match(first)
+    if head is None:
+        return None
+    content_id, rest, legacy = _material_reference(head.group(1))
+    scope, deadline, rest = _options(rest)
+    raw_lines = raw.strip().splitlines()[1:]
+    # Option lines directly under the first line or at the very end configure the push;
+    # they are not content. One in the middle of the text is part of the notice.
+    for end in (0, -1):
+        while raw_lines and (
+            not raw_lines[end].strip() or _OPTION_LINE_RE.match(_fold(raw_lines[end]))
+        ):
+            line_scope, line_deadline, _ = _options(_fold(raw_lines.pop(end)))
+            scope = tuple(dict.fromkeys(scope + line_scope))
+            deadline = line_deadline or deadline
+    body = "\n".join(raw_lines).strip()
+    if rest:
+        # "推送：<正文>" on one line: the text after the colon starts the body, kept as typed.
+        typed = _TYPED_PUSH_REST_RE.sub("", raw.strip().splitlines()[0], count=1).strip()
+        first_body = typed if _fold(typed) == rest else rest
+        body = f"{first_body}\n{body}" if body else first_body
+    return Command(
+        name="推送",
+        body=body,
+        content_id=content_id,
+        scope=scope,
+        deadline=deadline,
+        explicit=True,
+        raw=raw,
+        legacy_ref=legacy,
+    )
+
+
+# 确认/取消 answer the bot's question about a big push; from anyone else they are chat.
+_CONFIRM_WORDS = frozenset({"确认", "取消"})
+_ALIASES = {
+    "确认推送": "确认",
+    "确认发送": "确认",
+    "确定": "确认",
+    "确定推送": "确认",
+    "确定发送": "确认",
+    "取消推送": "取消",
+    "取消发送": "取消",
+    "不推了": "取消",
+    "撤回推送": "撤回",
+    "撤销": "撤回",
+    "撤销推送": "撤回",
+}
+
+
+def _explicit_name(core: str) -> tuple[str, str] | None:
+    """Match `<command word>[ <args>]`; return the name and the argument text."""
+    lowered = core.lower().strip(_EDGE_PUNCT)
+    if lowered in ("help", "帮助"):
+        return "帮助", ""
+    if lowered in _ALIASES:
+        return _ALIASES[lowered], ""
+    if lowered in _CONFIRM_WORDS:
+        return lowered, ""
+    for name in sorted(COMMAND_NAMES, key=len, reverse=True):
+        if core == name:
+            return name, ""
+        if core.startswith(name) and core[len(name)].isspace():
+            return name, core[len(name) :].strip()
+    return None
+
+
+def _free_intent(core: str) -> str | None:
+    compact = re.sub(r"\s+", "", core).strip(_EDGE_PUNCT)
+    for name, pattern, _ in _INTENTS:
+        match = pattern.search(compact)
+        if match is None:
+            continue
+        rest = compact[: match.start()] + compact[match.end() :]
+        rest = _INTENT_FILLER_RES[name].sub("", rest)
+        if not rest.strip(_EDGE_PUNCT):
+            return name
+    return None
+
+
+def _search_keyword(core: str) -> str | None:
+    match = _SEARCH_HEAD_RE.match(core)
+    if match is None:
+        return None
+    keyword = (match.group(1) or match.group(2) or "").strip(_EDGE_PUNCT + "「」“”\"'")
+    trimmed = _KEYWORD_TRIM_RE.sub("", keyword).strip(_EDGE_PUNCT)
+    keyword = trimmed or keyword
+    if not keyword or len(keyword) > 12 or _CHATTY_KEYWORD_RE.search(keyword):
+        return None
+    return keyword
+
+
+def parse(text: str) -> Command | None:
+    """Parse a command-group message; None when it is chat, an acknowledgement or a notice.
+
+    `推送` is a command only when the message starts with it (`推送`, `/推送`); other commands
+    must fit on one line (plus 范围/截止 option lines). Free phrasing is accepted only when
+    it is short (FREE_MAX_CHARS) and every word in it serves the matched intent.
+    """
+    raw = text
+    folded = _fold(text)
+    if not folded:
+        return None
+    lines = folded.splitlines()
+    first = lines[0].strip()
+    slash = bool(_SLASH_RE.match(first))
+    first = _SLASH_RE.sub("", first)
+
+    if first.startswith("推送"):
+        return _parse_push(raw, first)
+
+    extra = [line for line in lines[1:] if line.strip()]
+    if any(not _OPTION_LINE_RE.match(line) for line in extra):
+        return None
+    push_id, core, legacy = _push_reference(first)
+    scope, deadline, core = _options(" ".join([core, *extra]))
+    core = core.strip()
+
+    explicit = _explicit_name(core)
+    if explicit is not None:
+        name, args = explicit
+        keyword = args if name == "查" else ""
+        return Command(
+            name=name,
+            push_id=push_id,
+            scope=scope,
+            deadline=deadline,
+            keyword=keyword,
+            explicit=name not in _CONFIRM_WORDS,
+            period=_period(args) if name == "排名" else None,
+            raw=raw,
+            legacy_ref=legacy,
+        )
+
+    if not slash and len(re.sub(r"\s+", "", first)) > FREE_MAX_CHARS:
+        return None
+    intent = _free_intent(core)
+    keyword = ""
+    if intent is None:
+        found = _search_keyword(core)
+        if found is None:
+            return None
+        intent, keyword = "查", found
+    return Command(
+        name=intent,
+        push_id=push_id,
+        scope=scope,
+        deadline=deadline,
+        keyword=keyword,
+        explicit=slash,
+        period=_period(core) if intent == "排名" else None,
+        raw=raw,
+        legacy_ref=legacy,
+    )

@@ -1,0 +1,265 @@
+"""Coverage of pushes and ranking of units: pure functions over counters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Any
+
+from bot.domain.model import Delivery, Mode, Push, Signature, UnitTally
+
+
+def rate(part: int, whole: int) -> float | None:
+    """part/whole rounded to 4 places; None when there is nothing to count."""
+    return round(part / whole, 4) if whole else None
+
+
+def percent(value: float | None) -> str:
+    """A rate as "83.3%" (or "—" when undefined)."""
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def unit_json(u: UnitTally) -> dict[str, Any]:
+    """One unit's counters in the coverage report's JSON shape."""
+    return {
+        "unit": u.unit,
+        "pushers": u.pushers,
+        "signed": u.signed,
+        "groups": u.groups,
+        "delivered": u.delivered,
+        "households": u.households,
+        "reached": u.reached,
+        "acks": u.acks,
+    }
+
+
+@dataclass(frozen=True)
+class PushCoverage:
+    """Coverage of one push (see the foundation issue for the exact definitions)."""
+
+    push: Push
+    units: tuple[UnitTally, ...]
+    median_sign_minutes: float | None
+    median_deliver_minutes: float | None
+    # Units whose every target group is evidence-only: the bot cannot see their
+    # households' replies, so their ack rate says nothing about their work.
+    unseen_acks: frozenset[str] = frozenset()
+
+    def _sum(self, attr: str) -> int:
+        return sum(getattr(u, attr) for u in self.units)
+
+    @property
+    def pushers(self) -> int:
+        """Pushers in scope."""
+        return self._sum("pushers")
+
+    @property
+    def signed(self) -> int:
+        """Pushers in scope who signed."""
+        return self._sum("signed")
+
+    @property
+    def groups(self) -> int:
+        """Target groups in scope."""
+        return self._sum("groups")
+
+    @property
+    def delivered(self) -> int:
+        """Target groups delivered."""
+        return self._sum("delivered")
+
+    @property
+    def households(self) -> int:
+        """Households in scope (roster snapshot at push creation)."""
+        return self._sum("households")
+
+    @property
+    def reached(self) -> int:
+        """Households in delivered groups."""
+        return self._sum("reached")
+
+    @property
+    def acks(self) -> int:
+        """Households who acknowledged."""
+        return self._sum("acks")
+
+    def unit_ack_rate(self, u: UnitTally) -> float | None:
+        """A unit's acks / households; None where the bot cannot see the replies."""
+        return None if u.unit in self.unseen_acks else rate(u.acks, u.households)
+
+    @property
+    def sign_rate(self) -> float | None:
+        """signed / pushers."""
+        return rate(self.signed, self.pushers)
+
+    @property
+    def delivery_rate(self) -> float | None:
+        """delivered / groups."""
+        return rate(self.delivered, self.groups)
+
+    @property
+    def reach(self) -> float | None:
+        """reached / households."""
+        return rate(self.reached, self.households)
+
+    @property
+    def ack_rate(self) -> float | None:
+        """acks / households."""
+        return rate(self.acks, self.households)
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON shape of the coverage report."""
+        return {
+            "id": self.push.id,
+            "title": self.push.title,
+            "created_at": self.push.created_at.isoformat(),
+            "sign_rate": self.sign_rate,
+            "delivery_rate": self.delivery_rate,
+            "reach": self.reach,
+            "ack_rate": self.ack_rate,
+            "median_sign_minutes": self.median_sign_minutes,
+            "median_deliver_minutes": self.median_deliver_minutes,
+            "units": [unit_json(u) for u in self.units],
+        }
+
+
+def _median_minutes(start: datetime, times: Sequence[datetime]) -> float | None:
+    if not times:
+        return None
+    return round(median((t - start).total_seconds() / 60 for t in times), 1)
+
+
+def coverage(
+    push: Push,
+    tallies: Sequence[UnitTally],
+    signatures: Sequence[Signature],
+    deliveries: Sequence[Delivery],
+) -> PushCoverage:
+    """Coverage of a push from its counters, signatures and deliveries."""
+    delivered = [d.delivered_at for d in deliveries if d.delivered_at is not None]
+    seen = {d.unit for d in deliveries if d.mode is not Mode.EVIDENCE}
+    return PushCoverage(
+        push=push,
+        units=tuple(tallies),
+        median_sign_minutes=_median_minutes(push.created_at, [s.at for s in signatures]),
+        median_deliver_minutes=_median_minutes(push.created_at, delivered),
+        unseen_acks=frozenset(
+            d.unit for d in deliveries if d.unit is not None and d.unit not in seen
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class UnitRank:
+    """One unit's standing over a period.
+
+    `ack_rate` is None when the bot cannot see the unit's households' replies (evidence-mode
+    groups only) or there were none to count; it is shown as "—", never as 0%. `rank` is the
+    standard competition rank (1, 2, 2, 4) on the displayed score `points`.
+    """
+
+    unit: str
+    pushes: int
+    sign_rate: float | None
+    delivery_rate: float | None
+    ack_rate: float | None
+    score: float
+    rank: int = 0
+    flagged: bool = False
+
+    @property
+    def points(self) -> float:
+        """The score as displayed (0–100, one decimal); ties are decided on this."""
+        return round(self.score * 100, 1)
+
+
+# Acknowledgement is what the campaign is judged on (知晓率), so it weighs most.
+SCORE_WEIGHTS = (0.3, 0.3, 0.4)
+SCORE_RULE = "得分=签收30%+送达30%+回执40%，看不到回执的单位按签收、送达折算"
+FLAG_RULE = (
+    "约谈只点名明显落后于其余单位的末位（并列不点名），"
+    "未到截止时间（无截止时间的未满24小时）的推送不计入"
+)
+# Without a deadline a push is judged once it has had a full day.
+GRACE_WITHOUT_DEADLINE = timedelta(hours=24)
+
+
+def settled(push: Push, now: datetime) -> bool:
+    """Whether a push has had its chance: its deadline (or 24 h without one) has passed."""
+    return now >= (push.deadline or push.created_at + GRACE_WITHOUT_DEADLINE)
+
+
+def unsettled(reports: Sequence[PushCoverage], now: datetime) -> int:
+    """How many of `reports` are still too young to judge a unit on."""
+    return sum(not settled(r.push, now) for r in reports)
+
+
+def _unit_rates(
+    reports: Sequence[PushCoverage],
+) -> dict[str, tuple[int, tuple[float | None, ...]]]:
+    totals: dict[str, list[int]] = {}
+    for report in reports:
+        for u in report.units:
+            t = totals.setdefault(u.unit, [0, 0, 0, 0, 0, 0, 0])
+            t[0] += 1
+            t[1] += u.signed
+            t[2] += u.pushers
+            t[3] += u.delivered
+            t[4] += u.groups
+            if u.unit not in report.unseen_acks:
+                t[5] += u.acks
+                t[6] += u.households
+    return {
+        unit: (t[0], (rate(t[1], t[2]), rate(t[3], t[4]), rate(t[5], t[6])))
+        for unit, t in totals.items()
+    }
+
+
+def flag_bottom(points: Sequence[float], count: int) -> list[bool]:
+    """Which of `points` (the displayed scores) are flagged as the bottom `count` (约谈).
+
+    A unit is flagged only when it is strictly worse than every unit not flagged: a unit
+    tied with an unflagged one is never flagged, nor anyone when all are equal, nor a full
+    score, nor anyone when there are no more units than `count` (a ranking needs someone
+    above).
+    """
+    if count <= 0 or len(points) <= count:
+        return [False] * len(points)
+    return [p < 100.0 and sum(q <= p for q in points) <= count for p in points]
+
+
+def rank_units(
+    reports: Sequence[PushCoverage], *, bottom: int = 0, now: datetime | None = None
+) -> list[UnitRank]:
+    """Rank units over several pushes by a weighted score of sign, delivery and ack rates.
+
+    A rate that cannot be measured (nothing to count, or acks the bot cannot see) is left
+    out and the other weights are scaled up, rather than counted as full or zero marks.
+    Ties on the displayed score share a rank (1, 2, 2, 4).
+
+    With `bottom` > 0 the last units are flagged 约谈 (see `flag_bottom`), and pushes that
+    are not `settled` at `now` are left out of the whole ranking, not only out of the flag:
+    a flag must follow from the scores printed beside it, and a unit should never be called
+    in over a push it still has time to finish. Rankings without flags (day, week) keep the
+    young pushes, since there they show work in progress.
+    """
+    if bottom > 0:
+        if now is None:
+            raise ValueError("rank_units: flagging needs `now`")
+        reports = [r for r in reports if settled(r.push, now)]
+    ranks = []
+    for unit, (pushes, rates) in _unit_rates(reports).items():
+        known = [(w, r) for w, r in zip(SCORE_WEIGHTS, rates, strict=True) if r is not None]
+        weight = sum(w for w, _ in known)
+        score = sum(w * r for w, r in known) / weight if weight else 0.0
+        sign, deliver, ack = rates
+        ranks.append(UnitRank(unit, pushes, sign, deliver, ack, round(score, 4)))
+    ranks.sort(key=lambda r: (-r.points, r.unit))
+    points = [r.points for r in ranks]
+    flags = flag_bottom(points, bottom)
+    return [
+        replace(r, rank=1 + sum(q > r.points for q in points), flagged=flag)
+        for r, flag in zip(ranks, flags, strict=True)
+    ]

@@ -1,0 +1,186 @@
+"""The paced sender: drains the outbox through the transport without bursts.
+
+WeChat bans accounts that send in bursts, so every send waits for a per-account token
+bucket, a per-group minimum gap and a little jitter. Rows are marked sent only after the
+transport accepted them; a restart resumes whatever is still pending.
+
+A send that went out but was not recorded is sent again after a crash, so the record is
+one tiny transaction right after the transport accepts (`on_sent`); follow-up work that may
+take longer (`after_sent`, e.g. planning the next relays) runs in its own transaction and
+must be re-derivable at start-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.config import SenderSection
+from bot.domain.model import MessageKind, OutboxItem
+from bot.store import Store
+from bot.transport.base import FatalTransportError, Transport, TransportError
+
+log = logging.getLogger("bot.sender")
+
+
+class TokenBucket:
+    """`rate` tokens per second, holding at most `burst`."""
+
+    def __init__(self, rate: float, burst: int, now: datetime) -> None:
+        self.rate = rate
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.stamp = now
+
+    def wait_time(self, now: datetime) -> float:
+        """Seconds until a token is available."""
+        self._refill(now)
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self, now: datetime) -> None:
+        """Spend one token (call once wait_time() is 0)."""
+        self._refill(now)
+        self.tokens -= 1
+
+    def _refill(self, now: datetime) -> None:
+        elapsed = max(0.0, (now - self.stamp).total_seconds())
+        self.tokens = min(self.burst, self.tokens + elapsed * self.rate)
+        self.stamp = now
+
+
+class PacedSender:
+    """Sends outbox rows in order, paced.
+
+    For each row that went out, `on_sent` runs in the same small transaction that marks the
+    row sent; `after_sent` (optional) runs afterwards in a transaction of its own.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        transport: Transport,
+        clock: Clock,
+        settings: SenderSection,
+        on_sent: Callable[[OutboxItem, datetime], None],
+        rng: random.Random | None = None,
+        hold: Callable[[OutboxItem, datetime], datetime | None] | None = None,
+        after_sent: Callable[[OutboxItem, datetime], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.transport = transport
+        self.clock = clock
+        self.settings = settings
+        self.on_sent = on_sent
+        self.rng = rng or random.Random()
+        self.hold = hold
+        self.after_sent = after_sent
+        self.bucket = TokenBucket(settings.per_minute / 60.0, settings.burst, clock.now())
+        self.last_sent: dict[str, datetime] = {}
+        self.sent_count = 0
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+
+    def wake(self) -> None:
+        """New rows were queued."""
+        self._wake.set()
+
+    def _delay(self, item: OutboxItem, now: datetime) -> float:
+        wait = self.bucket.wait_time(now)
+        last = self.last_sent.get(item.conversation)
+        if last is not None:
+            gap = self.settings.group_gap_seconds - (now - last).total_seconds()
+            wait = max(wait, gap)
+        return max(0.0, wait)
+
+    def _due(self, item: OutboxItem, now: datetime) -> bool:
+        if item.not_before is not None and item.not_before > now:
+            return False
+        return self.hold is None or self.hold(item, now) is None
+
+    async def send_one(self, item: OutboxItem) -> bool:
+        """Pace, send, record. False if the transport failed (the row stays for a retry)."""
+        wait = self._delay(item, self.clock.now())
+        jitter = self.settings.jitter_seconds * self.rng.random()
+        if wait + jitter > 0:
+            await self.clock.sleep(wait + jitter)
+        now = self.clock.now()
+        try:
+            transport_id = await self._deliver(item)
+        except FatalTransportError:
+            raise
+        except TransportError as exc:
+            attempt = item.attempts + 1
+            retry_at = now + timedelta(seconds=self.settings.retry_seconds * 2 ** (attempt - 1))
+            self.store.mark_retry(item.id, str(exc), retry_at, self.settings.max_attempts)
+            log.warning("发送失败（第 %d 次），%s 后重试：%s", attempt, retry_at, exc)
+            return False
+        now = self.clock.now()
+        self.bucket.take(now)
+        self.last_sent[item.conversation] = now
+        with self.store.transaction():
+            self.store.mark_sent(item.id, now, transport_id)
+            self.on_sent(item, now)
+        if self.after_sent is not None:
+            with self.store.transaction():
+                self.after_sent(item, now)
+        self.sent_count += 1
+        await asyncio.sleep(0)  # let a stop request in between two sends of a fan-out
+        return True
+
+    async def _deliver(self, item: OutboxItem) -> str | None:
+        t = self.transport
+        if item.kind is MessageKind.IMAGE and item.path:
+            return await t.send_image(item.conversation, item.path)
+        if item.kind is MessageKind.FILE and item.path:
+            return await t.send_file(item.conversation, item.path)
+        return await t.send_text(item.conversation, item.text, item.mentions)
+
+    async def drain(self, limit: int | None = None) -> int:
+        """Send every row that is due now (including rows queued while draining)."""
+        sent = 0
+        while limit is None or sent < limit:
+            now = self.clock.now()
+            pending = self.store.pending_outbox(500)
+            if not pending:
+                self._idle.set()
+                return sent
+            self._idle.clear()
+            due = [i for i in pending if self._due(i, now)]
+            if not due:
+                return sent
+            for item in due:
+                if limit is not None and sent >= limit:
+                    return sent
+                if await self.send_one(item):
+                    sent += 1
+        return sent
+
+    async def wait_idle(self) -> None:
+        """Return once a drain found nothing left to send (held and retried rows included)."""
+        await self._idle.wait()
+
+    def next_wakeup(self, now: datetime) -> float | None:
+        """Seconds until the earliest held or retried row becomes due (None if no row)."""
+        times = []
+        for item in self.store.pending_outbox(500):
+            t = item.not_before if item.not_before and item.not_before > now else None
+            held = self.hold(item, now) if self.hold else None
+            t = max(filter(None, (t, held)), default=now)
+            times.append((t - now).total_seconds())
+        return min(times) if times else None
+
+    async def run(self) -> None:
+        """Drain forever; sleep until woken or until a held row becomes due."""
+        while True:
+            self._wake.clear()
+            await self.drain()
+            timeout = self.next_wakeup(self.clock.now())
+            wait = 60.0 if timeout is None else min(max(timeout, 0.0), 60.0)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
