@@ -1,7 +1,8 @@
-"""The context a scheduled job or a chat handler works with: the app, the time, options.
+"""The one context that chat handlers and scheduled jobs work with.
 
-A job is `async def job(ctx: JobContext) -> None`; a chat command that does the same work
-(日报, 周报) builds the same context with the member who asked and where to answer.
+A job is `async def job(ctx: Context) -> None`; a chat handler gets the same kind of context
+with the member who spoke and where to answer, so a command that does a job's work (日报,
+催办) runs the same code either way.
 """
 
 from __future__ import annotations
@@ -18,8 +19,12 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
-class JobContext:
-    """What a job or handler needs: `app`, `now`, its `options` and who/what started it."""
+class Context:
+    """What a job or handler needs: `app`, `now`, its `options` and who/what started it.
+
+    `member` and `reply_to` are set for chat (the speaker and the conversation to answer in);
+    `job` and `fire_time` for scheduled work; `message_id` names the inbound message, if any.
+    """
 
     app: App
     now: datetime
@@ -28,6 +33,7 @@ class JobContext:
     fire_time: datetime | None = None
     member: Member | None = None
     reply_to: str | None = None
+    message_id: str = ""
 
     @property
     def when(self) -> datetime:
@@ -47,6 +53,11 @@ class JobContext:
         """The command group's conversation id."""
         return self.app.org.command_group.id
 
+    @property
+    def answer_to(self) -> str:
+        """Where answers go: the conversation asked in, else the command group."""
+        return self.reply_to or self.command_group
+
     def say(
         self,
         conversation: str,
@@ -54,11 +65,22 @@ class JobContext:
         mentions: Sequence[str] = (),
         *,
         key: str | None = None,
+        push_id: int | None = None,
+        group_id: str | None = None,
     ) -> None:
-        """Queue a text message in the outbox."""
+        """Queue a text message in the outbox (a relay row carries its push and group)."""
         self.app.store.enqueue(
             OutgoingMessage(
-                conversation=conversation, text=text, mentions=tuple(mentions), dedupe_key=key
+                conversation=conversation,
+                text=text,
+                mentions=tuple(mentions),
+                dedupe_key=key,
+                push_id=push_id,
+                group_id=group_id,
             ),
             self.now,
         )
+
+    def reply(self, text: str, mentions: Sequence[str] = ()) -> None:
+        """Answer where the speaker asked (the command group for jobs)."""
+        self.say(self.answer_to, text, mentions)

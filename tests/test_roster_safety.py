@@ -101,7 +101,7 @@ async def test_town_bodies_are_not_units_of_coverage_or_ranking(
         (cov,) = app.coverage_report()
         assert [u.unit for u in cov.units] == list(app.org.units)  # no 派出所 with zeros
         assert cov.pushers == 5 and cov.households == 18
-        ranking = app.ranking_text("day", clock.now())
+        ranking = app.chat.queries.ranking_text(app.context(clock.now()), "day")
         assert "派出所" not in ranking and "平安办" not in ranking and "王家村" in ranking
         with pytest.raises(ScopeError):
             app.create_push("x", "y", office, clock.now(), ["派出所"])

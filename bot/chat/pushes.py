@@ -1,4 +1,4 @@
-"""Starting, confirming and withdrawing pushes from chat (推送, 确认, 取消, 撤回第N期).
+"""Starting pushes — the one way, for chat, the dashboard and jobs — and 推送, 确认, 取消, 撤回.
 
 A push that would reach more groups than `policy.confirm_over_groups` (by default: a push
 to the whole town) is not sent at once: the sender gets a summary and must answer 确认
@@ -12,9 +12,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.context import JobContext
+from bot.chat.commands import Command
+from bot.context import Context
 from bot.domain import texts
-from bot.domain.intent import DeadlineError
+from bot.domain.intent import DeadlineError, parse_deadline
 from bot.domain.model import Org, Push
 from bot.domain.relay import PushPlan, ScopeError, plan_push
 
@@ -59,115 +60,160 @@ def needs_confirmation(org: Org, plan: PushPlan, over_groups: int) -> bool:
     return len(plan.deliveries) > over_groups
 
 
-def request(ctx: JobContext, draft: PushDraft) -> Push | None:
-    """Start a push from chat, or ask its sender to confirm it first; None while waiting."""
-    app, member = ctx.app, ctx.actor
-    reply_to = ctx.reply_to or ctx.command_group
-    try:
+class Pushes:
+    """推送 and its follow-ups in chat, and `start`, which every push goes through."""
+
+    def start(self, ctx: Context, draft: PushDraft) -> Push:
+        """Create a push, announce it in the command group and start relays that need no one.
+
+        Raises ScopeError for a scope naming no unit; callers say so in their own way.
+        """
+        app = ctx.app
         plan = plan_push(app.org, draft.scope)
-    except ScopeError as exc:
-        ctx.say(reply_to, texts.push_error(str(exc)))
-        return None
-    policy = app.config.policy
-    if needs_confirmation(app.org, plan, policy.confirm_over_groups):
-        app.store.save_pending_push(member.wechat, reply_to, draft.to_json(), ctx.now)
+        with app.store.transaction():
+            push = app.store.create_push(
+                title=draft.title,
+                body=draft.body,
+                created_by=ctx.actor.wechat,
+                now=ctx.now,
+                scope=plan.scope,
+                deadline=draft.deadline,
+                content_id=draft.content_id,
+                roster_version=app.store.roster_version(),
+                deliveries=plan.deliveries,
+                tallies=plan.tallies,
+                assignments=plan.assignments,
+            )
+            pushers = [m for w, _ in plan.assignments if (m := app.org.member(w)) is not None]
+            scope = texts.scope_label(plan.scope, app.org.units)
+            ctx.say(
+                ctx.command_group,
+                texts.announce(push, scope, pushers, ctx.now),
+                [p.wechat for p in pushers],
+                key=f"announce:{push.id}",
+            )
+            app.chat.relays.ready(ctx, push.id)
+            app.store.audit(ctx.now, ctx.actor.name, "推送", texts.push_name(push))
+        app.sender.wake()
+        return push
+
+    def command(self, ctx: Context, cmd: Command) -> None:
+        """推送: a library item (素材N) or the typed text, with 范围 and 截止."""
+        draft = self._draft(ctx, cmd)
+        if draft is not None:
+            self.request(ctx, draft)
+
+    def _draft(self, ctx: Context, cmd: Command) -> PushDraft | None:
+        if cmd.content_id is not None:
+            item = next((c for c in ctx.app.library if c.id == cmd.content_id), None)
+            if item is None:
+                ctx.reply(texts.push_error(f"素材库中没有素材{cmd.content_id}"))
+                return None
+            title, body, content_id = item.title, item.body, item.id
+        elif cmd.body.strip():
+            body = cmd.body.strip()
+            title, content_id = texts.derive_title(body), None
+        else:
+            ctx.reply(
+                texts.push_error("请写“推送 素材编号”（如“推送 素材3”），或在“推送”后换行写上正文")
+            )
+            return None
+        try:
+            tz = ctx.app.config.tz
+            deadline = parse_deadline(cmd.deadline, ctx.now, tz) if cmd.deadline else None
+        except DeadlineError as exc:
+            ctx.reply(texts.push_error(str(exc)))
+            return None
+        return PushDraft(title, body, cmd.scope, deadline, content_id)
+
+    def request(self, ctx: Context, draft: PushDraft) -> Push | None:
+        """Start a push from chat, or ask its sender to confirm it first; None while waiting."""
+        app = ctx.app
+        try:
+            plan = plan_push(app.org, draft.scope)
+        except ScopeError as exc:
+            ctx.reply(texts.push_error(str(exc)))
+            return None
+        policy = app.config.policy
+        if not needs_confirmation(app.org, plan, policy.confirm_over_groups):
+            return self._start_in_chat(ctx, draft)
+        app.store.save_pending_push(ctx.actor.wechat, ctx.answer_to, draft.to_json(), ctx.now)
         households = sum(t.households for t in plan.tallies)
         scope = texts.scope_label(plan.scope, app.org.units)
-        ctx.say(
-            reply_to,
-            texts.confirm_push(
-                draft.title,
-                scope,
-                len(plan.deliveries),
-                households,
-                draft.deadline,
-                ctx.now,
-                policy.confirm_minutes,
-            ),
-            [member.wechat],
-        )
-        return None
-    return _start(ctx, draft)
-
-
-def _start(ctx: JobContext, draft: PushDraft) -> Push | None:
-    app = ctx.app
-    if draft.deadline is not None and draft.deadline <= ctx.now:
-        ctx.say(ctx.reply_to or ctx.command_group, texts.push_error("截止时间已经过去了"))
-        return None
-    try:
-        push = app.create_push(
+        summary = texts.confirm_push(
             draft.title,
-            draft.body,
-            ctx.actor,
-            ctx.now,
-            draft.scope,
+            scope,
+            len(plan.deliveries),
+            households,
             draft.deadline,
-            draft.content_id,
+            ctx.now,
+            policy.confirm_minutes,
         )
-    except (ScopeError, DeadlineError) as exc:
-        ctx.say(ctx.reply_to or ctx.command_group, texts.push_error(str(exc)))
+        ctx.reply(summary, [ctx.actor.wechat])
         return None
-    if ctx.reply_to is not None and ctx.reply_to != ctx.command_group:
-        ctx.say(ctx.reply_to, f"已发起{texts.push_name(push)}，公告已发到指挥群。")
-    return push
+
+    def _start_in_chat(self, ctx: Context, draft: PushDraft) -> Push | None:
+        if draft.deadline is not None and draft.deadline <= ctx.now:
+            ctx.reply(texts.push_error("截止时间已经过去了"))
+            return None
+        try:
+            push = self.start(ctx, draft)
+        except ScopeError as exc:
+            ctx.reply(texts.push_error(str(exc)))
+            return None
+        if ctx.answer_to != ctx.command_group:
+            ctx.reply(f"已发起{texts.push_name(push)}，公告已发到指挥群。")
+        return push
+
+    def confirm(self, ctx: Context, cmd: Command) -> None:
+        """确认: send the push this member was asked to confirm, if still within the window."""
+        minutes = ctx.app.config.policy.confirm_minutes
+        pending = ctx.app.store.take_pending_push(ctx.actor.wechat)
+        if pending is None:
+            # A second 确认 for a push that already went out needs no answer.
+            if not _newest_by(ctx, ctx.actor.wechat, minutes):
+                ctx.reply(texts.nothing_to_confirm())
+            return
+        data, asked_at = pending
+        if ctx.now - asked_at > timedelta(minutes=minutes):
+            ctx.reply(texts.confirm_expired(minutes))
+            return
+        self._start_in_chat(ctx, PushDraft.from_json(data))
+
+    def cancel(self, ctx: Context, cmd: Command) -> None:
+        """取消: drop the push waiting for this member's 确认."""
+        pending = ctx.app.store.take_pending_push(ctx.actor.wechat)
+        ctx.reply(texts.push_cancelled() if pending is not None else texts.nothing_to_confirm())
+
+    def withdraw(self, ctx: Context, cmd: Command) -> None:
+        """撤回第N期 (default: this member's newest push) within the withdrawal window."""
+        app, member = ctx.app, ctx.actor
+        minutes = app.config.policy.withdraw_minutes
+        if cmd.push_id is not None:
+            push = app.store.get_push(cmd.push_id)
+        else:
+            mine = _newest_by(ctx, member.wechat, minutes)
+            push = mine[-1] if mine else app.store.latest_push()
+        if push is None:
+            ctx.reply(texts.unknown_push(cmd.push_id) if cmd.push_id else texts.no_push())
+            return
+        if push.status == "withdrawn":
+            ctx.reply(texts.already_withdrawn(push))
+            return
+        if ctx.now - push.created_at > timedelta(minutes=minutes):
+            ctx.reply(texts.withdraw_too_late(push, minutes))
+            return
+        cancelled = app.store.withdraw_push(push.id)
+        delivered = [d for d in app.store.deliveries(push.id) if d.delivered_at is not None]
+        app.store.audit(
+            ctx.now, member.name, "撤回", f"{texts.push_name(push)}：取消 {cancelled} 条"
+        )
+        ctx.say(ctx.command_group, texts.withdrawn(push, member, cancelled, len(delivered)))
+        if ctx.answer_to != ctx.command_group:
+            ctx.reply(f"已撤回{texts.push_name(push)}，并已通知指挥群。")
 
 
-def confirm(ctx: JobContext) -> Push | None:
-    """确认: send the push this member was asked to confirm, if still within the window."""
-    reply_to = ctx.reply_to or ctx.command_group
-    minutes = ctx.app.config.policy.confirm_minutes
-    pending = ctx.app.store.take_pending_push(ctx.actor.wechat)
-    if pending is None:
-        # A second 确认 for a push that already went out needs no answer.
-        if not _newest_by(ctx, ctx.actor.wechat, minutes):
-            ctx.say(reply_to, texts.nothing_to_confirm())
-        return None
-    data, asked_at = pending
-    if ctx.now - asked_at > timedelta(minutes=minutes):
-        ctx.say(reply_to, texts.confirm_expired(minutes))
-        return None
-    return _start(ctx, PushDraft.from_json(data))
-
-
-def cancel(ctx: JobContext) -> None:
-    """取消: drop the push waiting for this member's 确认."""
-    pending = ctx.app.store.take_pending_push(ctx.actor.wechat)
-    ctx.say(
-        ctx.reply_to or ctx.command_group,
-        texts.push_cancelled() if pending is not None else texts.nothing_to_confirm(),
-    )
-
-
-def withdraw(ctx: JobContext, push_id: int | None) -> bool:
-    """撤回第N期 (default: this member's newest push) within the withdrawal window."""
-    app, member = ctx.app, ctx.actor
-    reply_to = ctx.reply_to or ctx.command_group
-    minutes = app.config.policy.withdraw_minutes
-    if push_id is not None:
-        push = app.store.get_push(push_id)
-    else:
-        mine = _newest_by(ctx, member.wechat, minutes)
-        push = mine[-1] if mine else app.store.latest_push()
-    if push is None:
-        ctx.say(reply_to, texts.unknown_push(push_id) if push_id else texts.no_push())
-        return False
-    if push.status == "withdrawn":
-        ctx.say(reply_to, texts.already_withdrawn(push))
-        return False
-    if ctx.now - push.created_at > timedelta(minutes=minutes):
-        ctx.say(reply_to, texts.withdraw_too_late(push, minutes))
-        return False
-    cancelled = app.store.withdraw_push(push.id)
-    delivered = [d for d in app.store.deliveries(push.id) if d.delivered_at is not None]
-    app.store.audit(ctx.now, member.name, "撤回", f"{texts.push_name(push)}：取消 {cancelled} 条")
-    ctx.say(ctx.command_group, texts.withdrawn(push, member, cancelled, len(delivered)))
-    if reply_to != ctx.command_group:
-        ctx.say(reply_to, f"已撤回{texts.push_name(push)}，并已通知指挥群。")
-    return True
-
-
-def _newest_by(ctx: JobContext, wechat: str, minutes: int) -> list[Push]:
+def _newest_by(ctx: Context, wechat: str, minutes: int) -> list[Push]:
     """The pushes `wechat` started in the last `minutes`, oldest first."""
     since = ctx.now - timedelta(minutes=minutes)
     return [p for p in ctx.app.store.pushes(since=since) if p.created_by == wechat]

@@ -116,6 +116,10 @@ class Org:
         """Direct sub-groups of a group."""
         return tuple(g for g in self.groups if g.parent == group_id)
 
+    def with_role(self, role: Role) -> tuple[Member, ...]:
+        """Members with a role, in roster order."""
+        return tuple(m for m in self.members if m.role is role)
+
     def members_of(self, group_id: str) -> tuple[Member, ...]:
         """Members the roster places in a group."""
         return self._members_by_group.get(group_id, ())

@@ -1,6 +1,6 @@
 """Issuing 通报: gather the numbers, compose them (bot.domain.bulletin), draw, store, send.
 
-Scheduled jobs and the 日报/周报 chat commands both come through here with a JobContext.
+Scheduled jobs and the 日报/周报 chat commands both come through here with a Context.
 The text goes out first; the chart follows as an image row through the same outbox.
 """
 
@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from bot.context import JobContext
+from bot.context import Context
 from bot.domain.bulletin import (
     DAILY,
     MONTHLY,
@@ -34,7 +34,7 @@ FILE_PREFIX = {DAILY: "daily", WEEKLY: "weekly", MONTHLY: "monthly"}
 CHART_NOTE = "（图表见下图）"
 
 
-def period_for(kind: str, ctx: JobContext, previous: bool) -> Period:
+def period_for(kind: str, ctx: Context, previous: bool) -> Period:
     """The period a bulletin of `kind` covers, as of the context's time."""
     when = ctx.when.astimezone(ctx.app.config.tz)
     if kind == DAILY:
@@ -44,14 +44,14 @@ def period_for(kind: str, ctx: JobContext, previous: bool) -> Period:
     return month_period(when, previous)
 
 
-def reporting_units(ctx: JobContext) -> tuple[str, ...]:
+def reporting_units(ctx: Context) -> tuple[str, ...]:
     """Units expected to send 今日工作 reports: those with a pusher, in roster order."""
     org = ctx.app.org
     staffed = {m.unit for m in org.members if m.role is Role.PUSHER}
     return tuple(u for u in org.units if u in staffed)
 
 
-def gather(ctx: JobContext, period: Period) -> BulletinData:
+def gather(ctx: Context, period: Period) -> BulletinData:
     """Read everything a bulletin of `period` needs from the store and the roster."""
     app = ctx.app
     pushes = app.store.pushes(since=period.start, until=period.end)
@@ -74,7 +74,7 @@ def gather(ctx: JobContext, period: Period) -> BulletinData:
     )
 
 
-def compose(ctx: JobContext, kind: str, previous: bool) -> Draft:
+def compose(ctx: Context, kind: str, previous: bool) -> Draft:
     """Compose a bulletin of `kind` for the context's time."""
     data = gather(ctx, period_for(kind, ctx, previous))
     if kind == DAILY:
@@ -85,7 +85,7 @@ def compose(ctx: JobContext, kind: str, previous: bool) -> Draft:
     return compose_monthly(data, bottom)
 
 
-def chart_path(ctx: JobContext, draft: Draft) -> Path:
+def chart_path(ctx: Context, draft: Draft) -> Path:
     """Where a bulletin's chart goes: data_dir/bulletins/<kind>-<period>-<time>.png."""
     now = ctx.now.astimezone(ctx.app.config.tz)
     # A daily's period key is already its date; the others need the issue date too.
@@ -94,7 +94,7 @@ def chart_path(ctx: JobContext, draft: Draft) -> Path:
     return ctx.app.config.data_dir / "bulletins" / name
 
 
-def draw(ctx: JobContext, draft: Draft) -> Path | None:
+def draw(ctx: Context, draft: Draft) -> Path | None:
     """Render the draft's chart (None when charts are off, empty, or no CJK font exists)."""
     if draft.chart is None or not ctx.app.config.bulletin.chart:
         return None
@@ -107,7 +107,7 @@ def draw(ctx: JobContext, draft: Draft) -> Path | None:
 
 
 def publish(
-    ctx: JobContext, draft: Draft, image: Path | None, conversation: str, key: str | None
+    ctx: Context, draft: Draft, image: Path | None, conversation: str, key: str | None
 ) -> Bulletin:
     """Queue the text (then the chart) and keep the bulletin for the 通报 history."""
     app = ctx.app
@@ -139,7 +139,7 @@ def publish(
     return record
 
 
-async def issue(ctx: JobContext, kind: str, previous: bool = False) -> Bulletin:
+async def issue(ctx: Context, kind: str, previous: bool = False) -> Bulletin:
     """A scheduled bulletin into the command group (idempotent per job and fire time)."""
     draft = compose(ctx, kind, previous)
     image = draw(ctx, draft)
@@ -147,7 +147,7 @@ async def issue(ctx: JobContext, kind: str, previous: bool = False) -> Bulletin:
     return publish(ctx, draft, image, ctx.command_group, key)
 
 
-def on_request(ctx: JobContext, name: str) -> Bulletin:
+def on_request(ctx: Context, name: str) -> Bulletin:
     """日报 (today so far) or 周报 (this week so far) asked for in chat; answered in place."""
     kind = DAILY if name == "日报" else WEEKLY
     draft = compose(ctx, kind, previous=False)

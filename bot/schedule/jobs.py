@@ -1,4 +1,4 @@
-"""Scheduled jobs: each is `async def job(ctx: JobContext) -> None`.
+"""Scheduled jobs: each is `async def job(ctx: Context) -> None`.
 
 `ACTIONS` maps the `action` of a schedules/*.toml file to its job and the options it
 accepts; deadline jobs (催办 before/at a push's deadline, 督办 after it) come from the
@@ -12,7 +12,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.context import JobContext
+from bot.chat.pushes import PushDraft
+from bot.context import Context
 from bot.domain import texts
 from bot.domain.bulletin import DAILY, MONTHLY, WEEKLY
 from bot.domain.followup import (
@@ -28,10 +29,10 @@ from bot.schedule import bulletins
 
 log = logging.getLogger("bot.jobs")
 
-Job = Callable[[JobContext], Awaitable[None]]
+Job = Callable[[Context], Awaitable[None]]
 
 
-async def collect_reports(ctx: JobContext) -> None:
+async def collect_reports(ctx: Context) -> None:
     """18:00: ask the units that have not reported today for their 今日工作, @ their pushers."""
     app = ctx.app
     day = ctx.when.astimezone(app.config.tz).date()
@@ -48,17 +49,17 @@ async def collect_reports(ctx: JobContext) -> None:
     app.sender.wake()
 
 
-async def daily_bulletin(ctx: JobContext) -> None:
+async def daily_bulletin(ctx: Context) -> None:
     """21:00 日报 into the command group."""
     await bulletins.issue(ctx, DAILY)
 
 
-async def weekly_bulletin(ctx: JobContext) -> None:
+async def weekly_bulletin(ctx: Context) -> None:
     """Monday 周报 covering the previous Monday–Sunday."""
     await bulletins.issue(ctx, WEEKLY, previous=True)
 
 
-async def monthly_ranking(ctx: JobContext) -> None:
+async def monthly_ranking(ctx: Context) -> None:
     """月度排名 of the previous calendar month, the bottom units flagged 约谈."""
     await bulletins.issue(ctx, MONTHLY, previous=True)
 
@@ -69,7 +70,7 @@ def _matches(item: Content, fraud_types: list[str], audiences: list[str]) -> boo
     return not audiences or bool(set(audiences) & set(item.audiences))
 
 
-async def campaign(ctx: JobContext) -> None:
+async def campaign(ctx: Context) -> None:
     """Push the next item of a content rotation (filtered by fraud type and audience)."""
     app = ctx.app
     opts = ctx.options
@@ -91,30 +92,23 @@ async def campaign(ctx: JobContext) -> None:
     if opts.get("deadline"):
         deadline = parse_deadline(str(opts["deadline"]), ctx.now, app.config.tz)
     with app.store.transaction():
-        push = app.create_push(
-            item.title,
-            item.body,
-            ctx.actor,
-            ctx.now,
-            tuple(opts.get("scope", ())),
-            deadline,
-            item.id,
-        )
+        draft = PushDraft(item.title, item.body, tuple(opts.get("scope", ())), deadline, item.id)
+        push = app.chat.pushes.start(ctx, draft)
         app.store.save_rotation(rotation, item.id, push.id, ctx.now)
 
 
-async def deadline_reminder(ctx: JobContext) -> None:
+async def deadline_reminder(ctx: Context) -> None:
     """催办 before or at a push's deadline (counts toward the 24-hour cap)."""
     app = ctx.app
     push = app.store.get_push(int(ctx.options["push_id"]))
     if push is None:
         return
     with app.store.transaction():
-        app.remind(push, None, None, ctx.now, str(ctx.options["kind"]))
+        app.chat.followup.remind(ctx, push, str(ctx.options["kind"]))
     app.sender.wake()
 
 
-async def deadline_escalation(ctx: JobContext) -> None:
+async def deadline_escalation(ctx: Context) -> None:
     """After the deadline: @ the lagging units' supervisors, then brief leaders privately."""
     app = ctx.app
     push = app.store.get_push(int(ctx.options["push_id"]))
@@ -125,7 +119,7 @@ async def deadline_escalation(ctx: JobContext) -> None:
     if not lags:
         return
     supervisors = supervisors_of(app.org, {lag.unit for lag in lags})
-    leaders = app.members_by_role(Role.LEADER) if app.config.deadline.leader_summary else []
+    leaders = app.org.with_role(Role.LEADER) if app.config.deadline.leader_summary else []
     reminded = sum(1 for r in app.store.reminders(push.id) if r.kind in CAPPED_KINDS)
     with app.store.transaction():
         ctx.say(

@@ -27,7 +27,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.context import JobContext
+from bot.context import Context
 from bot.domain.followup import ESCALATION, DeadlineStep, deadline_steps
 from bot.schedule.calendar import HOLIDAYS_FILE, ScheduleError, schedules_dir
 from bot.schedule.jobs import ACTIONS, Job, deadline_escalation, deadline_reminder
@@ -278,7 +278,7 @@ class Scheduler:
                 with self.app.store.transaction():
                     if not self.app.store.claim_job_run(due.job, due.fire_time, now, RUNNING):
                         continue
-                ctx = JobContext(
+                ctx = Context(
                     app=self.app,
                     now=now,
                     options=due.options,

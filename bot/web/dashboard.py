@@ -8,17 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from bot.app import PERIOD_DAYS, App
+from bot.app import App
+from bot.chat.queries import PERIOD_DAYS, period_start
 from bot.domain.coverage import (
     FLAG_RULE,
     SCORE_RULE,
     PushCoverage,
     UnitRank,
-    coverage,
     percent,
     rank_units,
     rate,
@@ -54,13 +54,6 @@ def shown_phone(phone: str | None, viewer: Viewer) -> str:
 def local_text(dt: datetime | None, tz: tzinfo) -> str:
     """ "2026-11-23 09:00" in the configured zone ("—" for none)."""
     return "—" if dt is None else dt.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
-def push_org(app: App, push: Push) -> Org:
-    """The roster snapshot a push was planned on."""
-    if push.roster_version == app.store.roster_version():
-        return app.org
-    return app.store.load_org(push.roster_version) or app.org
 
 
 def creator_name(app: App, push: Push) -> str:
@@ -118,16 +111,7 @@ def get_push(app: App, viewer: Viewer, push_id: int) -> Push:
 
 def viewer_coverage(app: App, viewer: Viewer, push: Push) -> PushCoverage:
     """Coverage of a push; for a supervisor, of their unit only (medians included)."""
-    if viewer.unit is None:
-        return app.coverage(push)
-    unit = viewer.unit
-    assigned = {w for w, u in app.store.assignments(push.id) if u == unit}
-    return coverage(
-        push,
-        [t for t in app.store.tallies(push.id) if t.unit == unit],
-        [s for s in app.store.signatures(push.id) if s.member in assigned],
-        [d for d in app.store.deliveries(push.id) if d.unit == unit],
-    )
+    return app.coverage(push, viewer.unit)
 
 
 def _metric(done: int, total: int, value: float | None) -> dict[str, Any]:
@@ -143,7 +127,7 @@ def _metric(done: int, total: int, value: float | None) -> dict[str, Any]:
 def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, Any]:
     """The 总览 card of a push: its four rates with counts."""
     cov = viewer_coverage(app, viewer, push)
-    org = push_org(app, push)
+    org = app.org_for(push)
     return {
         "id": push.id,
         "title": push.title,
@@ -196,7 +180,7 @@ def laggard_lists(
 
 def push_detail(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, Any]:
     """Everything the push page shows: units, laggards, evidence, reminders."""
-    org = push_org(app, push)
+    org = app.org_for(push)
     deliveries = app.store.deliveries(push.id)
     unsigned, undelivered = laggard_lists(app, viewer, push)
     groups = []
@@ -298,7 +282,7 @@ def ranking(app: App, viewer: Viewer, period: str, now: datetime) -> RankingView
     A supervisor sees only their own unit's row, but ranked among all units. The monthly
     ranking flags 约谈 and so leaves out pushes still within their deadline (see rank_units).
     """
-    since = now - timedelta(days=PERIOD_DAYS[period])
+    since = period_start(now, period)
     reports = app.coverage_report(app.store.pushes(since=since))
     bottom = app.config.bulletin.bottom_count if period == "month" else 0
     ranks = rank_units(reports, bottom=bottom, now=now)
