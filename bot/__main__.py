@@ -1,4 +1,7 @@
-"""Command line: `python -m bot demo|replay|run|check-config|report|roster|bench`."""
+"""Command line: `python -m bot demo|replay|run|check-config|report|status|roster|bench`.
+
+Only the argument parser lives here; each command is a function in `bot.cli.commands`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,10 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
 from pathlib import Path
 
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError
+from bot.formats.checks import InputError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -75,8 +78,10 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = _parser().parse_args(argv)
+    from bot.cli import commands
+
     if args.command == "hash-password":
-        return _hash_password(args.iterations)
+        return commands.hash_password(args)
     logging.basicConfig(
         level=logging.INFO if args.command == "run" else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -84,141 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # APScheduler's own INFO lines are English noise next to our Chinese log.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
-        return asyncio.run(_dispatch(args))
+        return asyncio.run(commands.COMMANDS[args.command](args))
     except ConfigError as exc:
         print(f"配置错误：\n{exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130
-
-
-async def _dispatch(args: argparse.Namespace) -> int:
-    from bot.cli.demo import DemoError
-    from bot.cli.replay import ReplayError
-    from bot.formats.content import ContentError
-    from bot.formats.orgfile import OrgError
-    from bot.schedule.calendar import ScheduleError
-
-    try:
-        if args.command == "demo":
-            from bot.cli.demo import run_demo
-
-            print(await run_demo(args.seed, args.json, args.days, out=args.out))
-            return 0
-        if args.command == "replay":
-            from bot.cli.replay import run_replay
-
-            config = load_config(args.config) if args.config else None
-            print(await run_replay(args.events, args.org, args.json, config))
-            return 0
-        if args.command == "check-config":
-            return _check_config(args.config)
-        if args.command == "report":
-            return _report(args)
-        if args.command == "roster":
-            return _roster(args)
-        if args.command == "status":
-            from bot.cli.status import status_text
-
-            print(status_text(load_config(args.config)))
-            return 0
-        if args.command == "run":
-            from bot.cli.run import run_service
-
-            return await run_service(load_config(args.config), console=not args.no_console)
-        if args.command == "bench":
-            from bot.cli.bench import run_bench
-
-            print(await run_bench(args.households, args.groups, args.json, args.burst_seconds))
-            return 0
-    except (OrgError, ContentError, ReplayError, ScheduleError, DemoError) as exc:
+    except InputError as exc:
         print(str(exc), file=sys.stderr)
         return 2
-    return 1
-
-
-def _check_config(path: Path | None) -> int:
-    from bot.formats.content import ContentError, load_library, missing_media
-    from bot.formats.orgfile import load_org
-    from bot.runtime import PROJECT_ROOT, org_path_for
-    from bot.schedule.calendar import load_calendar, schedules_dir
-    from bot.schedule.scheduler import load_schedules
-
-    config = load_config(path)
-    org = load_org(org_path_for(config))
-    folder = config.path(config.bot.content_dir)
-    if not folder.exists():  # as `run` does (bot.runtime.library_for)
-        folder = PROJECT_ROOT / "content"
-    library = load_library(folder) if folder.exists() else []
-    if missing := missing_media(folder, library):
-        raise ContentError(missing)
-    load_calendar(config)
-    grace = timedelta(minutes=config.scheduler.grace_minutes)
-    jobs = load_schedules(schedules_dir(config), config.tz, grace)
-    print(
-        f"配置有效：{config.source}\n"
-        f"  名册：{org.town}，{len(org.groups)} 个群，{len(org.members)} 人\n"
-        f"  素材库：{len(library)} 条\n"
-        f"  定时任务：{len(jobs)} 个（{'、'.join(j.name for j in jobs) or '无'}）\n"
-        f"  通道：{config.bot.transport}"
-    )
-    return 0
-
-
-def _roster(args: argparse.Namespace) -> int:
-    from bot.clock import SystemClock
-    from bot.roster import RestoreError, history_text, restore_roster
-    from bot.store import Store
-
-    config = load_config(args.config)
-    store = Store(config.db_path, config.tz)
-    try:
-        if args.roster_command == "history":
-            print(history_text(store, config.tz))
-            return 0
-        try:
-            restored = restore_roster(store, args.version, SystemClock(config.tz).now(), "命令行")
-        except RestoreError as exc:
-            print(str(exc), file=sys.stderr)
-            return 2
-        print(restored.describe())
-        if restored.changed:
-            print("运行中的机器人（消息、定时任务、网页后台）会自动改用恢复后的名册。")
-        return 0
-    finally:
-        store.close()
-
-
-def _report(args: argparse.Namespace) -> int:
-    from bot.cli.report import coverage_json, coverage_text
-    from bot.clock import SystemClock
-    from bot.runtime import build
-
-    config = load_config(args.config)
-    rt = build(config, SystemClock(config.tz))
-    report = rt.app.coverage_report()
-    print(coverage_json(report) if args.json else coverage_text(report))
-    rt.store.close()
-    return 0
-
-
-def _hash_password(iterations: int) -> int:
-    import getpass
-
-    from bot.web.auth import hash_password
-
-    if sys.stdin.isatty():
-        password = getpass.getpass("新密码：")
-        if getpass.getpass("再输一次：") != password:
-            print("两次输入的密码不一致", file=sys.stderr)
-            return 2
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    if len(password) < 8:
-        print("密码至少 8 位", file=sys.stderr)
-        return 2
-    print(hash_password(password, iterations))
-    return 0
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

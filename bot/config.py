@@ -8,20 +8,17 @@ from __future__ import annotations
 import math
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.formats.checks import InputError, read_toml
 
-class ConfigError(ValueError):
+
+class ConfigError(InputError):
     """The configuration is wrong; `errors` lists every problem, each naming its key."""
-
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        super().__init__("\n".join(errors))
 
 
 @dataclass(frozen=True)
@@ -391,18 +388,5 @@ def load_config(path: str | Path | None = None) -> Config:
     if path is None:
         return parse_config({}, Path.cwd(), "默认配置")
     p = Path(path)
-    try:
-        text = p.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError([f"找不到配置文件 {p}"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(
-            [f"配置文件 {p} 不是 UTF-8 编码（可能是 GBK），请用 UTF-8 另存后重试"]
-        ) from None
-    except OSError as exc:
-        raise ConfigError([f"无法读取配置文件 {p}：{exc.strerror or exc}"]) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"配置文件 {p} 不是有效的 TOML：{exc}"]) from None
+    data = read_toml(p, "配置文件", ConfigError)
     return parse_config(data, p.resolve().parent, f"配置文件 {p.name}")

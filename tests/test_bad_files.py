@@ -161,4 +161,4 @@ def test_check_config_names_a_content_image_that_does_not_exist(
     (content / "002.md").write_text(item.format(2, 2, "posters/shuadan.png"), "utf-8")
     assert main(["check-config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert "素材 #2《t2》" in err and "posters/shuadan.png 不存在" in err
+    assert "素材2《t2》" in err and "posters/shuadan.png 不存在" in err

@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
-from bot.formats.orgfile import OrgError, dump_org, load_org, org_to_data, parse_org, toml_string
+from bot.formats.checks import toml_string
+from bot.formats.orgdump import dump_org, org_to_data
+from bot.formats.orgfile import OrgError, load_org, parse_org
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "town.toml"

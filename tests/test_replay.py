@@ -9,7 +9,7 @@ import pytest
 
 from bot.__main__ import main
 from bot.cli.replay import ReplayError, parse_events
-from bot.formats.orgfile import dump_org
+from bot.formats.orgdump import dump_org
 from tests.conftest import small_town
 
 NOTICE = (

@@ -26,7 +26,7 @@ from bot.domain.followup import supervisors_of
 from bot.domain.model import IncomingMessage, Member, Org, Role
 from bot.domain.relay import ScopeError
 from bot.formats import rosterfile
-from bot.formats.orgfile import dump_org
+from bot.formats.orgdump import dump_org
 from bot.formats.rosterfile import COLUMNS, read_roster
 from bot.runtime import Runtime, build
 from tests.conftest import START, small_town

@@ -10,7 +10,8 @@ import pytest
 
 from bot.cli.sample import generate_county, generate_town
 from bot.domain.model import Level, Mode, Org, Role
-from bot.formats.orgfile import dump_org, org_to_data, parse_org
+from bot.formats.orgdump import dump_org, org_to_data
+from bot.formats.orgfile import parse_org
 
 ROOT = Path(__file__).resolve().parents[1]
 

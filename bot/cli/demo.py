@@ -21,6 +21,7 @@ from bot.cli.report import coverage_json, coverage_text
 from bot.clock import SimClock
 from bot.config import Config, load_config
 from bot.domain.model import Level, Member, MessageKind, Mode, Role
+from bot.formats.checks import InputError
 from bot.runtime import Runtime, build
 from bot.schedule.scheduler import Scheduler, build_scheduler
 from bot.transport.sandbox import ChatLine, SandboxWorld
@@ -286,7 +287,7 @@ def bulletin_summary(rt: Runtime, base: Path | None) -> str:
 DEMO_MARKER = ".fanzha-demo"
 
 
-class DemoError(ValueError):
+class DemoError(InputError):
     """The demo cannot write where it was asked to."""
 
 

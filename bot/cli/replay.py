@@ -20,6 +20,7 @@ from bot.cli.report import coverage_json, coverage_text
 from bot.clock import SimClock
 from bot.config import Config, load_config
 from bot.domain.model import MessageKind, Org
+from bot.formats.checks import InputError, read_text
 from bot.formats.orgfile import load_org
 from bot.runtime import Runtime, build
 from bot.transport.sandbox import ChatLine, SandboxWorld
@@ -28,7 +29,7 @@ _KEYS = {"at", "group", "from", "text", "id", "kind", "file"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
-class ReplayError(ValueError):
+class ReplayError(InputError):
     """The events file is not valid; nothing was replayed."""
 
 
@@ -81,16 +82,7 @@ def _attachment(events: Path, name: str, problems: list[str]) -> bytes | None:
 
 def parse_events(path: Path) -> list[ReplayEvent]:
     """Read and validate an events file; raise ReplayError naming every bad line and key."""
-    try:
-        lines = path.read_bytes().decode("utf-8-sig").splitlines()
-    except FileNotFoundError:
-        raise ReplayError(f"找不到事件文件 {path}") from None
-    except UnicodeDecodeError:
-        raise ReplayError(
-            f"事件文件 {path} 不是 UTF-8 编码（可能是 GBK），请用 UTF-8 另存后重试"
-        ) from None
-    except OSError as exc:
-        raise ReplayError(f"无法读取事件文件 {path}：{exc.strerror or exc}") from None
+    lines = read_text(path, "事件文件", ReplayError).splitlines()
     errors: list[str] = []
     events: list[ReplayEvent] = []
     for no, line in enumerate(lines, 1):

@@ -15,13 +15,11 @@ file and the key, like the org file (`bot.orgfile`).
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from bot.domain.model import Content
-from bot.formats.orgfile import describe_toml_error, describe_value
+from bot.formats.checks import InputError, Report, Table, parse_toml, read_text
 
 __all__ = ["ContentError", "load_library", "missing_media", "parse_item", "search"]
 
@@ -31,15 +29,8 @@ OPTIONAL_KEYS = ("media",)
 LIST_KEYS = ("fraud_types", "audiences", "media")
 
 
-class ContentError(ValueError):
+class ContentError(InputError):
     """The content library is invalid; `errors` holds every problem, one sentence each."""
-
-    def __init__(self, errors: Iterable[str]) -> None:
-        self.errors: list[str] = list(errors)
-        super().__init__("\n".join(self.errors))
-
-    def __str__(self) -> str:
-        return "\n".join(self.errors)
 
 
 def load_library(directory: str | Path) -> list[Content]:
@@ -56,11 +47,7 @@ def load_library(directory: str | Path) -> list[Content]:
         if path.name.lower() == "readme.md":
             continue
         try:
-            text = path.read_text(encoding="utf-8-sig")
-        except UnicodeDecodeError:
-            errors.append(f"素材文件 {path}：不是 UTF-8 编码，请另存为 UTF-8 格式")
-            continue
-        try:
+            text = read_text(path, "素材文件", ContentError)
             items.append((parse_item(text, str(path)), path))
         except ContentError as exc:
             errors.extend(exc.errors)
@@ -79,7 +66,7 @@ def missing_media(directory: str | Path, library: Iterable[Content]) -> list[str
     """A sentence for each `media` image that is not a file under `directory`."""
     directory = Path(directory)
     return [
-        f"素材 #{item.id}《{item.title}》：字段 media 中的图片 {name} 不存在"
+        f"素材{item.id}《{item.title}》：字段 media 中的图片 {name} 不存在"
         f"（路径相对素材目录 {directory}）"
         for item in library
         for name in item.media
@@ -99,37 +86,24 @@ def parse_item(text: str, source: str = "素材") -> Content:
     end = next((i for i in range(start + 1, len(lines)) if lines[i].strip() == FENCE), None)
     if end is None:
         raise ContentError([f"{where}：头部信息没有结束：缺少第二行 {FENCE}"])
-    try:
-        data = tomllib.loads("\n".join(lines[start + 1 : end]))
-    except tomllib.TOMLDecodeError as exc:
-        raise ContentError([f"{where}：头部 {describe_toml_error(exc, start + 1)}"]) from None
-
-    errors: list[str] = []
-    allowed = REQUIRED_KEYS + OPTIONAL_KEYS
-    for key in data:
-        if key not in allowed:
-            errors.append(f"{where}：头部有未知字段 {key}（允许的字段为 {'、'.join(allowed)}）")
-    for key in REQUIRED_KEYS:
-        if key not in data:
-            errors.append(f"{where}：头部缺少必填字段 {key}")
-
-    item_id = data.get("id")
-    if "id" in data and (not isinstance(item_id, int) or isinstance(item_id, bool)):
-        errors.append(f"{where}：字段 id 的类型应为整数，实际为{describe_value(item_id)}")
-    elif isinstance(item_id, int) and item_id <= 0:
-        errors.append(f"{where}：字段 id 应为正整数，实际为 {item_id}")
-    title = data.get("title")
-    if "title" in data and (not isinstance(title, str) or not title.strip()):
-        shown = "空字符串" if isinstance(title, str) else describe_value(title)
-        errors.append(f"{where}：字段 title 应为非空字符串，实际为{shown}")
-    lists = {key: _string_list(data, key, where, errors) for key in LIST_KEYS}
-
+    header = "\n".join(lines[start + 1 : end])
+    data = parse_toml(header, f"{where}：头部", ContentError, line_offset=start + 1)
+    report = Report(where)
+    table = Table(report, "头部", data)
+    table.check_keys(REQUIRED_KEYS + OPTIONAL_KEYS)
+    item_id = table.positive_int("id", required=True)
+    title = table.text("title", required=True, trim=True)
+    lists = {
+        key: tuple(s.strip() for s in table.text_list(key, required=key in REQUIRED_KEYS) or ())
+        for key in LIST_KEYS
+    }
+    errors = report.errors
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:
         errors.append(f"{where}：正文为空（{FENCE} 之后应有素材正文）")
     if errors:
         raise ContentError(errors)
-    assert isinstance(item_id, int) and isinstance(title, str)
+    assert item_id is not None and title is not None
     return Content(
         id=item_id,
         title=title.strip(),
@@ -138,24 +112,6 @@ def parse_item(text: str, source: str = "素材") -> Content:
         audiences=lists["audiences"],
         media=lists["media"],
     )
-
-
-def _string_list(data: dict[str, Any], key: str, where: str, errors: list[str]) -> tuple[str, ...]:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        errors.append(
-            f'{where}：字段 {key} 的类型应为字符串数组（如 ["a", "b"]），'
-            f"实际为{describe_value(value)}"
-        )
-        return ()
-    result: list[str] = []
-    for index, item in enumerate(value, start=1):
-        if not isinstance(item, str) or not item.strip():
-            shown = "空字符串" if isinstance(item, str) else describe_value(item)
-            errors.append(f"{where}：字段 {key} 的第 {index} 项应为非空字符串，实际为{shown}")
-        else:
-            result.append(item.strip())
-    return tuple(result)
 
 
 def search(items: Sequence[Content], keyword: str) -> list[Content]:

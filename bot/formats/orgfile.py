@@ -10,25 +10,26 @@ from __future__ import annotations
 
 import difflib
 import re
-import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time
-from enum import StrEnum
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
+from bot.formats.checks import (
+    MISSING,
+    InputError,
+    Report,
+    Table,
+    describe_value,
+    read_toml,
+    toml_string,
+)
 
 __all__ = [
     "OrgError",
-    "describe_toml_error",
-    "describe_value",
-    "dump_org",
     "load_org",
-    "org_to_data",
     "parse_org",
-    "toml_string",
 ]
 
 TOP_KEYS = ("town", "groups", "members")
@@ -47,23 +48,13 @@ _PHONE = re.compile(r"1[0-9]{10}")
 # A name this close to a village/unit that has groups is a typo, not another body.
 _BODY_TYPO_CUTOFF = 0.75
 _VILLAGE_SUFFIXES = ("村", "社区")
-_TOML_ERROR_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
-_TOML_ERROR_AT_END = re.compile(r"\s*\(at end of document\)$")
-_E = TypeVar("_E", bound=StrEnum)
 
 # Listing every unit of a county in one message would bury the actual problem.
 _MAX_LISTED = 10
 
 
-class OrgError(ValueError):
+class OrgError(InputError):
     """An org file is invalid; `errors` holds every problem found, one sentence each."""
-
-    def __init__(self, errors: Iterable[str]) -> None:
-        self.errors: list[str] = list(errors)
-        super().__init__("\n".join(self.errors))
-
-    def __str__(self) -> str:
-        return "\n".join(self.errors)
 
 
 # ---------------------------------------------------------------------------
@@ -73,163 +64,9 @@ class OrgError(ValueError):
 def load_org(path: str | Path) -> Org:
     """Read and validate an org TOML file; raise `OrgError` listing every problem."""
     path = Path(path)
+    data = read_toml(path, "组织文件", OrgError)
     source = f"组织文件 {path}"
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise OrgError([f"找不到组织文件 {path}"]) from None
-    except OSError as exc:
-        raise OrgError([f"无法读取组织文件 {path}：{exc.strerror or exc}"]) from None
-    try:
-        # utf-8-sig: Windows Notepad saves UTF-8 with a BOM, which tomllib rejects.
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise OrgError(
-            [f"{source}：第 {_line_of(raw, exc.start)} 行不是 UTF-8 编码，请另存为 UTF-8 格式"]
-        ) from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise OrgError([f"{source}：{describe_toml_error(exc)}"]) from None
     return parse_org(data, source)
-
-
-def describe_toml_error(exc: tomllib.TOMLDecodeError, line_offset: int = 0) -> str:
-    """A Chinese sentence locating a TOML syntax error (tomllib's own text kept as detail)."""
-    message = str(exc)
-    match = _TOML_ERROR_POSITION.search(message)
-    if match:
-        detail = message[: match.start()]
-        line = int(match.group(1)) + line_offset
-        return f"第 {line} 行第 {match.group(2)} 列 TOML 语法错误（{detail}）"
-    match = _TOML_ERROR_AT_END.search(message)
-    if match:
-        return f"文件末尾 TOML 语法错误（{message[: match.start()]}），可能是引号或括号没有闭合"
-    return f"TOML 语法错误（{message}）"
-
-
-def _line_of(raw: bytes, offset: int) -> int:
-    return raw.count(b"\n", 0, offset) + 1
-
-
-class _Report:
-    """Collects error sentences, each prefixed with the source name."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-        self.errors: list[str] = []
-
-    def add(self, message: str) -> None:
-        self.errors.append(f"{self.source}：{message}")
-
-
-_MISSING: Any = object()
-
-
-class _Table:
-    """Typed access to one TOML table, reporting problems as `<where>字段 <key> …`."""
-
-    def __init__(self, report: _Report, where: str, table: Mapping[str, Any]) -> None:
-        self.report = report
-        self.where = where
-        self.table = table
-
-    def check_keys(self, allowed: tuple[str, ...]) -> None:
-        for key in self.table:
-            if key not in allowed:
-                self.report.add(f"{self.where}有未知字段 {key}{_unknown_hint(key, allowed)}")
-
-    def text(self, key: str, *, required: bool, reason: str = "") -> str | None:
-        """A non-empty string without surrounding blanks, or None (absent or invalid)."""
-        value = self.table.get(key, _MISSING)
-        if value is _MISSING:
-            if required:
-                self.report.add(f"{self.where}缺少必填字段 {key}{reason}")
-            return None
-        if not isinstance(value, str):
-            # Phone numbers and numeric ids are typed without quotes all the time.
-            hint = "（请加英文双引号）" if isinstance(value, int | float) else ""
-            self.report.add(
-                f"{self.where}字段 {key} 的类型应为字符串，实际为{describe_value(value)}{hint}"
-            )
-            return None
-        if not value.strip():
-            self.report.add(f"{self.where}字段 {key} 不能为空")
-            return None
-        if value != value.strip():
-            self.report.add(f"{self.where}字段 {key} 的值 {toml_string(value)} 首尾不能有空白")
-            return None
-        return value
-
-    def choice(
-        self, key: str, enum: type[_E], *, required: bool, default: _E | None = None
-    ) -> _E | None:
-        if key not in self.table and default is not None:
-            return default
-        value = self.text(key, required=required)
-        if value is None:
-            return None
-        try:
-            return enum(value)
-        except ValueError:
-            allowed = "、".join(item.value for item in enum)
-            self.report.add(
-                f"{self.where}字段 {key} 的值 {toml_string(value)} 无效，应为 {allowed} 之一"
-            )
-            return None
-
-    def text_list(self, key: str, *, required: bool) -> list[str] | None:
-        value = self.table.get(key, _MISSING)
-        if value is _MISSING:
-            if required:
-                self.report.add(f"{self.where}缺少必填字段 {key}")
-            return None
-        if not isinstance(value, list):
-            self.report.add(
-                f'{self.where}字段 {key} 的类型应为字符串数组（如 ["a", "b"]），'
-                f"实际为{describe_value(value)}"
-            )
-            return None
-        result: list[str] = []
-        ok = True
-        for index, item in enumerate(value, start=1):
-            if not isinstance(item, str) or not item.strip():
-                shown = describe_value(item) if not isinstance(item, str) else "空字符串"
-                self.report.add(
-                    f"{self.where}字段 {key} 的第 {index} 项应为非空字符串，实际为{shown}"
-                )
-                ok = False
-            else:
-                result.append(item)
-        return result if ok else None
-
-
-def _unknown_hint(key: str, allowed: Iterable[str]) -> str:
-    allowed = list(allowed)
-    close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
-    listed = "、".join(allowed)
-    if close:
-        return f"（是不是 {close[0]}？允许的字段为 {listed}）"
-    return f"（允许的字段为 {listed}）"
-
-
-def describe_value(value: object) -> str:
-    """Chinese type name plus the value, for "实际为…" in error messages."""
-    if isinstance(value, bool):
-        return f"布尔值 {'true' if value else 'false'}"
-    if isinstance(value, int):
-        return f"整数 {value}"
-    if isinstance(value, float):
-        return f"小数 {value}"
-    if isinstance(value, str):
-        return f"字符串 {toml_string(value)}"
-    if isinstance(value, list):
-        return "数组"
-    if isinstance(value, dict):
-        return "表"
-    if isinstance(value, datetime | date | time):
-        return f"日期时间 {value.isoformat()}"
-    return type(value).__name__
 
 
 def _group_label(index: int, group_id: str | None) -> str:
@@ -240,9 +77,9 @@ def _member_label(index: int, name: str | None) -> str:
     return f"第 {index} 个成员（{name}）" if name else f"第 {index} 个成员"
 
 
-def _table_list(report: _Report, data: Mapping[str, Any], key: str) -> list[Any] | None:
-    value = data.get(key, _MISSING)
-    if value is _MISSING or value == []:
+def _table_list(report: Report, data: Mapping[str, Any], key: str) -> list[Any] | None:
+    value = data.get(key, MISSING)
+    if value is MISSING or value == []:
         report.add(f"缺少 [[{key}]]，至少需要一项")
         return None
     if not isinstance(value, list):
@@ -253,10 +90,10 @@ def _table_list(report: _Report, data: Mapping[str, Any], key: str) -> list[Any]
 
 def parse_org(data: dict[str, Any], source: str = "组织文件") -> Org:
     """Validate parsed org TOML and build the `Org`; raise `OrgError` with every problem."""
-    report = _Report(source)
+    report = Report(source)
     if not isinstance(data, dict):
         raise OrgError([f"{source}：顶层应为表，实际为{describe_value(data)}"])
-    top = _Table(report, "顶层", data)
+    top = Table(report, "顶层", data)
     top.check_keys(TOP_KEYS)
 
     town = _parse_town(report, data)
@@ -275,15 +112,15 @@ def parse_org(data: dict[str, Any], source: str = "组织文件") -> Org:
     )
 
 
-def _parse_town(report: _Report, data: Mapping[str, Any]) -> str | None:
-    value = data.get("town", _MISSING)
-    if value is _MISSING:
+def _parse_town(report: Report, data: Mapping[str, Any]) -> str | None:
+    value = data.get("town", MISSING)
+    if value is MISSING:
         report.add('缺少 [town] 表（写法：[town] 换行 name = "某某镇"）')
         return None
     if not isinstance(value, dict):
         report.add(f"town 应写成 [town] 表，实际为{describe_value(value)}")
         return None
-    table = _Table(report, "[town] ", value)
+    table = Table(report, "[town] ", value)
     table.check_keys(TOWN_KEYS)
     return table.text("name", required=True)
 
@@ -304,7 +141,7 @@ class _RawGroup:
         self.mode: Mode | None = None
 
 
-def _parse_groups(report: _Report, raw: list[Any]) -> list[_RawGroup]:
+def _parse_groups(report: Report, raw: list[Any]) -> list[_RawGroup]:
     groups: list[_RawGroup] = []
     for index, entry in enumerate(raw, start=1):
         group = _RawGroup(index)
@@ -314,7 +151,7 @@ def _parse_groups(report: _Report, raw: list[Any]) -> list[_RawGroup]:
             continue
         if isinstance(entry.get("id"), str) and entry["id"].strip():
             group.label = _group_label(index, entry["id"])
-        table = _Table(report, group.label, entry)
+        table = Table(report, group.label, entry)
         table.check_keys(GROUP_KEYS)
         group.id = table.text("id", required=True)
         group.name = table.text("name", required=True)
@@ -354,7 +191,7 @@ def _parse_groups(report: _Report, raw: list[Any]) -> list[_RawGroup]:
     return groups
 
 
-def _check_parent(report: _Report, group: _RawGroup, by_id: Mapping[str, _RawGroup]) -> None:
+def _check_parent(report: Report, group: _RawGroup, by_id: Mapping[str, _RawGroup]) -> None:
     if group.parent is None:
         return
     parent = by_id.get(group.parent)
@@ -385,9 +222,7 @@ def _check_parent(report: _Report, group: _RawGroup, by_id: Mapping[str, _RawGro
         )
 
 
-def _check_cycles(
-    report: _Report, groups: list[_RawGroup], by_id: Mapping[str, _RawGroup]
-) -> None:
+def _check_cycles(report: Report, groups: list[_RawGroup], by_id: Mapping[str, _RawGroup]) -> None:
     # Iterative colouring: every group is walked once, so a county-sized file stays O(n).
     state: dict[int, int] = {}  # index → 1 on the current path, 2 done
     for start in groups:
@@ -424,7 +259,7 @@ class _RawMember:
         self.phone: str | None = None
 
 
-def _parse_members(report: _Report, raw: list[Any], groups: list[_RawGroup]) -> list[_RawMember]:
+def _parse_members(report: Report, raw: list[Any], groups: list[_RawGroup]) -> list[_RawMember]:
     group_by_id = {g.id: g for g in groups if g.id is not None}
     units = {g.unit for g in groups if g.unit is not None}
     unit_list = sorted(units)
@@ -438,7 +273,7 @@ def _parse_members(report: _Report, raw: list[Any], groups: list[_RawGroup]) -> 
             continue
         if isinstance(entry.get("name"), str) and entry["name"].strip():
             member.label = _member_label(index, entry["name"])
-        table = _Table(report, member.label, entry)
+        table = Table(report, member.label, entry)
         table.check_keys(MEMBER_KEYS)
         member.name = table.text("name", required=True)
         member.role = table.choice("role", Role, required=True)
@@ -467,7 +302,7 @@ def _parse_members(report: _Report, raw: list[Any], groups: list[_RawGroup]) -> 
     return members
 
 
-def _check_body_unit(report: _Report, member: _RawMember, known: list[str]) -> None:
+def _check_body_unit(report: Report, member: _RawMember, known: list[str]) -> None:
     """A unit with no group: fine for a town body of a leader/office/supervisor, else an error."""
     assert member.unit is not None
     unit = toml_string(member.unit)
@@ -482,7 +317,7 @@ def _check_body_unit(report: _Report, member: _RawMember, known: list[str]) -> N
         )
 
 
-def _check_phone(report: _Report, label: str, phone: str) -> str | None:
+def _check_phone(report: Report, label: str, phone: str) -> str | None:
     """The phone in ASCII digits (full-width digits are converted), or None after an error."""
     ascii_phone = unicodedata.normalize("NFKC", phone)
     if _PHONE.fullmatch(ascii_phone):
@@ -512,7 +347,7 @@ def _unit_hint(unit: str, known: list[str]) -> str:
 
 
 def _check_member_groups(
-    report: _Report, member: _RawMember, group_by_id: Mapping[str, _RawGroup], own_groups: bool
+    report: Report, member: _RawMember, group_by_id: Mapping[str, _RawGroup], own_groups: bool
 ) -> None:
     assert member.groups is not None
     seen: set[str] = set()
@@ -564,76 +399,3 @@ def _build_member(member: _RawMember) -> Member:
         groups=tuple(member.groups),
         phone=member.phone,
     )
-
-
-# ---------------------------------------------------------------------------
-# writing
-
-
-def org_to_data(org: Org) -> dict[str, Any]:
-    """The org as plain data, exactly what `tomllib` returns for `dump_org(org)`."""
-    groups: list[dict[str, Any]] = []
-    for g in org.groups:
-        entry: dict[str, Any] = {"id": g.id, "name": g.name, "level": g.level.value}
-        if g.parent is not None:
-            entry["parent"] = g.parent
-        if g.unit is not None:
-            entry["unit"] = g.unit
-        entry["mode"] = g.mode.value
-        groups.append(entry)
-    members: list[dict[str, Any]] = []
-    for m in org.members:
-        item: dict[str, Any] = {"name": m.name, "role": m.role.value}
-        if m.unit is not None:
-            item["unit"] = m.unit
-        item["wechat"] = m.wechat
-        item["groups"] = list(m.groups)
-        if m.phone is not None:
-            item["phone"] = m.phone
-        members.append(item)
-    return {"town": {"name": org.town}, "groups": groups, "members": members}
-
-
-def dump_org(org: Org) -> str:
-    """The org as TOML text that `parse_org(tomllib.loads(...))` turns back into `org`."""
-    data = org_to_data(org)
-    lines = [
-        f"# {org.town}组织文件：群与成员名册。字段说明见 examples/README.md。",
-        "",
-        "[town]",
-        f"name = {toml_string(org.town)}",
-    ]
-    for section in ("groups", "members"):
-        for entry in data[section]:
-            lines.append("")
-            lines.append(f"[[{section}]]")
-            lines.extend(f"{key} = {_toml_value(value)}" for key, value in entry.items())
-    return "\n".join(lines) + "\n"
-
-
-def _toml_value(value: str | list[str]) -> str:
-    if isinstance(value, str):
-        return toml_string(value)
-    return "[" + ", ".join(toml_string(item) for item in value) + "]"
-
-
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\f": "\\f",
-    "\r": "\\r",
-}
-_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    return _ESCAPES.get(char) or f"\\u{ord(char):04x}"
-
-
-def toml_string(value: str) -> str:
-    """A TOML basic string literal (double quotes, escapes for quotes and control chars)."""
-    return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'

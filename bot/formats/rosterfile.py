@@ -23,7 +23,8 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.domain.model import ROLE_LABELS, Member, Org, Role
-from bot.formats.orgfile import OrgError, org_to_data, parse_org
+from bot.formats.orgdump import org_to_data
+from bot.formats.orgfile import OrgError, parse_org
 from bot.formats.xlsx import save_workbook, unescape_cell
 
 COLUMNS = ("姓名", "角色", "村/单位", "微信号", "所在群", "手机号")

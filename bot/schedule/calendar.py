@@ -9,7 +9,6 @@ working days and warns, once per year, that the official schedule has not been e
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Collection
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import chinese_calendar
 
 from bot.config import Config
+from bot.formats.checks import InputError, parse_toml, read_text
 
 log = logging.getLogger("bot.workdays")
 
@@ -25,7 +25,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOLIDAYS_FILE = "holidays.toml"
 
 
-class ScheduleError(ValueError):
+class ScheduleError(InputError):
     """A file under schedules/ is wrong; the message names the file and the key."""
 
 
@@ -93,10 +93,7 @@ def load_holidays(path: Path) -> WorkCalendar:
     if not path.exists():
         return WorkCalendar()
     where = f"节假日文件 {path.name}"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScheduleError(f"{where} 不是有效的 TOML：{exc}") from None
+    data = parse_toml(read_text(path, "节假日文件", ScheduleError), where, ScheduleError)
     unknown = sorted(set(data) - {"holidays", "workdays"})
     if unknown:
         raise ScheduleError(f"{where}：未知字段 {'、'.join(unknown)}（可用：holidays、workdays）")

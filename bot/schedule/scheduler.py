@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
@@ -29,6 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.context import Context
 from bot.domain.followup import ESCALATION, DeadlineStep, deadline_steps
+from bot.formats.checks import parse_toml, read_text
 from bot.schedule.calendar import HOLIDAYS_FILE, ScheduleError, schedules_dir
 from bot.schedule.jobs import ACTIONS, Job, deadline_escalation, deadline_reminder
 
@@ -154,12 +154,8 @@ def load_schedules(folder: Path, tz: tzinfo, default_grace: timedelta) -> list[J
             continue
         where = f"定时任务文件 {path.name}"
         try:
-            spec = parse_schedule(
-                tomllib.loads(path.read_text(encoding="utf-8")), where, tz, default_grace
-            )
-        except tomllib.TOMLDecodeError as exc:
-            errors.append(f"{where} 不是有效的 TOML：{exc}")
-            continue
+            data = parse_toml(read_text(path, "定时任务文件", ScheduleError), where, ScheduleError)
+            spec = parse_schedule(data, where, tz, default_grace)
         except ScheduleError as exc:
             errors.append(str(exc))
             continue

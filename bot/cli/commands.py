@@ -1,0 +1,157 @@
+"""What each `python -m bot` command does; `bot.__main__` only parses the arguments.
+
+Commands import what they need when they run, so `python -m bot status` does not load
+matplotlib or jieba. Input errors (`bot.formats.checks.InputError`) are printed by `main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Coroutine
+from datetime import timedelta
+from typing import Any
+
+from bot.config import load_config
+
+Command = Callable[[argparse.Namespace], Coroutine[Any, Any, int]]
+
+
+async def demo(args: argparse.Namespace) -> int:
+    """`demo`: a whole push on the sandbox with a simulated clock."""
+    from bot.cli.demo import run_demo
+
+    print(await run_demo(args.seed, args.json, args.days, out=args.out))
+    return 0
+
+
+async def replay(args: argparse.Namespace) -> int:
+    """`replay`: feed a recorded chat to the bot and print its replies and coverage."""
+    from bot.cli.replay import run_replay
+
+    config = load_config(args.config) if args.config else None
+    print(await run_replay(args.events, args.org, args.json, config))
+    return 0
+
+
+async def check_config(args: argparse.Namespace) -> int:
+    """`check-config`: the config, org file, content library and schedules, all checked."""
+    from bot.formats.content import ContentError, load_library, missing_media
+    from bot.formats.orgfile import load_org
+    from bot.runtime import PROJECT_ROOT, org_path_for
+    from bot.schedule.calendar import load_calendar, schedules_dir
+    from bot.schedule.scheduler import load_schedules
+
+    config = load_config(args.config)
+    org = load_org(org_path_for(config))
+    folder = config.path(config.bot.content_dir)
+    if not folder.exists():  # as `run` does (bot.runtime.library_for)
+        folder = PROJECT_ROOT / "content"
+    library = load_library(folder) if folder.exists() else []
+    if missing := missing_media(folder, library):
+        raise ContentError(missing)
+    load_calendar(config)
+    grace = timedelta(minutes=config.scheduler.grace_minutes)
+    jobs = load_schedules(schedules_dir(config), config.tz, grace)
+    print(
+        f"配置有效：{config.source}\n"
+        f"  名册：{org.town}，{len(org.groups)} 个群，{len(org.members)} 人\n"
+        f"  素材库：{len(library)} 条\n"
+        f"  定时任务：{len(jobs)} 个（{'、'.join(j.name for j in jobs) or '无'}）\n"
+        f"  通道：{config.bot.transport}"
+    )
+    return 0
+
+
+async def report(args: argparse.Namespace) -> int:
+    """`report`: the coverage of every push in the database."""
+    from bot.cli.report import coverage_json, coverage_text
+    from bot.clock import SystemClock
+    from bot.runtime import build
+
+    config = load_config(args.config)
+    rt = build(config, SystemClock(config.tz))
+    cov = rt.app.coverage_report()
+    print(coverage_json(cov) if args.json else coverage_text(cov))
+    rt.store.close()
+    return 0
+
+
+async def roster(args: argparse.Namespace) -> int:
+    """`roster history|restore`: the stored roster versions; bring one back."""
+    from bot.clock import SystemClock
+    from bot.roster import RestoreError, history_text, restore_roster
+    from bot.store import Store
+
+    config = load_config(args.config)
+    store = Store(config.db_path, config.tz)
+    try:
+        if args.roster_command == "history":
+            print(history_text(store, config.tz))
+            return 0
+        try:
+            restored = restore_roster(store, args.version, SystemClock(config.tz).now(), "命令行")
+        except RestoreError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        print(restored.describe())
+        if restored.changed:
+            print("运行中的机器人（消息、定时任务、网页后台）会自动改用恢复后的名册。")
+        return 0
+    finally:
+        store.close()
+
+
+async def status(args: argparse.Namespace) -> int:
+    """`status`: what the running bot last wrote about itself."""
+    from bot.cli.status import status_text
+
+    print(status_text(load_config(args.config)))
+    return 0
+
+
+async def run(args: argparse.Namespace) -> int:
+    """`run`: the long-running bot."""
+    from bot.cli.run import run_service
+
+    return await run_service(load_config(args.config), console=not args.no_console)
+
+
+async def bench(args: argparse.Namespace) -> int:
+    """`bench`: county-scale figures."""
+    from bot.cli.bench import run_bench
+
+    print(await run_bench(args.households, args.groups, args.json, args.burst_seconds))
+    return 0
+
+
+def hash_password(args: argparse.Namespace) -> int:
+    """`hash-password`: a PBKDF2 hash for `[[web.users]]` (reads the password, not argv)."""
+    import getpass
+
+    from bot.web.auth import hash_password as make_hash
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("新密码：")
+        if getpass.getpass("再输一次：") != password:
+            print("两次输入的密码不一致", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < 8:
+        print("密码至少 8 位", file=sys.stderr)
+        return 2
+    print(make_hash(password, args.iterations))
+    return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "demo": demo,
+    "replay": replay,
+    "check-config": check_config,
+    "report": report,
+    "roster": roster,
+    "status": status,
+    "run": run,
+    "bench": bench,
+}
