@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Level(StrEnum):
@@ -354,3 +355,12 @@ class JobRun:
     status: str
     ran_at: datetime
     detail: str = ""
+
+
+class AuditEntry(NamedTuple):
+    """One line of the audit log: who did what, when (a tuple, so it unpacks in that order)."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str
