@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Level(StrEnum):
@@ -364,3 +364,11 @@ class AuditEntry(NamedTuple):
     actor: str
     action: str
     detail: str
+
+
+class PendingPush(NamedTuple):
+    """A big push kept until its sender's 确认: the draft (as its owner serialised it) and
+    when it was asked."""
+
+    payload: dict[str, Any]
+    asked_at: datetime

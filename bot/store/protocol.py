@@ -30,6 +30,7 @@ from bot.domain.model import (
     Org,
     OutboxItem,
     OutgoingMessage,
+    PendingPush,
     Push,
     Receipt,
     Reminder,
@@ -58,7 +59,7 @@ class Store(Protocol):
         writes are undone and the outer transaction carries on (or not) as its code decides."""
         ...
 
-    # -- roster --------------------------------------------------------------------------
+    # -- roster versions -----------------------------------------------------------------
 
     def roster_version(self) -> int:
         """The current roster version (0 when no roster was imported)."""
@@ -76,7 +77,7 @@ class Store(Protocol):
         """The roster of a version (default: current), or None if none was imported."""
         ...
 
-    # -- pushes --------------------------------------------------------------------------
+    # -- pushes: rows, deliveries, assignments, counters, pending 确认 ---------------------
 
     def create_push(
         self,
@@ -138,7 +139,7 @@ class Store(Protocol):
         """Keep a big push until its sender confirms it (one per sender: the newest wins)."""
         ...
 
-    def take_pending_push(self, wechat: str) -> tuple[dict[str, Any], datetime] | None:
+    def take_pending_push(self, wechat: str) -> PendingPush | None:
         """Remove and return a sender's pending push with the time it was asked."""
         ...
 
@@ -174,7 +175,7 @@ class Store(Protocol):
         """Per-unit counters of a push, in roster order."""
         ...
 
-    # -- records -------------------------------------------------------------------------
+    # -- records: inbound messages, signatures, receipts, evidence, reminders, audit -----
 
     def record_message(self, msg: IncomingMessage, error: str | None = None) -> bool:
         """Store an inbound message; False if this transport id was seen before.
@@ -273,7 +274,7 @@ class Store(Protocol):
         """A send failed; try again later, or give up after too many attempts."""
         ...
 
-    # -- followup ------------------------------------------------------------------------
+    # -- follow-up: job runs, work reports, 通报, campaign rotations -----------------------
 
     def job_since(self, job: str, now: datetime) -> datetime:
         """When a scheduled job was first registered (registering it at `now` if new)."""
@@ -339,7 +340,7 @@ class Store(Protocol):
         """Remember where a campaign rotation stands."""
         ...
 
-    # -- bindings ------------------------------------------------------------------------
+    # -- runtime state: settings, transport bindings, revoked dashboard sessions ---------
 
     def get_meta(self, key: str) -> str | None:
         """A stored setting."""
@@ -365,12 +366,11 @@ class Store(Protocol):
         """Whether a session was logged out."""
         ...
 
-    # -- baseline ------------------------------------------------------------------------
+    # -- benchmark only ------------------------------------------------------------------
 
     def raw_insert_baseline(self, receipts: Iterable[tuple[Receipt, str | None]]) -> float:
-        """Bench only: seconds one sqlite-utils `insert_all` (batches of 1,000) takes to write
-        these receipts (with their message ids) into a fresh WAL database beside this one.
-
-        The scratch database is deleted afterwards; this store is not written to.
+        """Bench only: seconds the backend's plainest bulk insert takes to write these
+        receipts (with their message ids) into scratch storage, the floor `python -m bot bench`
+        compares ingest through `App.handle()` with. This store's data is not touched.
         """
         ...

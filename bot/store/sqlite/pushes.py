@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.model import Delivery, Mode, Push, UnitTally
+from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally
 from bot.store.sqlite.base import SqliteBase, ts
 
 
@@ -163,7 +163,7 @@ class PushTables(SqliteBase):
             (wechat, ts(now), reply_to, json.dumps(payload, ensure_ascii=False)),
         )
 
-    def take_pending_push(self, wechat: str) -> tuple[dict[str, Any], datetime] | None:
+    def take_pending_push(self, wechat: str) -> PendingPush | None:
         """Remove and return a sender's pending push with the time it was asked."""
         row = self._x(
             "SELECT payload, created_at FROM pending_pushes WHERE wechat = ?", (wechat,)
@@ -171,7 +171,7 @@ class PushTables(SqliteBase):
         if row is None:
             return None
         self._x("DELETE FROM pending_pushes WHERE wechat = ?", (wechat,))
-        return json.loads(row[0]), self._dt_req(row[1])
+        return PendingPush(json.loads(row[0]), self._dt_req(row[1]))
 
     def deliveries(self, push_id: int) -> list[Delivery]:
         """All planned deliveries of a push."""
