@@ -13,7 +13,7 @@ from bot.config import Config, ConfigError, SenderSection
 from bot.domain.model import Content, Org
 from bot.formats.content import load_library
 from bot.formats.orgfile import load_org
-from bot.store import Store
+from bot.store import Store, open_store
 from bot.transport.base import Transport
 from bot.transport.bound import BoundTransport
 from bot.transport.sandbox import SandboxTransport, SandboxWorld
@@ -85,7 +85,7 @@ def build(
     """Open the store, import the roster if it changed, and wire an App on a transport."""
     if fast:
         config = replace(config, sender=FAST_SENDER)
-    store = Store(config.db_path, config.tz)
+    store = open_store(config.db_path, config.tz)
     if org is not None:
         App.import_roster(store, org, clock.now(), "内置")
     else:

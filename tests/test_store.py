@@ -1,25 +1,40 @@
-"""The store: migrations, WAL, roster versions, atomic writes, counters, outbox."""
+"""The store, through its protocol: roster versions, atomic and nested writes, counters,
+outbox. Every test takes the `store` fixture, so the suite runs against each implementation
+listed in `OPENERS` (SQLite-only checks live in test_store_sqlite.py)."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.clock import SHANGHAI
-from bot.domain.model import IncomingMessage, MessageKind, Org, OutgoingMessage
+from bot.domain.model import (
+    AuditEntry,
+    IncomingMessage,
+    MessageKind,
+    Org,
+    OutgoingMessage,
+    Receipt,
+)
 from bot.domain.relay import plan_push
-from bot.store import ROSTER_HISTORY, Store
+from bot.store import ROSTER_HISTORY, Store, open_store
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
+# One opener per implementation; a second store (PostgreSQL) adds its own here.
+OPENERS: dict[str, Callable[[Path], Store]] = {
+    "sqlite": lambda tmp: open_store(tmp / "bot.db", SHANGHAI),
+}
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "bot.db", SHANGHAI)
-    yield s  # type: ignore[misc]
+
+@pytest.fixture(params=sorted(OPENERS))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A fresh, empty store of each implementation."""
+    s = OPENERS[request.param](tmp_path)
+    yield s
     s.close()
 
 
@@ -39,16 +54,6 @@ def _push(store: Store, org: Org) -> int:
         assignments=plan.assignments,
     )
     return push.id
-
-
-def test_file_is_wal_and_migrated(store: Store, tmp_path: Path) -> None:
-    conn = sqlite3.connect(tmp_path / "bot.db")
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    names = [r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")]
-    assert names[:2] == ["m001_initial", "m002_counter_triggers"]
-    # Opening again applies nothing twice.
-    Store(tmp_path / "bot.db", SHANGHAI).close()
-    assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(names)
 
 
 def test_roster_round_trip_and_versions(store: Store, town: Org) -> None:
@@ -84,6 +89,33 @@ def test_failed_transaction_leaves_nothing(store: Store, town: Org) -> None:
     assert store.message_count() == 0
     assert store.record_message(msg) is True
     assert store.record_message(msg) is False
+
+
+def test_nested_transaction_that_fails_rolls_back_alone(store: Store) -> None:
+    with store.transaction():
+        store.set_meta("outer", "1")
+        with pytest.raises(RuntimeError), store.transaction():
+            store.set_meta("inner", "1")  # itself a transaction: a savepoint two deep
+            assert store.get_meta("inner") == "1"
+            raise RuntimeError("inner fails")
+        assert store.get_meta("inner") is None
+        store.set_meta("after", "1")
+    assert (store.get_meta("outer"), store.get_meta("inner"), store.get_meta("after")) == (
+        "1",
+        None,
+        "1",
+    )
+
+
+def test_outer_rollback_undoes_a_finished_nested_block(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        with store.transaction():
+            store.set_meta("inner", "1")
+        raise RuntimeError("outer fails")
+    assert store.get_meta("inner") is None
+    with store.transaction():  # the store is usable again afterwards
+        store.set_meta("later", "1")
+    assert store.get_meta("later") == "1"
 
 
 def test_receipt_counters_and_scope(store: Store, town: Org) -> None:
@@ -140,3 +172,20 @@ def test_import_receipts_bulk(store: Store, town: Org) -> None:
     assert store.import_receipts(pid, rows) == 2
     assert store.import_receipts(pid, rows) == 0
     assert {t.unit: t.acks for t in store.tallies(pid)}["王家村"] == 2
+
+
+def test_audit_log_returns_entries_newest_first(store: Store) -> None:
+    store.audit(NOW, "zhang", "推送", "第1期")
+    store.audit(NOW + timedelta(minutes=1), "liu", "撤回", "第1期")
+    first, second = store.audit_log()
+    assert isinstance(first, AuditEntry)
+    assert (first.actor, first.action) == ("liu", "撤回")
+    assert second == (NOW, "zhang", "推送", "第1期")
+
+
+def test_raw_insert_baseline_leaves_the_store_alone(store: Store, town: Org) -> None:
+    store.save_org(town, NOW, "t")
+    pid = _push(store, town)
+    rows = [(Receipt(pid, f"h{i}", "王家村", "wj", NOW), f"m{i}") for i in range(3)]
+    assert store.raw_insert_baseline(rows) >= 0
+    assert store.receipt_count() == 0

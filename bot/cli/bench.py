@@ -1,10 +1,11 @@
 """`python -m bot bench`: county scale (800 groups, 200k households).
 
-Measures receipts ingested per second through the full `App.handle()` path against a raw
-sqlite-utils `insert_all` of the same rows, coverage-report time at 1× and 10× receipts
-(the report reads counters, so it must not grow with receipts), peak RSS, and how many
-paced sends go out on the wall clock while 5,000 inbound messages a second arrive
-(the sample town; compared with the configured pace).
+Measures receipts ingested per second through the full `App.handle()` path against the
+store's raw baseline (a plain sqlite-utils `insert_all` of the same rows), coverage-report
+time at 1× and 10× receipts (the report reads counters, so it must not grow with receipts),
+peak RSS, the dashboard's 总览 API (`GET /api/pushes`) once 10, 20 and 200 pushes exist
+(it pages, so it must stay flat), and how many paced sends go out on the wall clock while
+5,000 inbound messages a second arrive (the sample town; compared with the configured pace).
 """
 
 from __future__ import annotations
@@ -19,18 +20,30 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
-
-from sqlite_utils import Database
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.sample import generate_county, generate_town
 from bot.clock import SimClock, SystemClock
-from bot.config import load_config
-from bot.domain.model import IncomingMessage, Member, OutgoingMessage, Role
-from bot.runtime import build
+from bot.config import Config, WebUser, load_config
+from bot.domain.model import (
+    IncomingMessage,
+    Member,
+    Org,
+    OutgoingMessage,
+    Push,
+    Receipt,
+    Role,
+)
+from bot.runtime import Runtime, build
+
+if TYPE_CHECKING:
+    from aiohttp.test_utils import TestClient
 
 START = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
 ACKS = ("收到", "收到了", "已阅", "好的", "👍", "知道了，谢谢提醒", "[强]", "明白")
+OVERVIEW_MARKS = (10, 20, 200)
+PASSWORD = "overview-bench"
+ITERATIONS = 1000
 
 
 def _rss_mb() -> float:
@@ -53,16 +66,25 @@ def _time_ms(fn: Callable[[], object], repeat: int = 20) -> float:
     return round((time.perf_counter() - t0) * 1000 / repeat, 2)
 
 
-async def _bench(households: int, groups: int) -> dict[str, float]:
-    org = generate_county(1, towns=20, groups_per_town=max(1, groups // 20), households=households)
+def county(households: int, groups: int) -> Org:
+    """The benchmark county: 20 towns sharing `groups` groups and `households` households."""
+    return generate_county(
+        1, towns=20, groups_per_town=max(1, groups // 20), households=households
+    )
+
+
+def _config(tmp: str) -> Config:
+    base = load_config(None)
+    return replace(base, bot=replace(base.bot, data_dir=tmp, content_dir=tmp))
+
+
+async def _bench(org: Org) -> dict[str, float]:
     homes = [m for m in org.members if m.role is Role.HOUSEHOLD and m.groups]
     office = next(m for m in org.members if m.role in (Role.OFFICE, Role.LEADER))
     with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
-        base = load_config(None)
-        cfg = replace(base, bot=replace(base.bot, data_dir=tmp, content_dir=tmp))
         clock = SimClock(START)
         t0 = time.perf_counter()
-        rt = build(cfg, clock, org=org, fast=True)
+        rt = build(_config(tmp), clock, org=org, fast=True)
         import_s = time.perf_counter() - t0
         app, store = rt.app, rt.store
         push = app.create_push("县级压力测试", "反诈提醒正文", office, clock.now())
@@ -75,33 +97,11 @@ async def _bench(households: int, groups: int) -> dict[str, float]:
             await app.handle(msg)
         ingest_s = time.perf_counter() - t0
         receipts = store.receipt_count(push.id)
-
-        raw = Database(Path(tmp) / "raw.db")
-        raw.enable_wal()
-        rows = (
-            {
-                "push_id": push.id,
-                "wechat": m.wechat,
-                "unit": m.unit,
-                "group_id": m.groups[0],
-                "at": clock.now().isoformat(),
-                "message_id": f"b{i}",
-            }
+        raw_s = store.raw_insert_baseline(
+            (Receipt(push.id, m.wechat, m.unit, m.groups[0], clock.now()), f"b{i}")
             for i, m in enumerate(homes)
         )
-        t0 = time.perf_counter()
-        raw.table("receipts").insert_all(rows, pk=("push_id", "wechat"), batch_size=1000)
-        raw_s = time.perf_counter() - t0
-
-        cov_1x = _time_ms(lambda: app.coverage(push))
-        for n in range(9):
-            extra = app.create_push(f"县级压力测试{n + 2}", "反诈提醒正文", office, clock.now())
-            store.import_receipts(
-                extra.id,
-                ((m.wechat, m.unit or "", m.groups[0], clock.now()) for m in homes),
-            )
-        total = store.receipt_count()
-        cov_10x = _time_ms(lambda: app.coverage(push))
+        cov_1x, cov_10x, total = _coverage_scaling(rt, push, office, homes, clock.now())
         store.close()
     return {
         "groups": len(org.groups),
@@ -117,6 +117,84 @@ async def _bench(households: int, groups: int) -> dict[str, float]:
         "coverage_scaling": round(cov_10x / cov_1x, 2) if cov_1x else 0.0,
         "rss_mb": _rss_mb(),
     }
+
+
+def _coverage_scaling(
+    rt: Runtime, push: Push, office: Member, homes: list[Member], now: datetime
+) -> tuple[float, float, int]:
+    """Coverage-report milliseconds with one push's receipts, then with ten pushes' worth."""
+    app, store = rt.app, rt.store
+    cov_1x = _time_ms(lambda: app.coverage(push))
+    for n in range(9):
+        extra = app.create_push(f"县级压力测试{n + 2}", "反诈提醒正文", office, now)
+        store.import_receipts(
+            extra.id, ((m.wechat, m.unit or "", m.groups[0], now) for m in homes)
+        )
+    total = store.receipt_count()
+    return cov_1x, _time_ms(lambda: app.coverage(push)), total
+
+
+async def _login(c: TestClient[Any, Any]) -> None:
+    page = await (await c.get("/login")).text()
+    token = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    resp = await c.post(
+        "/login",
+        data={"username": "bench", "password": PASSWORD, "csrf": token},
+        allow_redirects=False,
+    )
+    if resp.status != 303:
+        raise RuntimeError(f"登录失败：HTTP {resp.status}")
+
+
+async def _get_ms(c: TestClient[Any, Any], path: str, repeat: int) -> float:
+    await (await c.get(path)).read()  # warm
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        resp = await c.get(path)
+        await resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"{path}：HTTP {resp.status}")
+    return round((time.perf_counter() - t0) * 1000 / repeat, 1)
+
+
+async def bench_overview(
+    org: Org, marks: tuple[int, ...] = OVERVIEW_MARKS, repeat: int = 5
+) -> dict[str, float]:
+    """Milliseconds per `GET /api/pushes` (what the 总览 page polls every 2 s), through the
+    real aiohttp app, once each number of pushes in `marks` exists (`overview_ms_<n>`).
+
+    The figure should stay flat past one page: the API pages its answer (the newest 20 by
+    default) instead of summarising every push ever made.
+    """
+    # Imported here, after the ingest figures: the web stack would otherwise count in their
+    # peak memory (rss_mb), which is measured before this part runs.
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.web import create_web_app
+    from bot.web.auth import hash_password
+
+    office = next(m for m in org.members if m.role in (Role.OFFICE, Role.LEADER))
+    result: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="fanzha-overview-") as tmp:
+        base = _config(tmp)
+        user = WebUser("bench", "office", hash_password(PASSWORD, ITERATIONS))
+        cfg = replace(base, web=replace(base.web, users=(user,), secret="bench"))
+        clock = SimClock(START)
+        rt = build(cfg, clock, org=org, fast=True)
+        app = create_web_app(rt, cfg, hash_iterations=ITERATIONS)
+        try:
+            async with TestClient(TestServer(app)) as c:
+                await _login(c)
+                made = 0
+                for mark in sorted(marks):
+                    while made < mark:
+                        made += 1
+                        rt.app.create_push(f"压力测试{made}", "反诈提醒正文", office, clock.now())
+                        clock.advance(60)
+                    result[f"overview_ms_{mark}"] = await _get_ms(c, "/api/pushes", repeat)
+        finally:
+            rt.store.close()
+    return result
 
 
 async def burst_pace(
@@ -173,7 +251,10 @@ async def run_bench(
     burst_seconds: float = 10.0,
 ) -> str:
     """Run the benchmark and return its figures (JSON or a short Chinese summary)."""
-    result: dict[str, float] = await _bench(households, groups)
+    org = county(households, groups)
+    result: dict[str, float] = await _bench(org)
+    overview = await bench_overview(org)
+    result.update(overview)
     result.update(await burst_pace(burst_seconds))
     if as_json:
         return json.dumps(result, ensure_ascii=False)
@@ -187,6 +268,10 @@ async def run_bench(
             f"覆盖报告：1× {result['coverage_ms_1x']} ms，10× {result['coverage_ms_10x']} ms，"
             f"比值 {result['coverage_scaling']}（目标 ≤ 1.5）",
             f"峰值内存：{result['rss_mb']} MB",
+            *(
+                f"总览接口 GET /api/pushes，{key.rsplit('_', 1)[1]} 条推送时：{value} ms"
+                for key, value in overview.items()
+            ),
             f"收消息高峰（{result['burst_rate']} 条/秒，{burst_seconds:g} 秒）期间发出 "
             f"{result['burst_sends']} 条，配置节奏 {result['burst_expected']} 条",
         ]

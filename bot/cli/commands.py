@@ -81,10 +81,10 @@ async def roster(args: argparse.Namespace) -> int:
     """`roster history|restore`: the stored roster versions; bring one back."""
     from bot.clock import SystemClock
     from bot.roster import RestoreError, history_text, restore_roster
-    from bot.store import Store
+    from bot.store import open_store
 
     config = load_config(args.config)
-    store = Store(config.db_path, config.tz)
+    store = open_store(config.db_path, config.tz)
     try:
         if args.roster_command == "history":
             print(history_text(store, config.tz))

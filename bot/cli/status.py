@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from bot.config import Config
-from bot.store import Store
+from bot.store import Store, open_store
 from bot.transport.bound import STATUS_KEY, UNMATCHED_KEY
 
 OUTBOX_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
@@ -16,7 +16,7 @@ def status_text(config: Config) -> str:
     """A Chinese status report of connection, bindings, unmatched rooms/members and outbox."""
     if not config.db_path.exists():
         return f"还没有数据库（{config.db_path}）：机器人尚未运行过。"
-    store = Store(config.db_path, config.tz)
+    store = open_store(config.db_path, config.tz)
     try:
         return _render(config, store)
     finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any, NamedTuple
 
 
 class Level(StrEnum):
@@ -358,3 +359,20 @@ class JobRun:
     status: str
     ran_at: datetime
     detail: str = ""
+
+
+class AuditEntry(NamedTuple):
+    """One line of the audit log: who did what, when (a tuple, so it unpacks in that order)."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str
+
+
+class PendingPush(NamedTuple):
+    """A big push kept until its sender's 确认: the draft (as its owner serialised it) and
+    when it was asked."""
+
+    payload: dict[str, Any]
+    asked_at: datetime

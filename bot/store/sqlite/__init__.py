@@ -1,0 +1,35 @@
+"""The SQLite store: one class composed of a mixin per table family over one connection.
+
+`base` holds the connection and savepoint transactions, `schema` the migrations; each other
+module owns the SQL of one family of tables.
+"""
+
+from __future__ import annotations
+
+from bot.store.sqlite.baseline import BaselineTables
+from bot.store.sqlite.bindings import BindingTables
+from bot.store.sqlite.followup import FollowupTables
+from bot.store.sqlite.outbox import OutboxTables
+from bot.store.sqlite.pushes import PushTables
+from bot.store.sqlite.records import RecordTables
+from bot.store.sqlite.roster import RosterTables
+
+
+class SqliteStore(
+    RosterTables,
+    PushTables,
+    RecordTables,
+    OutboxTables,
+    FollowupTables,
+    BindingTables,
+    BaselineTables,
+):
+    """All persistence in one SQLite file (WAL). One instance per process, used from the
+    event-loop thread.
+
+    Coverage counters (`push_units`) are updated in the same transaction as the fact they
+    count, so a coverage report reads a handful of rows however many receipts exist.
+    """
+
+
+__all__ = ["SqliteStore"]

@@ -1,0 +1,106 @@
+"""The connection and its plumbing: pragmas, migrations, savepoint transactions, time columns.
+
+Times are stored as UTC ISO strings with microseconds (so they sort as text) and read back
+in the store's time zone.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from bot.store.sqlite.schema import migrations
+
+
+def ts(value: datetime | None) -> str | None:
+    """A datetime as stored (UTC ISO text); naive datetimes are a bug and refused."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime reached the store")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class SqliteBase:
+    """One SQLite connection used from the event-loop thread, with the helpers the table
+    families share."""
+
+    def __init__(self, path: str | Path, tz: tzinfo) -> None:
+        self.path = Path(path)
+        self.tz = tz
+        memory = str(path) == ":memory:"
+        if not memory:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves (see transaction()).
+        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        db = Database(conn)
+        if not memory:
+            db.enable_wal()
+        conn.execute("PRAGMA synchronous=NORMAL")
+        # Checkpoints fsync the main file; doing them every ~40 MB of WAL instead of ~4 MB
+        # keeps a burst of receipts from paying for one every few hundred messages.
+        conn.execute("PRAGMA wal_autocheckpoint=10000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        migrations.apply(db)
+        self._conn = conn
+        self._depth = 0
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing block. A nested block is a SAVEPOINT: if it raises, only its own
+        writes are undone and the outer transaction carries on (or not) as its code decides."""
+        if self._depth:
+            yield from self._savepoint()
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    def _savepoint(self) -> Iterator[None]:
+        name = f"sp{self._depth}"
+        self._conn.execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._conn.execute(f"ROLLBACK TO {name}")
+            self._conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self._conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
+
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self._conn.execute(sql, params)
+
+    def _many(self, sql: str, rows: Iterable[Sequence[Any]]) -> sqlite3.Cursor:
+        return self._conn.executemany(sql, rows)
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def _dt(self, value: str | None) -> datetime | None:
+        return None if value is None else datetime.fromisoformat(value).astimezone(self.tz)
+
+    def _dt_req(self, value: str) -> datetime:
+        return datetime.fromisoformat(value).astimezone(self.tz)

@@ -1,0 +1,295 @@
+"""Pushes: the push rows, planned deliveries, per-unit counters, assignments, pending 确认."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally
+from bot.store.sqlite.base import SqliteBase, ts
+
+
+class PushTables(SqliteBase):
+    """A push, what it plans to deliver where, and its coverage counters (`push_units`)."""
+
+    def create_push(
+        self,
+        *,
+        title: str,
+        body: str,
+        created_by: str,
+        now: datetime,
+        scope: Sequence[str],
+        deadline: datetime | None,
+        content_id: int | None,
+        roster_version: int,
+        deliveries: Sequence[Delivery],
+        tallies: Sequence[UnitTally],
+        assignments: Sequence[tuple[str, str]],
+    ) -> Push:
+        """Store a push with its planned deliveries, per-unit denominators and assignments."""
+        with self.transaction():
+            cur = self._x(
+                "INSERT INTO pushes (title, body, content_id, created_at, created_by, deadline, "
+                "scope, roster_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    title,
+                    body,
+                    content_id,
+                    ts(now),
+                    created_by,
+                    ts(deadline),
+                    json.dumps(list(scope), ensure_ascii=False),
+                    roster_version,
+                ),
+            )
+            push_id = int(cur.lastrowid or 0)
+            self._many(
+                "INSERT INTO push_units (push_id, unit, ord, pushers, groups, households) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (push_id, t.unit, i, t.pushers, t.groups, t.households)
+                    for i, t in enumerate(tallies)
+                ],
+            )
+            self._many(
+                "INSERT INTO deliveries (push_id, group_id, unit, mode, parent) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(push_id, d.group_id, d.unit, d.mode.value, d.parent) for d in deliveries],
+            )
+            self._many(
+                "INSERT INTO assignments (push_id, wechat, unit) VALUES (?, ?, ?)",
+                [(push_id, wechat, unit) for wechat, unit in assignments],
+            )
+        push = self.get_push(push_id)
+        assert push is not None
+        return push
+
+    _PUSH_COLS = (
+        "id, title, body, created_at, created_by, scope, deadline, content_id, roster_version, "
+        "status"
+    )
+
+    def _push(self, r: Sequence[Any]) -> Push:
+        return Push(
+            id=r[0],
+            title=r[1],
+            body=r[2],
+            created_at=self._dt_req(r[3]),
+            created_by=r[4],
+            scope=tuple(json.loads(r[5])),
+            deadline=self._dt(r[6]),
+            content_id=r[7],
+            roster_version=r[8],
+            status=r[9],
+        )
+
+    def get_push(self, push_id: int) -> Push | None:
+        """One push by number."""
+        row = self._x(f"SELECT {self._PUSH_COLS} FROM pushes WHERE id = ?", (push_id,)).fetchone()
+        return None if row is None else self._push(row)
+
+    def pushes(
+        self,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        *,
+        withdrawn: bool = False,
+    ) -> list[Push]:
+        """Pushes created in [since, until), oldest first; withdrawn ones only if asked."""
+        rows = self._x(
+            f"SELECT {self._PUSH_COLS} FROM pushes WHERE created_at >= ? AND created_at < ? "
+            "AND (? OR status != 'withdrawn') ORDER BY id",
+            (ts(since) if since else "", ts(until) if until else "9", withdrawn),
+        )
+        return [self._push(r) for r in rows]
+
+    def push_page(
+        self, limit: int, before: int | None = None, unit: str | None = None
+    ) -> list[Push]:
+        """One page of history, newest first, read by the primary key.
+
+        Up to `limit` pushes numbered below `before`; with `unit`, only those whose scope
+        names it.
+        """
+        where = "id < ?"
+        params: list[Any] = [before if before is not None else 2**63 - 1]
+        if unit is not None:
+            where += " AND EXISTS (SELECT 1 FROM json_each(pushes.scope) WHERE value = ?)"
+            params.append(unit)
+        rows = self._x(
+            f"SELECT {self._PUSH_COLS} FROM pushes WHERE {where} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [self._push(r) for r in rows]
+
+    def latest_push(self) -> Push | None:
+        """The most recent push that was not withdrawn."""
+        row = self._x(
+            f"SELECT {self._PUSH_COLS} FROM pushes WHERE status != 'withdrawn' "
+            "ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else self._push(row)
+
+    def pushes_with_deadline(self, since: datetime, until: datetime) -> list[Push]:
+        """Open pushes whose deadline falls in [since, until], oldest first."""
+        rows = self._x(
+            f"SELECT {self._PUSH_COLS} FROM pushes WHERE deadline >= ? AND deadline <= ? "
+            "AND status = 'open' ORDER BY deadline, id",
+            (ts(since), ts(until)),
+        )
+        return [self._push(r) for r in rows]
+
+    def withdraw_push(self, push_id: int) -> int:
+        """Mark a push withdrawn and cancel its unsent messages; returns how many."""
+        with self.transaction():
+            self._x("UPDATE pushes SET status = 'withdrawn' WHERE id = ?", (push_id,))
+            cur = self._x(
+                "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' "
+                "AND (push_id = ? OR dedupe_key = ?)",
+                (push_id, f"announce:{push_id}"),
+            )
+            return cur.rowcount
+
+    def save_pending_push(
+        self, wechat: str, reply_to: str, payload: dict[str, Any], now: datetime
+    ) -> None:
+        """Keep a big push until its sender confirms it (one per sender: the newest wins)."""
+        self._x(
+            "INSERT OR REPLACE INTO pending_pushes (wechat, created_at, reply_to, payload) "
+            "VALUES (?, ?, ?, ?)",
+            (wechat, ts(now), reply_to, json.dumps(payload, ensure_ascii=False)),
+        )
+
+    def take_pending_push(self, wechat: str) -> PendingPush | None:
+        """Remove and return a sender's pending push with the time it was asked."""
+        row = self._x(
+            "SELECT payload, created_at FROM pending_pushes WHERE wechat = ?", (wechat,)
+        ).fetchone()
+        if row is None:
+            return None
+        self._x("DELETE FROM pending_pushes WHERE wechat = ?", (wechat,))
+        return PendingPush(json.loads(row[0]), self._dt_req(row[1]))
+
+    def deliveries(self, push_id: int) -> list[Delivery]:
+        """All planned deliveries of a push."""
+        return [
+            Delivery(
+                push_id=push_id,
+                group_id=r[0],
+                unit=r[1],
+                mode=Mode(r[2]),
+                parent=r[3],
+                delivered_at=self._dt(r[4]),
+                via=r[5],
+            )
+            for r in self._x(
+                "SELECT group_id, unit, mode, parent, delivered_at, via FROM deliveries "
+                "WHERE push_id = ? ORDER BY rowid",
+                (push_id,),
+            )
+        ]
+
+    def mark_delivered(self, push_id: int, group_id: str, at: datetime, via: str) -> bool:
+        """Mark one delivery done (once) and count the households it newly reaches."""
+        with self.transaction():
+            row = self._x(
+                "SELECT unit FROM deliveries WHERE push_id = ? AND group_id = ? "
+                "AND delivered_at IS NULL",
+                (push_id, group_id),
+            ).fetchone()
+            if row is None:
+                return False
+            version = self._one("SELECT roster_version FROM pushes WHERE id = ?", (push_id,))
+            # Households already reached through another delivered group are not counted
+            # twice; the roster snapshot is the push's own version.
+            newly = self._x(
+                "SELECT m.unit, count(*) FROM memberships gm "
+                "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
+                "JOIN push_units pu ON pu.push_id = ? AND pu.unit = m.unit "
+                "WHERE gm.version = ? AND gm.group_id = ? AND m.role = 'household' "
+                "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
+                "  JOIN deliveries d "
+                "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
+                "  WHERE o.version = gm.version AND o.wechat = gm.wechat) "
+                "GROUP BY m.unit",
+                (push_id, version, group_id, push_id),
+            ).fetchall()
+            self._x(
+                "UPDATE deliveries SET delivered_at = ?, via = ? "
+                "WHERE push_id = ? AND group_id = ?",
+                (ts(at), via, push_id, group_id),
+            )
+            self._x(
+                "UPDATE push_units SET delivered = delivered + 1 WHERE push_id = ? AND unit = ?",
+                (push_id, row[0]),
+            )
+            for unit, count in newly:
+                self._x(
+                    "UPDATE push_units SET reached = reached + ? WHERE push_id = ? AND unit = ?",
+                    (count, push_id, unit),
+                )
+            return True
+
+    def latest_delivered_push(self, group_id: str) -> int | None:
+        """The push most recently delivered to a group."""
+        return self._one(
+            "SELECT push_id FROM deliveries WHERE group_id = ? AND delivered_at IS NOT NULL "
+            "ORDER BY delivered_at DESC, push_id DESC LIMIT 1",
+            (group_id,),
+        )
+
+    def assigned_pushes(self, wechat: str, since: datetime) -> list[int]:
+        """Pushes (newest first, created since `since`) in which this pusher is assigned."""
+        return [
+            r[0]
+            for r in self._x(
+                "SELECT a.push_id FROM assignments a JOIN pushes p ON p.id = a.push_id "
+                "WHERE a.wechat = ? AND p.created_at >= ? AND p.status = 'open' "
+                "ORDER BY a.push_id DESC",
+                (wechat, ts(since)),
+            )
+        ]
+
+    def unsigned_pushes(self, wechat: str, since: datetime) -> list[int]:
+        """Open pushes (newest first, created since `since`) this pusher has not signed."""
+        return [
+            r[0]
+            for r in self._x(
+                "SELECT a.push_id FROM assignments a JOIN pushes p ON p.id = a.push_id "
+                "WHERE a.wechat = ? AND p.created_at >= ? AND p.status = 'open' "
+                "AND NOT EXISTS (SELECT 1 FROM signatures s "
+                "WHERE s.push_id = a.push_id AND s.wechat = a.wechat) "
+                "ORDER BY a.push_id DESC",
+                (wechat, ts(since)),
+            )
+        ]
+
+    def assignments(self, push_id: int) -> list[tuple[str, str]]:
+        """(pusher contact id, unit) of everyone assigned to a push."""
+        return [
+            (r[0], r[1])
+            for r in self._x(
+                "SELECT wechat, unit FROM assignments WHERE push_id = ? ORDER BY rowid",
+                (push_id,),
+            )
+        ]
+
+    def is_assigned(self, push_id: int, wechat: str) -> str | None:
+        """The unit a pusher is assigned for in a push, or None."""
+        return self._one(
+            "SELECT unit FROM assignments WHERE push_id = ? AND wechat = ?", (push_id, wechat)
+        )
+
+    def tallies(self, push_id: int) -> list[UnitTally]:
+        """Per-unit counters of a push, in roster order."""
+        return [
+            UnitTally(*r)
+            for r in self._x(
+                "SELECT unit, pushers, signed, groups, delivered, households, reached, acks "
+                "FROM push_units WHERE push_id = ? ORDER BY ord",
+                (push_id,),
+            )
+        ]

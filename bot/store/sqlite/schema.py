@@ -1,0 +1,133 @@
+"""The SQLite schema: migrations in the order existing databases recorded them.
+
+The migration set name ("fanzha"), the step names and their order are stored in every
+database's `_sqlite_migrations` table; never rename or reorder them, only append.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("fanzha")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """The first schema."""
+    for statement in _SCHEMA_001:
+        db.execute(statement)
+
+
+@migrations()
+def m010_bindings(db: Database) -> None:
+    """Which real room/contact stands for which roster group/member."""
+    db.execute(
+        "CREATE TABLE bindings (key TEXT PRIMARY KEY, org_id TEXT NOT NULL, "
+        "transport_id TEXT NOT NULL, via TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+
+
+@migrations()
+def m002_counter_triggers(db: Database) -> None:
+    """Receipts and signatures bump their unit's counter inside SQLite itself."""
+    db.execute(
+        "CREATE TRIGGER receipts_count AFTER INSERT ON receipts BEGIN "
+        "UPDATE push_units SET acks = acks + 1 WHERE push_id = NEW.push_id AND unit = NEW.unit; "
+        "END"
+    )
+
+
+@migrations()
+def m020_followup(db: Database) -> None:
+    """Scheduled job runs, work reports, bulletins and campaign rotations (issue 4)."""
+    for statement in _SCHEMA_020:
+        db.execute(statement)
+
+
+@migrations()
+def m030_sessions(db: Database) -> None:
+    """Dashboard logins that were logged out, so a copied cookie stays dead after a restart."""
+    db.execute(
+        "CREATE TABLE revoked_sessions (nonce TEXT PRIMARY KEY, expires REAL NOT NULL) "
+        "WITHOUT ROWID"
+    )
+
+
+@migrations()
+def m040_push_control(db: Database) -> None:
+    """Big pushes waiting for their sender's 确认 (issue 8)."""
+    db.execute(
+        "CREATE TABLE pending_pushes (wechat TEXT PRIMARY KEY, created_at TEXT NOT NULL, "
+        "reply_to TEXT NOT NULL, payload TEXT NOT NULL)"
+    )
+
+
+_SCHEMA_020 = [
+    "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
+    """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,
+        ran_at TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '', PRIMARY KEY (job, fire_time))""",
+    """CREATE TABLE work_reports (day TEXT NOT NULL, unit TEXT NOT NULL, wechat TEXT NOT NULL,
+        text TEXT NOT NULL, at TEXT NOT NULL, message_id TEXT,
+        PRIMARY KEY (day, unit, wechat))""",
+    """CREATE TABLE bulletins (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, period TEXT NOT NULL,
+        at TEXT NOT NULL, text TEXT NOT NULL, image TEXT, job TEXT, requested_by TEXT)""",
+    "CREATE INDEX bulletins_by_kind ON bulletins (kind, at)",
+    """CREATE TABLE rotations (name TEXT PRIMARY KEY, content_id INTEGER NOT NULL,
+        push_id INTEGER, at TEXT NOT NULL)""",
+    "CREATE INDEX pushes_by_deadline ON pushes (deadline)",
+]
+
+
+_SCHEMA_001 = [
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE rosters (version INTEGER PRIMARY KEY, town TEXT NOT NULL,
+        created_at TEXT NOT NULL, source TEXT NOT NULL)""",
+    """CREATE TABLE groups (version INTEGER NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
+        level TEXT NOT NULL, parent TEXT, unit TEXT, mode TEXT NOT NULL, ord INTEGER NOT NULL,
+        PRIMARY KEY (version, id))""",
+    """CREATE TABLE members (version INTEGER NOT NULL, wechat TEXT NOT NULL, name TEXT NOT NULL,
+        role TEXT NOT NULL, unit TEXT, phone TEXT, ord INTEGER NOT NULL,
+        PRIMARY KEY (version, wechat))""",
+    """CREATE TABLE memberships (version INTEGER NOT NULL, group_id TEXT NOT NULL,
+        wechat TEXT NOT NULL, PRIMARY KEY (version, group_id, wechat))""",
+    "CREATE INDEX memberships_by_member ON memberships (version, wechat)",
+    """CREATE TABLE pushes (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT NOT NULL,
+        content_id INTEGER, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+        deadline TEXT, scope TEXT NOT NULL, roster_version INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open')""",
+    """CREATE TABLE push_units (push_id INTEGER NOT NULL, unit TEXT NOT NULL,
+        ord INTEGER NOT NULL, pushers INTEGER NOT NULL DEFAULT 0,
+        signed INTEGER NOT NULL DEFAULT 0, groups INTEGER NOT NULL DEFAULT 0,
+        delivered INTEGER NOT NULL DEFAULT 0, households INTEGER NOT NULL DEFAULT 0,
+        reached INTEGER NOT NULL DEFAULT 0, acks INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (push_id, unit))""",
+    """CREATE TABLE assignments (push_id INTEGER NOT NULL, wechat TEXT NOT NULL,
+        unit TEXT NOT NULL, PRIMARY KEY (push_id, wechat))""",
+    "CREATE INDEX assignments_by_member ON assignments (wechat, push_id)",
+    """CREATE TABLE deliveries (push_id INTEGER NOT NULL, group_id TEXT NOT NULL,
+        unit TEXT, mode TEXT NOT NULL, parent TEXT, delivered_at TEXT, via TEXT,
+        PRIMARY KEY (push_id, group_id))""",
+    "CREATE INDEX deliveries_by_group ON deliveries (group_id, delivered_at)",
+    """CREATE TABLE signatures (push_id INTEGER NOT NULL, wechat TEXT NOT NULL,
+        at TEXT NOT NULL, message_id TEXT, PRIMARY KEY (push_id, wechat))""",
+    """CREATE TABLE receipts (push_id INTEGER NOT NULL, wechat TEXT NOT NULL, unit TEXT,
+        group_id TEXT NOT NULL, at TEXT NOT NULL, message_id TEXT,
+        PRIMARY KEY (push_id, wechat)) WITHOUT ROWID""",
+    """CREATE TABLE messages (id TEXT PRIMARY KEY, at TEXT NOT NULL, group_id TEXT,
+        sender TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
+        handled INTEGER NOT NULL DEFAULT 0, error TEXT) WITHOUT ROWID""",
+    """CREATE TABLE outbox (id INTEGER PRIMARY KEY, dedupe_key TEXT UNIQUE,
+        conversation TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,
+        mentions TEXT NOT NULL, path TEXT, push_id INTEGER, group_id TEXT,
+        status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL, not_before TEXT, sent_at TEXT, transport_id TEXT,
+        error TEXT)""",
+    "CREATE INDEX outbox_pending ON outbox (status, id)",
+    """CREATE TABLE evidence (id INTEGER PRIMARY KEY, push_id INTEGER NOT NULL,
+        group_id TEXT NOT NULL, wechat TEXT NOT NULL, path TEXT NOT NULL,
+        sha256 TEXT NOT NULL, size INTEGER NOT NULL, at TEXT NOT NULL, message_id TEXT)""",
+    """CREATE TABLE reminders (id INTEGER PRIMARY KEY, push_id INTEGER NOT NULL,
+        at TEXT NOT NULL, kind TEXT NOT NULL, members TEXT NOT NULL)""",
+    """CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, detail TEXT NOT NULL)""",
+]
