@@ -105,6 +105,10 @@ async def rt(config: Config, clock: SimClock) -> AsyncIterator[Runtime]:
     runtime = build(config, clock, org=small_town())
     yield runtime
     runtime.store.close()
+    unread = runtime.sandbox.unread
+    if unread:
+        shown = "\n".join(f"  → {line.conversation}: {line.text[:60]}" for line in unread[:5])
+        pytest.fail(f"测试结束时还有 {len(unread)} 条机器人发出的消息没有检查：\n{shown}")
 
 
 @pytest.fixture

@@ -143,6 +143,8 @@ async def test_sending_a_missing_image_is_a_chinese_transport_error(
     assert str(err.value) == f"要发送的图片文件 {tmp_path / 'chart.png'} 不存在"
     (tmp_path / "chart.png").write_bytes(b"\x89PNG")
     assert await rt.sandbox.send_image("cmd", str(tmp_path / "chart.png"))
+    (line,) = rt.sandbox.pop_sent()  # only the existing file went out
+    assert (line.conversation, line.path) == ("cmd", str(tmp_path / "chart.png"))
 
 
 def test_check_config_names_a_content_image_that_does_not_exist(

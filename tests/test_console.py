@@ -21,10 +21,14 @@ async def test_console_speaks_as_members_and_shows_answers(rt: Runtime) -> None:
     await feed(rt, console, "as 王网格员 in 指挥群: 收到")
     assert any("机器人 → 王家村村民群：【反诈提醒】测试" in line for line in out)
     await feed(rt, console, "as 王户1 in 王家村村民群: 收到了")
-    out.clear()
+    shown = len(out)
     await feed(rt, console, "as 刘书记: 进度")
-    assert any("私聊·刘书记" in line and "回执：1/18 户" in line for line in out)
+    assert any("私聊·刘书记" in line and "回执：1/18 户" in line for line in out[shown:])
     assert not await console.feed("quit")
+    # Everything the bot sent was shown on the console, first line included.
+    sent = rt.sandbox.pop_sent()
+    assert [s.conversation for s in sent] == ["cmd", "wj", "leader"]
+    assert all(any(s.text.splitlines()[0] in line for line in out) for s in sent)
 
 
 async def test_console_explains_mistakes(rt: Runtime) -> None:
