@@ -14,11 +14,11 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.clock import Clock
 from bot.domain.binding import Binding, BindingResult, match
 from bot.domain.model import IncomingMessage, Org
-from bot.store import Store
 from bot.transport.base import ContactInfo, RoomInfo, Transport, TransportStatus
 
 log = logging.getLogger("bot.transport.bound")
@@ -30,11 +30,27 @@ REBIND_INTERVAL = timedelta(minutes=1)
 STATUS_EVERY = timedelta(seconds=30)
 
 
+class BindingStore(Protocol):
+    """The part of the store a bound transport needs (the store implements it)."""
+
+    def bindings(self) -> dict[str, Binding]:
+        """The stored bindings by key."""
+        ...
+
+    def save_bindings(self, bindings: dict[str, Binding], now: datetime) -> None:
+        """Replace the stored bindings."""
+        ...
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting."""
+        ...
+
+
 class BoundTransport:
     """Wraps a real transport; the app only ever sees roster ids."""
 
     def __init__(
-        self, inner: Transport, store: Store, org: Callable[[], Org], clock: Clock
+        self, inner: Transport, store: BindingStore, org: Callable[[], Org], clock: Clock
     ) -> None:
         self.inner = inner
         self.name = inner.name
