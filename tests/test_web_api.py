@@ -208,7 +208,7 @@ async def test_push_from_library_via_api(client: TestClient[Any, Any], rt: Runti
     stored = rt.store.get_push(push["id"])
     assert stored is not None and stored.created_by == "web:liu" and stored.content_id == 2
     await rt.app.settle()
-    (announce,) = rt.sandbox.pop_sent()
+    (announce,) = rt.simulator.pop_sent()
     assert announce.conversation == "cmd" and set(announce.mentions) == {"lj_p1", "lj_p2", "wj_p"}
     assert ("liu", "推送") in [(actor, a) for _, actor, a, _ in rt.store.audit_log()]
     bad = await post_json(client, "/api/pushes", {"content_id": 1, "scope": ["张家村"]}, csrf)
@@ -397,7 +397,7 @@ async def test_ranking_export_and_bulletins(
     rt.app.create_push("测试", "反诈测试正文，请注意防范。", office, now)
     await rt.app.settle()
     for who in ("lj_p1", "wj_p"):
-        await rt.app.handle(rt.sandbox.message(who, "收到", "cmd"))
+        await rt.app.handle(rt.simulator.message(who, "收到", "cmd"))
     await rt.app.settle()
     data = await (await client.get("/api/ranking?period=week")).json()
     assert data["label"] == "本周" and len(data["rows"]) == 4
@@ -436,7 +436,7 @@ async def test_default_login_only_on_sandbox(rt: Runtime, config: Config) -> Non
         page = await (await c.get("/login")).text()
         assert "临时账号" in page
         await login(c, "office", default.password)
-    wechaty_like = replace(rt, world=None)
+    wechaty_like = replace(rt, simulator=None)
     with pytest.raises(ConfigError, match=r"web\.users"):
         create_web_app(wechaty_like, config)
 
@@ -490,7 +490,7 @@ async def test_pages_render_for_office(client: TestClient[Any, Any], rt: Runtime
     assert office is not None
     rt.app.create_push("页面测试", "反诈测试正文，请注意防范。", office, rt.app.clock.now())
     await rt.app.handle(
-        rt.sandbox.message(
+        rt.simulator.message(
             "school_p", "", None, kind=MessageKind.IMAGE, data=PNG, filename="a.png"
         )
     )
@@ -520,11 +520,11 @@ def test_connection_badge_shows_the_wechat_state(rt: Runtime, config: Config) ->
     from dataclasses import replace as dc_replace
 
     from bot.transport.base import TransportStatus
-    from bot.web.pages import transport_badge
+    from bot.web.views.render import transport_badge
 
     ctx = SimpleNamespace(rt=rt)
     assert "模拟微信" in transport_badge(ctx)  # type: ignore[arg-type]
-    real = dc_replace(rt, world=None, transport=SimpleNamespace(status=TransportStatus()))
+    real = dc_replace(rt, simulator=None, transport=SimpleNamespace(status=TransportStatus()))
     ctx = SimpleNamespace(rt=real)
     real.transport.status.last_error = "连接断开：连接被拒绝"  # type: ignore[attr-defined]
     badge = transport_badge(ctx)  # type: ignore[arg-type]
