@@ -10,13 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clock import SimClock
 from bot.config import Config, SenderSection, load_config
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
 from bot.runtime import Runtime, build
+from bot.web import create_web_app
 
 START = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
 
@@ -111,3 +114,15 @@ async def rt(config: Config, clock: SimClock) -> AsyncIterator[Runtime]:
 def town() -> Iterator[Org]:
     """The small town roster."""
     yield small_town()
+
+
+@pytest.fixture
+async def client(rt: Runtime, config: Config) -> AsyncIterator[TestClient[Any, Any]]:
+    """A test client of the dashboard over the running sandbox app."""
+    from tests.webclient import ITERATIONS, web_config
+
+    await rt.app.start()
+    app = create_web_app(rt, web_config(config), hash_iterations=ITERATIONS)
+    async with TestClient(TestServer(app)) as c:
+        yield c
+    await rt.app.stop()
