@@ -14,9 +14,8 @@ from bot.domain.model import Content, Org
 from bot.formats.content import load_library
 from bot.formats.orgfile import load_org
 from bot.store import Store, open_store
-from bot.transport.base import Transport
+from bot.transport import Simulator, Transport, connect, simulate, simulator_of
 from bot.transport.bound import BoundTransport
-from bot.transport.sandbox import SandboxTransport, SandboxWorld
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,18 +27,12 @@ FAST_SENDER = SenderSection(
 
 @dataclass
 class Runtime:
-    """An app and, on the sandbox, the simulated world it lives in."""
+    """An app on its transport and, on a simulated network, the simulator of its other side."""
 
     app: App
     store: Store
-    world: SandboxWorld | None
     transport: Transport
-
-    @property
-    def sandbox(self) -> SandboxTransport:
-        """The sandbox transport (only when running on the sandbox)."""
-        assert isinstance(self.transport, SandboxTransport)
-        return self.transport
+    simulator: Simulator | None
 
 
 def library_for(config: Config) -> list[Content]:
@@ -81,8 +74,13 @@ def build(
     transport: Transport | None = None,
     rng: random.Random | None = None,
     fast: bool = False,
+    live: bool = False,
 ) -> Runtime:
-    """Open the store, import the roster if it changed, and wire an App on a transport."""
+    """Open the store, import the roster if it changed, and wire an App on a transport.
+
+    Without `transport`, the app runs on a simulated network, or with `live` (the `run`
+    command) on the one the config names.
+    """
     if fast:
         config = replace(config, sender=FAST_SENDER)
     store = open_store(config.db_path, config.tz)
@@ -92,12 +90,14 @@ def build(
         import_org_file(store, org_path_for(config), clock)
     current = store.load_org()
     assert current is not None
-    world = None
-    if transport is None:
-        world = SandboxWorld(current, config.bot.name)
-        transport = SandboxTransport(world, clock)
-    elif not isinstance(transport, SandboxTransport):
+    if transport is not None:
+        simulator = simulator_of(transport)
+    elif live:
+        transport, simulator = connect(config, current, clock)
+    else:
+        transport, simulator = simulate(current, clock, config.bot.name)
+    if simulator is None:
         # Real networks have their own ids: the app sees roster ids through the binding.
         transport = BoundTransport(transport, store, lambda: app.org, clock)
     app = App(config, store, transport, clock, library_for(config), rng=rng)
-    return Runtime(app=app, store=store, world=world, transport=transport)
+    return Runtime(app=app, store=store, transport=transport, simulator=simulator)

@@ -10,13 +10,16 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.clock import SimClock
 from bot.config import Config, SenderSection, load_config
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
 from bot.runtime import Runtime, build
+from bot.web import create_web_app
 
 START = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
 
@@ -105,7 +108,8 @@ async def rt(config: Config, clock: SimClock) -> AsyncIterator[Runtime]:
     runtime = build(config, clock, org=small_town())
     yield runtime
     runtime.store.close()
-    unread = runtime.sandbox.unread
+    assert runtime.simulator is not None
+    unread = runtime.simulator.unread
     if unread:
         shown = "\n".join(f"  → {line.conversation}: {line.text[:60]}" for line in unread[:5])
         pytest.fail(f"测试结束时还有 {len(unread)} 条机器人发出的消息没有检查：\n{shown}")
@@ -115,3 +119,19 @@ async def rt(config: Config, clock: SimClock) -> AsyncIterator[Runtime]:
 def town() -> Iterator[Org]:
     """The small town roster."""
     yield small_town()
+
+
+@pytest.fixture
+async def client(rt: Runtime, config: Config) -> AsyncIterator[TestClient[Any, Any]]:
+    """A test client of the dashboard over the running sandbox app."""
+    from tests.webclient import ITERATIONS, web_config
+
+    await rt.app.start()
+    app = create_web_app(rt, web_config(config), hash_iterations=ITERATIONS)
+    async with TestClient(TestServer(app)) as c:
+        yield c
+    await rt.app.stop()
+    # Dashboard tests check what the dashboard shows (its console included); the chat lines
+    # the running bot sent meanwhile are covered by the chat tests, so they count as read.
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()

@@ -128,7 +128,7 @@ def test_replay_files_inside_the_folder_are_read_up_to_the_cap(tmp_path: Path) -
 
 async def test_console_image_that_does_not_exist(rt: Runtime, tmp_path: Path) -> None:
     said: list[str] = []
-    console = Console(lambda: rt.app.org, rt.sandbox, said.append)
+    console = Console(lambda: rt.app.org, rt.simulator, said.append)
     await console.feed(f"as 学校联络员 图片 {tmp_path / 'nope.png'}")
     assert said == [f"⚠ 找不到图片文件 {tmp_path / 'nope.png'}"]
     await console.feed("as 家长0 in 中心小学家长群: 收到")  # the bot is not in that group
@@ -139,11 +139,11 @@ async def test_sending_a_missing_image_is_a_chinese_transport_error(
     rt: Runtime, tmp_path: Path, clock: SimClock
 ) -> None:
     with pytest.raises(TransportError) as err:
-        await rt.sandbox.send_image("cmd", str(tmp_path / "chart.png"))
+        await rt.transport.send_image("cmd", str(tmp_path / "chart.png"))
     assert str(err.value) == f"要发送的图片文件 {tmp_path / 'chart.png'} 不存在"
     (tmp_path / "chart.png").write_bytes(b"\x89PNG")
-    assert await rt.sandbox.send_image("cmd", str(tmp_path / "chart.png"))
-    (line,) = rt.sandbox.pop_sent()  # only the existing file went out
+    assert await rt.transport.send_image("cmd", str(tmp_path / "chart.png"))
+    (line,) = rt.simulator.pop_sent()  # only the existing file went out
     assert (line.conversation, line.path) == ("cmd", str(tmp_path / "chart.png"))
 
 

@@ -28,7 +28,7 @@ from bot.domain.model import IncomingMessage, MessageKind, Push, Role, UnitTally
 from bot.runtime import Runtime
 from bot.schedule import chart
 from bot.schedule.scheduler import build_scheduler, parse_schedule
-from bot.transport.sandbox import ChatLine
+from bot.transport.base import ChatLine
 from tests.conftest import small_town
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -118,7 +118,7 @@ async def test_daily_bulletin_numbers_for_a_known_day(tmp_path: Path, config: Co
     rt.app.clock.advance_to(t("21:00"))
     await sch.run_due(t("21:00"))
     await rt.app.settle()
-    text, image = rt.sandbox.pop_sent()
+    text, image = rt.simulator.pop_sent()
     assert (text.conversation, image.conversation) == ("cmd", "cmd")
     assert text.text == EXPECTED_DAILY
     households = [m for m in small_town().members if m.role is Role.HOUSEHOLD]
@@ -171,9 +171,9 @@ def test_work_report_intent() -> None:
 
 
 async def say(rt: Runtime, who: str, text: str, group: str | None = "cmd") -> list[ChatLine]:
-    await rt.app.handle(rt.sandbox.message(who, text, group))
+    await rt.app.handle(rt.simulator.message(who, text, group))
     await rt.app.settle()
-    return rt.sandbox.pop_sent()
+    return rt.simulator.pop_sent()
 
 
 async def test_daily_report_as_a_chat_command(rt: Runtime) -> None:

@@ -103,7 +103,7 @@ async def run_collection_on(config: Config, day: str) -> tuple[str, list[str]]:
     await sch.run_due(clock.now())
     await rt.app.settle()
     (run,) = rt.store.job_runs("收集工作汇报")
-    sent = [line.text for line in rt.sandbox.pop_sent()]
+    sent = [line.text for line in rt.simulator.pop_sent()]
     rt.store.close()
     return run.status, sent
 

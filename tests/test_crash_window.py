@@ -90,10 +90,10 @@ async def test_relays_not_planned_before_a_crash_are_planned_at_start(
     office, pusher = rt.app.org.member("office"), rt.app.org.member("lj_p1")
     assert office is not None and pusher is not None
     push = rt.app.create_push("断电演练", "请勿向陌生人转账。", office, clock.now())
-    await rt.app.handle(rt.sandbox.message("lj_p1", "收到", "cmd"))
+    await rt.app.handle(rt.simulator.message("lj_p1", "收到", "cmd"))
     rt.app.sender.after_sent = None  # the process dies between recording lj and planning
     await rt.app.settle()
-    assert "lj" in [line.conversation for line in rt.sandbox.pop_sent()]
+    assert "lj" in [line.conversation for line in rt.simulator.pop_sent()]
     assert not [i for i in rt.store.pending_outbox() if i.conversation in ("lj1", "lj2")]
     rt.store.close()
 
@@ -101,7 +101,7 @@ async def test_relays_not_planned_before_a_crash_are_planned_at_start(
     await rt.app.start()  # lj2 waits for its own pusher; lj1 follows lj
     await rt.app.sender.wait_idle()
     await rt.app.stop()
-    assert [line.conversation for line in rt.sandbox.pop_sent()] == ["lj1"]
+    assert [line.conversation for line in rt.simulator.pop_sent()] == ["lj1"]
     delivered = {d.group_id for d in rt.store.deliveries(push.id) if d.delivered_at}
     assert delivered == {"lj", "lj1"}
     rt.store.close()

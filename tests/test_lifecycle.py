@@ -12,7 +12,7 @@ from bot.clock import SimClock
 from bot.config import Config
 from bot.domain.model import MessageKind
 from bot.runtime import Runtime, build
-from bot.transport.sandbox import ChatLine
+from bot.transport.base import ChatLine
 from tests.conftest import small_town
 
 NOTICE = (
@@ -27,10 +27,10 @@ async def say(
     rt: Runtime, who: str, text: str, group: str | None = None, **kw: object
 ) -> list[ChatLine]:
     """`who` speaks; the bot handles it and sends what is due; return what it sent."""
-    msg = rt.sandbox.message(who, text, group, **kw)  # type: ignore[arg-type]
+    msg = rt.simulator.message(who, text, group, **kw)  # type: ignore[arg-type]
     await rt.app.handle(msg)
     await rt.app.settle()
-    return rt.sandbox.pop_sent()
+    return rt.simulator.pop_sent()
 
 
 def advance(clock: SimClock, minutes: float) -> None:
@@ -156,12 +156,12 @@ async def test_each_event_three_times_counts_once(config: Config, clock: SimCloc
         ]
         for i, (who, text, group) in enumerate(script):
             c.advance(60)
-            msg = runtime.sandbox.message(who, text, group, message_id=f"x{i}")
+            msg = runtime.simulator.message(who, text, group, message_id=f"x{i}")
             for _ in range(copies):
                 await runtime.app.handle(msg)
                 await runtime.app.settle()
         result = cov(runtime)
-        sent = len(runtime.sandbox.pop_sent())
+        sent = len(runtime.simulator.pop_sent())
         assert runtime.store.message_count() == len(script)
         runtime.store.close()
         return {"coverage": result, "sent": sent}
@@ -176,26 +176,26 @@ async def test_restart_mid_fanout_sends_rest_exactly_once(config: Config, clock:
     rt1 = build(config, clock, org=small_town())
     await say(rt1, "office", NOTICE, "cmd")
     for who in ("lj_p1", "lj_p2"):
-        await rt1.app.handle(rt1.sandbox.message(who, "收到", "cmd"))
-    await rt1.app.handle(rt1.sandbox.message("wj_p", "收到", "cmd"))
+        await rt1.app.handle(rt1.simulator.message(who, "收到", "cmd"))
+    await rt1.app.handle(rt1.simulator.message("wj_p", "收到", "cmd"))
     # Fan-out under way: lj, wj queued (lj1, lj2 follow lj). Stop after one send.
     stopped = asyncio.Event()
-    rt1.sandbox.listeners.append(lambda line: stopped.set())
+    rt1.simulator.subscribe(lambda line: stopped.set())
     await rt1.app.start()
     await stopped.wait()
     await rt1.app.stop()
-    first = rt1.sandbox.pop_sent()
+    first = rt1.simulator.pop_sent()
     assert len(first) == 1
     rt1.store.close()
 
     clock.advance(30)
     rt2 = build(config, clock, org=small_town())
     await rt2.app.settle()
-    second = rt2.sandbox.pop_sent()
+    second = rt2.simulator.pop_sent()
     delivered = sorted(line.conversation for line in first + second)
     assert delivered == ["lj", "lj1", "lj2", "wj"]
     await rt2.app.settle()
-    assert rt2.sandbox.pop_sent() == []
+    assert rt2.simulator.pop_sent() == []
     assert cov(rt2)["delivery_rate"] == round(4 / 6, 4)
     rt2.store.close()
 
@@ -203,7 +203,7 @@ async def test_restart_mid_fanout_sends_rest_exactly_once(config: Config, clock:
 async def test_permissions_and_quiet_household_groups(rt: Runtime) -> None:
     assert await say(rt, "lj1_h0", "推送\n我也来推送一条", "lj1") == []
     assert await say(rt, "lj_p1", "进度", "cmd") != []  # explicit: a refusal that says why
-    refusal = rt.sandbox.world.transcript[-1].text
+    refusal = rt.simulator.transcript[-1].text
     assert "仅限" in refusal
     assert await say(rt, "lj_p1", "/推送\n测试", "cmd") != []
     assert rt.store.latest_push() is None
@@ -257,7 +257,7 @@ async def test_push_errors_are_explained(rt: Runtime) -> None:
 async def test_unsent_outbox_rows_retry_after_transport_failure(
     rt: Runtime, clock: SimClock
 ) -> None:
-    rt.sandbox.fail_next(1)
+    rt.simulator.fail_next(1)
     assert await say(rt, "office", NOTICE, "cmd") == []
     assert rt.store.outbox("pending")[0].attempts == 1
     clock.advance(31)  # the first retry waits retry_seconds

@@ -51,7 +51,7 @@ async def test_console_examples_work_in_the_sample_town(config: Config, tmp_path
     rt = build(config, SimClock(datetime.fromisoformat("2026-11-23T09:00:00+08:00")))
     assert rt.app.org.town == SAMPLE.town
     said: list[str] = []
-    console = Console(lambda: rt.app.org, rt.sandbox, said.append)
+    console = Console(lambda: rt.app.org, rt.simulator, said.append)
     for line in examples:
         said.clear()
         await console.feed(line.replace("./shot.png", str(shot)))
@@ -89,9 +89,9 @@ async def test_a_work_report_says_which_bulletin_will_carry_it(
 ) -> None:
     clock = SimClock(datetime.fromisoformat(when))
     rt = build(config, clock, org=small_town())
-    await rt.app.handle(rt.sandbox.message("lj_p1", "今日工作：入户宣传15户", "cmd"))
+    await rt.app.handle(rt.simulator.message("lj_p1", "今日工作：入户宣传15户", "cmd"))
     await rt.app.settle()
-    [answer] = [line.text for line in rt.sandbox.pop_sent()]
+    [answer] = [line.text for line in rt.simulator.pop_sent()]
     assert reply in answer
     day = clock.now().date()
     stored = rt.store.work_reports(day, day + timedelta(days=14))

@@ -228,7 +228,7 @@ async def test_withdraw_cancels_unsent_and_tells_the_command_group(
     await say(rt, "office", NOTICE, "cmd")
     await say(rt, "lj_p1", "收到", "cmd")  # lj and lj1 are delivered
     # 王网格员 signs, but the relay into 王家村 is still queued when the push is withdrawn.
-    await rt.app.handle(rt.sandbox.message("wj_p", "收到", "cmd"))
+    await rt.app.handle(rt.simulator.message("wj_p", "收到", "cmd"))
     advance(clock, 5)
     (notice,) = await say(rt, "office", "撤回第1期", "cmd")
     assert notice.conversation == "cmd"

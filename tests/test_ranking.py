@@ -160,15 +160,15 @@ async def test_chat_ranking_shares_ranks_and_explains_the_score(rt: Runtime) -> 
     assert office is not None and isinstance(rt.app.clock, SimClock)
     rt.app.create_push("测试", "反诈测试正文，请注意防范。", office, rt.app.clock.now())
     await rt.app.settle()
-    rt.sandbox.pop_sent()
-    await rt.app.handle(rt.sandbox.message("leader", "本月排名", "cmd"))
+    rt.simulator.pop_sent()
+    await rt.app.handle(rt.simulator.message("leader", "本月排名", "cmd"))
     await rt.app.settle()
-    (answer,) = rt.sandbox.pop_sent()
+    (answer,) = rt.simulator.pop_sent()
     # the only push is an hour old: the monthly ranking (which may flag 约谈) waits for it
     assert answer.text == "本月的 1 次推送都未到截止时间，暂不排名。"
-    await rt.app.handle(rt.sandbox.message("leader", "本周排名", "cmd"))
+    await rt.app.handle(rt.simulator.message("leader", "本周排名", "cmd"))
     await rt.app.settle()
-    (answer,) = rt.sandbox.pop_sent()
+    (answer,) = rt.simulator.pop_sent()
     lines = answer.text.splitlines()
     assert lines[0] == f"本周排名（1次推送；{SCORE_RULE}）："
     assert "⚠约谈" not in answer.text

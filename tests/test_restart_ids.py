@@ -16,9 +16,9 @@ async def test_a_message_after_a_restart_is_handled(config: Config, clock: SimCl
     answered = []
     for _ in range(2):  # two starts on the same SQLite file
         rt = build(config, clock, org=small_town())
-        await rt.app.handle(rt.sandbox.message("office", "帮助", "cmd"))
+        await rt.app.handle(rt.simulator.message("office", "帮助", "cmd"))
         await rt.app.settle()
-        answered.append([line.text for line in rt.sandbox.pop_sent()])
+        answered.append([line.text for line in rt.simulator.pop_sent()])
         rt.store.close()
         clock.advance(60)
     assert all(len(texts) == 1 and "使用说明" in texts[0] for texts in answered)
@@ -31,7 +31,7 @@ async def test_a_dropped_duplicate_is_logged_with_its_id(
     config: Config, clock: SimClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     rt = build(config, clock, org=small_town())
-    msg = rt.sandbox.message("office", "帮助", "cmd")
+    msg = rt.simulator.message("office", "帮助", "cmd")
     with caplog.at_level(logging.INFO, logger="bot.app"):
         await rt.app.handle(msg)
         assert not [r for r in caplog.records if msg.id in r.getMessage()]

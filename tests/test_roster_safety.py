@@ -30,7 +30,7 @@ from bot.formats.orgdump import dump_org
 from bot.formats.rosterfile import COLUMNS, read_roster
 from bot.runtime import Runtime, build
 from tests.conftest import START, small_town
-from tests.test_web_api import client, login, post_json  # noqa: F401  (client is a fixture)
+from tests.webclient import login, post_json
 
 HEADER = ",".join(COLUMNS)
 BODIES = (
@@ -117,7 +117,7 @@ async def test_town_bodies_are_not_units_of_coverage_or_ranking(
 
 
 async def test_uploads_accept_town_bodies_as_csv_and_xlsx(
-    client: TestClient[Any, Any],  # noqa: F811
+    client: TestClient[Any, Any],
     rt: Runtime,
 ) -> None:
     csrf = await login(client, "zhang")
@@ -157,7 +157,7 @@ async def test_uploads_accept_town_bodies_as_csv_and_xlsx(
 
 
 async def test_one_row_csv_needs_the_typed_number_and_can_be_restored(
-    client: TestClient[Any, Any],  # noqa: F811
+    client: TestClient[Any, Any],
     rt: Runtime,
 ) -> None:
     csrf = await login(client, "zhang")
@@ -217,7 +217,7 @@ async def test_one_row_csv_needs_the_typed_number_and_can_be_restored(
 
 
 async def test_small_removals_confirm_plainly_but_key_roles_never(
-    client: TestClient[Any, Any],  # noqa: F811
+    client: TestClient[Any, Any],
     rt: Runtime,
 ) -> None:
     csrf = await login(client, "zhang")
@@ -306,7 +306,7 @@ def test_file_size_cap_and_broken_csv(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize("eol", ["\r", "\r\n", "\n"])
 async def test_csv_line_endings_all_parse(
-    client: TestClient[Any, Any],  # noqa: F811
+    client: TestClient[Any, Any],
     rt: Runtime,
     eol: str,
 ) -> None:
@@ -316,7 +316,7 @@ async def test_csv_line_endings_all_parse(
     assert (await resp.json())["changes"] == {"added": 0, "removed": 0, "changed": 0, "total": 26}
 
 
-async def test_phone_digits_in_uploads(client: TestClient[Any, Any], rt: Runtime) -> None:  # noqa: F811
+async def test_phone_digits_in_uploads(client: TestClient[Any, Any], rt: Runtime) -> None:
     csrf = await login(client, "zhang")
     org = rt.app.org
     base = csv_of(org, lambda m: m.wechat != "wj_h0").decode()
@@ -335,7 +335,7 @@ async def test_phone_digits_in_uploads(client: TestClient[Any, Any], rt: Runtime
 
 
 async def test_bot_keeps_answering_while_an_upload_is_parsed(
-    client: TestClient[Any, Any],  # noqa: F811
+    client: TestClient[Any, Any],
     rt: Runtime,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

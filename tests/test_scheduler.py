@@ -27,7 +27,7 @@ from bot.schedule.scheduler import (
     load_schedules,
     parse_schedule,
 )
-from bot.transport.sandbox import ChatLine
+from bot.transport.base import ChatLine
 from tests.conftest import small_town
 
 NOTICE = (
@@ -49,9 +49,9 @@ def spec(**raw: Any) -> JobSpec:
 
 
 async def say(rt: Runtime, who: str, text: str, group: str | None = "cmd") -> list[ChatLine]:
-    await rt.app.handle(rt.sandbox.message(who, text, group))
+    await rt.app.handle(rt.simulator.message(who, text, group))
     await rt.app.settle()
-    return rt.sandbox.pop_sent()
+    return rt.simulator.pop_sent()
 
 
 async def tick(rt: Runtime, sch: Scheduler, clock: SimClock, when: datetime) -> list[ChatLine]:
@@ -59,7 +59,7 @@ async def tick(rt: Runtime, sch: Scheduler, clock: SimClock, when: datetime) -> 
     clock.advance_to(when)
     await sch.run_due(when)
     await rt.app.settle()
-    return rt.sandbox.pop_sent()
+    return rt.simulator.pop_sent()
 
 
 # -- schedule files ------------------------------------------------------------------------
@@ -283,7 +283,7 @@ async def test_missed_job_runs_once_after_restart_within_grace(config: Config) -
     ran = await sch2.run_due(at("21:40"))
     assert [(r.job, r.fire_time) for r in ran] == [("每日通报", at("21:00"))]
     await rt2.app.settle()
-    sent = rt2.sandbox.pop_sent()
+    sent = rt2.simulator.pop_sent()
     assert sent[0].text.startswith("【反诈工作日报】测试镇 11月23日")
     assert await sch2.run_due(at("21:45")) == []
     rt2.store.close()
@@ -304,7 +304,7 @@ async def test_missed_job_past_grace_is_not_run(config: Config) -> None:
     rt2, sch2, _ = await restart(config, at("22:30"))  # 90 min late, grace is 60
     assert await sch2.run_due(at("22:30")) == []
     await rt2.app.settle()
-    assert rt2.sandbox.pop_sent() == []
+    assert rt2.simulator.pop_sent() == []
     (run,) = rt2.store.job_runs("每日通报")
     assert (run.fire_time, run.status) == (at("21:00"), MISSED)
     # The next evening runs as usual.
@@ -361,10 +361,10 @@ async def test_quiet_hours_hold_household_sends_then_release_in_order(
 
     clock.advance_to(at("06:59", "2026-11-24"))
     await rt.app.settle()
-    assert rt.sandbox.pop_sent() == []
+    assert rt.simulator.pop_sent() == []
     clock.advance_to(at("07:00", "2026-11-24"))
     await rt.app.settle()
-    released = rt.sandbox.pop_sent()
+    released = rt.simulator.pop_sent()
     assert [s.conversation for s in released] == ["wj", "lj", "lj1"]  # lj1 follows lj
     assert all(s.at >= at("07:00", "2026-11-24") for s in released)
     assert rt.store.outbox("pending") == []

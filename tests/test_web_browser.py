@@ -96,6 +96,9 @@ async def base_url(rt: Runtime, config: Config) -> AsyncIterator[str]:
     yield f"http://127.0.0.1:{port}"
     await runner.cleanup()
     await rt.app.stop()
+    # The browser reads the chat through the web console; see the `client` fixture.
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
 
 
 async def new_page(browser: Any, base_url: str) -> Any:
@@ -129,6 +132,42 @@ async def say(
     await expect(mine).to_have_text("[图片]" if image is not None else text, timeout=TIMEOUT)
 
 
+async def _sign_deliver_and_ack_in_console(office: Any) -> None:
+    """A pusher signs, a household acks, the school's pusher sends a screenshot privately."""
+    from playwright.async_api import expect
+
+    console = await office.context.new_page()
+    await console.goto("/console")
+    await expect(console.locator("#console")).to_have_attribute("data-ready", "true")
+    await say(console, "cmd", "lj_p1", "收到")
+    await console.click('[data-chat="lj1"]')
+    relay = console.locator(".msg.from-bot .bubble").last
+    await expect(relay).to_contain_text("【反诈提醒】", timeout=TIMEOUT)
+    await say(console, "lj1", "lj1_h0", "收到")
+    # The evidence-mode school group: its pusher sends a screenshot privately.
+    await say(console, "private:school_p", "school_p", image=png(320, 200, (40, 120, 220)))
+    answer = console.locator(".msg.from-bot .bubble").last
+    await expect(answer).to_contain_text("已收到佐证截图")
+
+
+async def _export_coverage(office: Any, tmp_path: Path, title: str) -> None:
+    """Download the push's coverage workbook from its page and check what it holds."""
+    async with office.expect_download() as info:
+        await office.click("a[data-download=coverage]")
+    download = await info.value
+    assert download.suggested_filename.startswith("推送1覆盖情况")
+    saved = tmp_path / download.suggested_filename
+    await download.save_as(saved)
+    book = load_workbook(saved)
+    sheet = book["覆盖情况"]
+    assert sheet["A1"].value == title
+    assert [c.value for c in sheet[4]][:5] == ["序号", "村/单位", "推送员", "已签收", "签收率"]
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
+    assert rows["李家村"][2:5] == (2, 1, 0.5)
+    assert rows["合计"][11] == 1  # 回执户数
+    assert "未完成" in book.sheetnames
+
+
 async def test_push_console_and_live_overview(
     browser: Any,
     base_url: str,
@@ -160,18 +199,7 @@ async def test_push_console_and_live_overview(
     await office.evaluate("window.__notReloaded = true")
 
     # A second tab: the trainer acts as a pusher and a household in the sandbox console.
-    console = await office.context.new_page()
-    await console.goto("/console")
-    await expect(console.locator("#console")).to_have_attribute("data-ready", "true")
-    await say(console, "cmd", "lj_p1", "收到")
-    await console.click('[data-chat="lj1"]')
-    relay = console.locator(".msg.from-bot .bubble").last
-    await expect(relay).to_contain_text("【反诈提醒】", timeout=TIMEOUT)
-    await say(console, "lj1", "lj1_h0", "收到")
-    # The evidence-mode school group: its pusher sends a screenshot privately.
-    await say(console, "private:school_p", "school_p", image=png(320, 200, (40, 120, 220)))
-    answer = console.locator(".msg.from-bot .bubble").last
-    await expect(answer).to_contain_text("已收到佐证截图")
+    await _sign_deliver_and_ack_in_console(office)
 
     # 总览 in the first tab follows by itself.
     await expect(card.locator('[data-num="sign"]')).to_have_text("1/5（20.0%）")
@@ -193,20 +221,7 @@ async def test_push_console_and_live_overview(
     assert await thumb.evaluate("img => img.naturalWidth") == 320
 
     # Export the push's coverage and open the file.
-    async with office.expect_download() as info:
-        await office.click("a[data-download=coverage]")
-    download = await info.value
-    assert download.suggested_filename.startswith("推送1覆盖情况")
-    saved = tmp_path / download.suggested_filename
-    await download.save_as(saved)
-    book = load_workbook(saved)
-    sheet = book["覆盖情况"]
-    assert sheet["A1"].value == f"第1期《{push.title}》覆盖情况"
-    assert [c.value for c in sheet[4]][:5] == ["序号", "村/单位", "推送员", "已签收", "签收率"]
-    rows = {r[1]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
-    assert rows["李家村"][2:5] == (2, 1, 0.5)
-    assert rows["合计"][11] == 1  # 回执户数
-    assert "未完成" in book.sheetnames
+    await _export_coverage(office, tmp_path, f"第1期《{push.title}》覆盖情况")
     assert ("zhang", "导出") in [(actor, a) for _, actor, a, _ in rt.store.audit_log()]
 
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,14 +18,22 @@ from aiohttp.test_utils import TestClient, TestServer
 from openpyxl import load_workbook
 
 from bot.clock import SimClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config
 from bot.domain.model import Org
 from bot.formats.rosterfile import read_roster
 from bot.formats.xlsx import escape_cell, unescape_cell
 from bot.runtime import Runtime, build
 from bot.web import create_web_app
 from tests.conftest import small_town
-from tests.test_web_api import ITERATIONS, PASSWORD, PNG, login, web_config
+from tests.webclient import (
+    CHINESE,
+    ITERATIONS,
+    PASSWORD,
+    PNG,
+    hidden,
+    login,
+    web_config,
+)
 
 BAD_NEXT = (
     "/%09/evil.example",
@@ -43,22 +49,6 @@ BAD_NEXT = (
 )
 
 
-@pytest.fixture
-async def client(rt: Runtime, config: Config) -> AsyncIterator[TestClient[Any, Any]]:
-    """A test client of the dashboard over the running sandbox app."""
-    await rt.app.start()
-    app = create_web_app(rt, web_config(config), hash_iterations=ITERATIONS)
-    async with TestClient(TestServer(app)) as c:
-        yield c
-    await rt.app.stop()
-
-
-def _hidden(page: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', page)
-    assert found is not None, page
-    return found.group(1)
-
-
 # -- login next= ------------------------------------------------------------------------------
 
 
@@ -70,14 +60,14 @@ async def test_login_next_accepts_only_same_site_paths(
     resp = await client.get(f"/login?next={raw}")
     assert resp.status == 200
     page = await resp.text()
-    assert _hidden(page, "next") == "/"
+    assert hidden(page, "next") == "/"
     # The form posts the value back as typed: the server must not trust it either.
     resp = await client.post(
         "/login",
         data={
             "username": "zhang",
             "password": PASSWORD,
-            "csrf": _hidden(page, "csrf"),
+            "csrf": hidden(page, "csrf"),
             "next": raw.replace("%09", "\t").replace("%0A", "\n").replace("%5C", "\\"),
         },
         allow_redirects=False,
@@ -216,7 +206,6 @@ async def test_evidence_is_inline_only_when_the_bytes_are_an_image(
 
 # -- no 500s: every route with broken input ---------------------------------------------------
 
-CHINESE = re.compile(r"[\u4e00-\u9fff]")
 HUGE = "99999999999999999999999"
 JUNK_QUERIES = (
     "",
@@ -372,123 +361,4 @@ async def test_an_unexpected_error_is_a_chinese_500_without_traceback(
 # -- sessions: Secure behind a TLS proxy, logout survives a restart -------------------------------
 
 
-def _session_cookie(resp: aiohttp.ClientResponse) -> str:
-    return next(v for v in resp.headers.getall("Set-Cookie") if v.startswith("fanzha_session="))
-
-
-async def _form_login(c: TestClient[Any, Any], headers: dict[str, str]) -> aiohttp.ClientResponse:
-    c.session.cookie_jar.clear()
-    resp = await c.get("/login", headers=headers)
-    page = await resp.text()
-    # Sent by hand: the test client talks plain HTTP and would hold back a Secure cookie.
-    token = resp.cookies["fanzha_login_csrf"].value
-    return await c.post(
-        "/login",
-        data={"username": "zhang", "password": PASSWORD, "csrf": _hidden(page, "csrf")},
-        headers={**headers, "Cookie": f"fanzha_login_csrf={token}"},
-        allow_redirects=False,
-    )
-
-
-@pytest.mark.parametrize(
-    ("trust_proxy", "proto", "secure"),
-    [(False, "https", False), (True, "https", True), (True, "", False), (True, "http", False)],
-)
-async def test_session_cookie_is_secure_only_behind_a_trusted_tls_proxy(
-    rt: Runtime, config: Config, trust_proxy: bool, proto: str, secure: bool
-) -> None:
-    cfg = web_config(config)
-    cfg = replace(cfg, web=replace(cfg.web, trust_proxy=trust_proxy))
-    app = create_web_app(rt, cfg, hash_iterations=ITERATIONS)
-    headers = {"X-Forwarded-Proto": proto, "X-Forwarded-For": "203.0.113.7"} if proto else {}
-    async with TestClient(TestServer(app)) as c:
-        resp = await _form_login(c, headers)
-        assert resp.status == 303
-        assert ("Secure" in _session_cookie(resp)) is secure
-    audit = [d for _, _, a, d in rt.store.audit_log() if a == "网页登录"]
-    assert audit == ["来自 203.0.113.7" if trust_proxy and proto else "来自 127.0.0.1"]
-
-
-def test_trust_proxy_is_off_by_default_and_read_from_the_config(tmp_path: Path) -> None:
-    assert load_config(None).web.trust_proxy is False
-    path = tmp_path / "config.toml"
-    path.write_text("[web]\ntrust_proxy = true\n", encoding="utf-8")
-    assert load_config(path).web.trust_proxy is True
-    path.write_text('[web]\ntrust_proxy = "yes"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"web\.trust_proxy"):
-        load_config(path)
-
-
-async def test_logout_revokes_a_copied_cookie_across_restarts(
-    config: Config, clock: SimClock
-) -> None:
-    cfg = web_config(config)
-    rt = build(cfg, clock, org=small_town())
-    async with TestClient(TestServer(create_web_app(rt, cfg, hash_iterations=ITERATIONS))) as c:
-        kept = _session_cookie(await _form_login(c, {})).split(";")[0]
-        copied = _session_cookie(await _form_login(c, {})).split(";")[0]
-        csrf = (await (await c.get("/api/me")).json())["csrf"]
-        resp = await c.post("/logout", data={"csrf": csrf}, allow_redirects=False)
-        assert resp.status == 303
-        c.session.cookie_jar.clear()
-        assert (await c.get("/api/me", headers={"Cookie": copied})).status == 401
-    rt.store.close()
-
-    # A new server process over the same store file, with the same secret.
-    again = build(cfg, clock, org=small_town())
-    try:
-        app = create_web_app(again, cfg, hash_iterations=ITERATIONS)
-        async with TestClient(TestServer(app)) as c:
-            assert (await c.get("/api/me", headers={"Cookie": kept})).status == 200
-            c.session.cookie_jar.clear()
-            resp = await c.get("/api/me", headers={"Cookie": copied})
-            assert resp.status == 401
-            assert "未登录" in (await resp.json())["error"]
-    finally:
-        again.store.close()
-
-
 # -- 总览 paging ---------------------------------------------------------------------------------
-
-
-async def test_overview_api_and_page_are_paged_newest_first(
-    client: TestClient[Any, Any], rt: Runtime
-) -> None:
-    office = rt.app.org.member("office")
-    assert office is not None
-    ids = []
-    for i in range(25):
-        scope = ["王家村"] if i % 5 == 0 else []
-        push = rt.app.create_push(
-            f"测试{i}", f"反诈测试正文{i}。", office, rt.app.clock.now(), scope
-        )
-        ids.append(push.id)
-    await login(client, "zhang")
-    first = await (await client.get("/api/pushes")).json()
-    assert [p["id"] for p in first["pushes"]] == ids[::-1][:20]
-    assert first["limit"] == 20 and first["next_before"] == ids[5]
-    rest = await (await client.get(f"/api/pushes?before={first['next_before']}")).json()
-    assert [p["id"] for p in rest["pushes"]] == ids[4::-1]
-    assert rest["next_before"] is None
-    small = await (await client.get("/api/pushes?limit=10")).json()
-    assert [p["id"] for p in small["pushes"]] == ids[::-1][:10]
-    assert small["next_before"] == ids[15]
-    for query in ("limit=0", "limit=101", "limit=abc", "before=-1", "before=x"):
-        resp = await client.get(f"/api/pushes?{query}")
-        assert resp.status == 400, query
-        assert CHINESE.search((await resp.json())["error"]), query
-
-    page = await (await client.get("/")).text()
-    assert len(re.findall(r'class="card push-card" data-push-id="\d+"', page)) == 20
-    assert f'href="/?before={ids[5]}"' in page and "更早的推送" in page
-    older = await (await client.get(f"/?before={ids[5]}")).text()
-    cards = re.findall(r'class="card push-card" data-push-id="(\d+)"', older)
-    assert cards == [str(i) for i in ids[4::-1]]
-    assert "最新的推送" in older and "更早的推送" not in older
-
-    # A supervisor pages through the pushes of their own unit only.
-    await login(client, "li_sup")
-    mine = await (await client.get("/api/pushes?limit=3")).json()
-    visible = [i for n, i in enumerate(ids) if n % 5 != 0][::-1]
-    assert [p["id"] for p in mine["pushes"]] == visible[:3]
-    assert mine["next_before"] == visible[2]

@@ -219,9 +219,9 @@ async def burst_pace(
         )
         clock = SystemClock(cfg.tz)
         rt = build(cfg, clock, org=org)
-        assert rt.world is not None
-        rooms = rt.world.rooms
-        homes = [m for m in org.members if m.role is Role.HOUSEHOLD and m.groups[0] in rooms]
+        sim = rt.simulator
+        assert sim is not None
+        homes = [m for m in org.members if m.role is Role.HOUSEHOLD and sim.has_room(m.groups[0])]
         push = rt.app.create_push("高峰测试", "反诈提醒正文", office, clock.now())
         for d in rt.store.deliveries(push.id):
             rt.store.mark_delivered(push.id, d.group_id, clock.now(), "relay")
@@ -229,14 +229,14 @@ async def burst_pace(
         for i in range(int(expected * 2)):
             rt.store.enqueue(OutgoingMessage(org.command_group.id, f"测试{i}"), clock.now())
         sent: list[float] = []
-        rt.sandbox.listeners.append(lambda line: sent.append(time.monotonic()))
+        sim.subscribe(lambda line: sent.append(time.monotonic()))
         await rt.app.start()
         # Each second's 5,000 messages land at once, as a busy county's acks do after a push.
         t0, warm = time.monotonic(), 1
         for second in range(warm + math.ceil(seconds)):
             for i in range(second * rate, (second + 1) * rate):
                 m = homes[i % len(homes)]
-                await rt.sandbox.inject(rt.sandbox.message(m.wechat, ACKS[i % 8], m.groups[0]))
+                await sim.inject(sim.message(m.wechat, ACKS[i % 8], m.groups[0]))
             await asyncio.sleep(max(0.0, t0 + second + 1 - time.monotonic()))
         count = sum(1 for t in sent if warm < t - t0 <= warm + seconds)
         await rt.app.stop()

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.domain.model import ROLE_LABELS, MessageKind, Org, Role
-from bot.transport.base import TransportError
-from bot.transport.sandbox import ChatLine, SandboxTransport
+from bot.transport.base import ChatLine, Simulator, TransportError
 
 CONSOLE_HELP = """控制台用法：
   as 姓名 in 群名: 消息       以某成员身份在群里发言，例如  as 吴刚浩 in 李家村反诈宣传群: 收到
@@ -34,15 +33,15 @@ _IMAGE = re.compile(r"^as\s+(?P<who>\S+)\s+图片\s+(?P<path>.+)$")
 
 
 class Console:
-    """Turns typed lines into sandbox messages; prints what the bot says."""
+    """Turns typed lines into simulated messages; prints what the bot says."""
 
     def __init__(
-        self, org: Callable[[], Org], sandbox: SandboxTransport, write: Callable[[str], None]
+        self, org: Callable[[], Org], simulator: Simulator, write: Callable[[str], None]
     ) -> None:
         self._org = org
-        self.sandbox = sandbox
+        self.simulator = simulator
         self.write = write
-        sandbox.listeners.append(self._show)
+        simulator.subscribe(self._show)
 
     @property
     def org(self) -> Org:
@@ -50,7 +49,7 @@ class Console:
         return self._org()
 
     def _show(self, line: ChatLine) -> None:
-        where = self.sandbox.world.label(line.conversation)
+        where = self.simulator.label(line.conversation)
         text = line.text.replace("\n", "\n    ")
         self.write(f"[{line.at:%H:%M:%S}] 机器人 → {where}：{text}")
 
@@ -90,11 +89,7 @@ class Console:
             return
         if line == "groups":
             for g in self.org.groups:
-                note = (
-                    "（机器人不在群内，需截图佐证）"
-                    if g.id not in self.sandbox.world.rooms
-                    else ""
-                )
+                note = "" if self.simulator.has_room(g.id) else "（机器人不在群内，需截图佐证）"
                 self.write(f"  {g.name}  [{g.id}]  {g.unit or ''}{note}")
             return
         if line.startswith("who "):
@@ -108,10 +103,10 @@ class Console:
         if hit := _IMAGE.match(line):
             wechat = self._member(hit["who"], None)
             path = Path(hit["path"].strip())
-            msg = self.sandbox.message(
+            msg = self.simulator.message(
                 wechat, "", None, kind=MessageKind.IMAGE, data=_image(path), filename=path.name
             )
-            await self.sandbox.inject(msg)
+            await self.simulator.inject(msg)
             return
         if hit := _AS.match(line):
             group = self._group(hit["group"]) if hit["group"] else None
@@ -119,7 +114,7 @@ class Console:
             member = self.org.member(wechat)
             if group and member and group not in member.groups and member.role is Role.HOUSEHOLD:
                 self.write("（提示：名册中此人不在该群）")
-            await self.sandbox.inject(self.sandbox.message(wechat, hit["text"], group))
+            await self.simulator.inject(self.simulator.message(wechat, hit["text"], group))
             return
         self.write("看不懂这条指令，输入 help 查看用法")
 

@@ -12,7 +12,7 @@ import random
 import shutil
 import tempfile
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,7 +24,7 @@ from bot.domain.model import Level, Member, MessageKind, Mode, Role
 from bot.formats.checks import InputError
 from bot.runtime import Runtime, build
 from bot.schedule.scheduler import Scheduler, build_scheduler
-from bot.transport.sandbox import ChatLine, SandboxWorld
+from bot.transport.base import ChatLine, Simulator
 
 DEMO_START = datetime.fromisoformat("2026-11-23T08:55:00+08:00")  # a Monday
 
@@ -72,7 +72,9 @@ class DemoScript:
     """Schedules what the simulated people do and feeds it through App.handle()."""
 
     def __init__(self, rt: Runtime, clock: SimClock, rng: random.Random) -> None:
+        assert rt.simulator is not None, "the demo plays on a simulated network"
         self.rt = rt
+        self.simulator = rt.simulator
         self.clock = clock
         self.rng = rng
         self.queue: list[_Event] = []
@@ -94,7 +96,7 @@ class DemoScript:
         """An action: `who` says `text` in `group` (None: privately to the bot)."""
 
         async def act() -> None:
-            msg = self.rt.sandbox.message(who.wechat, text, group, **kw)  # type: ignore[arg-type]
+            msg = self.simulator.message(who.wechat, text, group, **kw)  # type: ignore[arg-type]
             await self.rt.app.handle(msg)
 
         return act
@@ -231,8 +233,8 @@ def _fake_screenshot(rng: random.Random) -> bytes:
 
 
 def render_transcript(
-    world: SandboxWorld,
-    lines: list[ChatLine],
+    simulator: Simulator,
+    lines: Sequence[ChatLine],
     household_ids: set[str],
     base: Path | None = None,
     dated: bool = False,
@@ -245,8 +247,8 @@ def render_transcript(
     shown: dict[str, int] = {}
     hidden = 0
     for line in lines:
-        who = world.names.get(line.sender, line.sender)
-        where = world.label(line.conversation)
+        who = simulator.name_of(line.sender)
+        where = simulator.label(line.conversation)
         if line.sender in household_ids:
             shown[line.conversation] = shown.get(line.conversation, 0) + 1
             if shown[line.conversation] > HOUSEHOLD_SHOWN_PER_GROUP:
@@ -343,10 +345,10 @@ async def run_demo(
         result = coverage_json(report)
     else:
         households = {m.wechat for m in rt.app.org.members if m.role is Role.HOUSEHOLD}
-        assert rt.world is not None
+        sim = script.simulator
         result = (
             "=== 模拟微信聊天记录 ===\n"
-            + render_transcript(rt.world, rt.world.transcript, households, None, days > 1)
+            + render_transcript(sim, sim.transcript, households, None, days > 1)
             + f"\n\n=== 通报（图表和数据库保存在 {folder}，演示结束后保留） ===\n"
             + bulletin_summary(rt, None)
             + "\n\n=== 覆盖情况 ===\n"

@@ -23,7 +23,7 @@ from bot.domain.model import MessageKind, Org
 from bot.formats.checks import InputError, read_text
 from bot.formats.orgfile import load_org
 from bot.runtime import Runtime, build
-from bot.transport.sandbox import ChatLine, SandboxWorld
+from bot.transport.base import ChatLine, Simulator
 
 _KEYS = {"at", "group", "from", "text", "id", "kind", "file"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -142,11 +142,13 @@ def parse_events(path: Path) -> list[ReplayEvent]:
     return sorted(events, key=lambda ev: ev.at)
 
 
-def describe(world: SandboxWorld, line: ChatLine) -> str:
+def describe(simulator: Simulator, line: ChatLine) -> str:
     """One outgoing message, for printing."""
     mentions = ""
     text = line.text.replace("\n", "\n    ")
-    return f"[{line.at:%m-%d %H:%M}] 机器人 → {world.label(line.conversation)}{mentions}：{text}"
+    return (
+        f"[{line.at:%m-%d %H:%M}] 机器人 → {simulator.label(line.conversation)}{mentions}：{text}"
+    )
 
 
 async def replay(
@@ -172,12 +174,13 @@ async def replay(
     # A fixed generator: the same log always gives the same send times and report.
     rt = build(cfg, clock, org=org, fast=True, rng=random.Random(0))
     printed: list[str] = []
-    assert rt.world is not None
+    sim = rt.simulator
+    assert sim is not None
     for ev in events:
         clock.advance_to(ev.at)
-        if ev.group is not None and ev.group not in rt.world.rooms:
+        if ev.group is not None and not sim.has_room(ev.group):
             continue  # the bot is not in that group: it would never see the message
-        msg = rt.sandbox.message(
+        msg = sim.message(
             ev.sender,
             ev.text,
             ev.group,
@@ -189,7 +192,7 @@ async def replay(
         )
         await rt.app.handle(msg)
         await rt.app.settle()
-        printed.extend(describe(rt.world, line) for line in rt.sandbox.pop_sent())
+        printed.extend(describe(sim, line) for line in sim.pop_sent())
     return rt, printed
 
 

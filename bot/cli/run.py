@@ -11,35 +11,15 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.runtime import build
 from bot.schedule.scheduler import build_scheduler
-from bot.transport.base import FatalTransportError, Transport
+from bot.transport.base import FatalTransportError
 
 log = logging.getLogger("bot.service")
-
-
-def make_transport(config: Config) -> Transport | None:
-    """The configured real transport, or None for the sandbox."""
-    if config.bot.transport != "wechaty":
-        return None
-    from bot.transport.wechaty import WechatyConfig, WechatyTransport
-
-    w = config.wechaty
-    wc = WechatyConfig(
-        endpoint=w.endpoint,
-        token=w.token,
-        tls=w.tls,
-        ca_file=w.ca_file or None,
-        verify=w.verify,
-        watchdog_seconds=w.watchdog_seconds,
-        backoff_initial=w.backoff_initial,
-        backoff_max=w.backoff_max,
-    )
-    return WechatyTransport(WechatyConfig.from_env(wc))
 
 
 async def run_service(config: Config, console: bool = True) -> int:
     """Run until interrupted; returns the exit code."""
     clock = SystemClock(config.tz)
-    rt = build(config, clock, transport=make_transport(config))
+    rt = build(config, clock, live=True)
     scheduler = build_scheduler(rt.app) if config.scheduler.enabled else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -65,12 +45,11 @@ async def run_service(config: Config, console: bool = True) -> int:
             from bot.web import start_web
 
             web = await start_web(rt, config)
-    if console and rt.world is not None:
+    if console and rt.simulator is not None:
         from bot.cli.console import Console, run_console
 
-        tasks.append(
-            asyncio.create_task(run_console(Console(lambda: rt.app.org, rt.sandbox, print), stop))
-        )
+        terminal = Console(lambda: rt.app.org, rt.simulator, print)
+        tasks.append(asyncio.create_task(run_console(terminal, stop)))
     await stop.wait()
     for task in tasks:
         task.cancel()

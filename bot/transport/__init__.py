@@ -1,0 +1,56 @@
+"""Chat networks: the one `Transport` protocol, its adapters, and the sandbox's `Simulator`.
+
+Code outside this package gets a transport from `connect()` or `simulate()` and never
+imports an adapter; sandbox-only features ask whether the `Simulator` is None.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.transport.base import Simulator, Transport
+
+if TYPE_CHECKING:
+    from bot.clock import Clock
+    from bot.config import Config
+    from bot.domain.model import Org
+
+__all__ = ["Simulator", "Transport", "connect", "simulate", "simulator_of"]
+
+
+def connect(config: Config, org: Org, clock: Clock) -> tuple[Transport, Simulator | None]:
+    """The configured network (`bot.transport`) and, on the sandbox, its simulator."""
+    if config.bot.transport == "wechaty":
+        return _wechaty(config), None
+    return simulate(org, clock, config.bot.name)
+
+
+def simulate(org: Org, clock: Clock, bot_name: str) -> tuple[Transport, Simulator]:
+    """A simulated network seated with the roster (demo, replay, tests, the sandbox)."""
+    from bot.transport.sandbox import SandboxTransport, SandboxWorld
+
+    sandbox = SandboxTransport(SandboxWorld(org, bot_name), clock)
+    return sandbox, sandbox
+
+
+def simulator_of(transport: Transport) -> Simulator | None:
+    """The simulator behind a transport made elsewhere (tests), None for a real network."""
+    return transport if isinstance(transport, Simulator) else None
+
+
+def _wechaty(config: Config) -> Transport:
+    # Imported here: only a Wechaty deployment loads grpc and the puppet protocol.
+    from bot.transport.wechaty import WechatyConfig, WechatyTransport
+
+    w = config.wechaty
+    wc = WechatyConfig(
+        endpoint=w.endpoint,
+        token=w.token,
+        tls=w.tls,
+        ca_file=w.ca_file or None,
+        verify=w.verify,
+        watchdog_seconds=w.watchdog_seconds,
+        backoff_initial=w.backoff_initial,
+        backoff_max=w.backoff_max,
+    )
+    return WechatyTransport(WechatyConfig.from_env(wc))

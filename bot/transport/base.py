@@ -6,21 +6,27 @@ produces `IncomingMessage` events and carries out sends; it decides nothing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from bot.domain.model import ContactInfo, IncomingMessage, RoomInfo
+from bot.domain.model import ContactInfo, IncomingMessage, MessageKind, Org, RoomInfo
 
 __all__ = [
+    "SIMULATED_BOT",
+    "ChatLine",
     "ContactInfo",
     "FatalTransportError",
     "RoomInfo",
+    "Simulator",
     "Transport",
     "TransportError",
     "TransportStatus",
 ]
+
+SIMULATED_BOT = "bot"
+"""The bot's own contact id on a simulated network."""
 
 
 class TransportError(Exception):
@@ -88,4 +94,103 @@ class Transport(Protocol):
 
     async def group_members(self, group_id: str) -> list[ContactInfo]:
         """Members of one room."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """One line of a simulated network's transcript (inbound or outbound)."""
+
+    at: datetime
+    conversation: str
+    sender: str
+    text: str
+    kind: MessageKind = MessageKind.TEXT
+    mentions: tuple[str, ...] = ()
+    path: str | None = None
+    id: str = ""
+
+    @property
+    def from_bot(self) -> bool:
+        """True for what the bot sent."""
+        return self.sender == SIMULATED_BOT
+
+
+@runtime_checkable
+class Simulator(Protocol):
+    """The other side of a simulated network: speak as any member, read what the bot said.
+
+    Only the sandbox has one. The web console, the terminal console, the demo, the replay
+    and tests use it; on a real network `Runtime.simulator` is None and they are off.
+    """
+
+    @property
+    def bot_name(self) -> str:
+        """The bot's display name."""
+        ...
+
+    @property
+    def transcript(self) -> Sequence[ChatLine]:
+        """Every line said so far, in order (the index is a stable cursor)."""
+        ...
+
+    @property
+    def unread(self) -> list[ChatLine]:
+        """What the bot sent that nobody has popped yet."""
+        ...
+
+    def has_room(self, conversation: str) -> bool:
+        """Whether the bot is in this group (not in evidence-mode groups)."""
+        ...
+
+    def name_of(self, contact: str) -> str:
+        """A contact's display name (the id itself when unknown)."""
+        ...
+
+    def label(self, conversation: str) -> str:
+        """A room's topic or "私聊·<name>", for printing."""
+        ...
+
+    def private_peer(self, line: ChatLine) -> str | None:
+        """The member a private line was exchanged with; None for a group line."""
+        ...
+
+    def message(
+        self,
+        sender: str,
+        text: str = "",
+        group: str | None = None,
+        *,
+        kind: MessageKind = MessageKind.TEXT,
+        data: bytes | None = None,
+        filename: str | None = None,
+        mentions: Sequence[str] = (),
+        message_id: str | None = None,
+        at: datetime | None = None,
+    ) -> IncomingMessage:
+        """An inbound message as if `sender` spoke (None group: privately to the bot)."""
+        ...
+
+    async def inject(self, msg: IncomingMessage) -> None:
+        """Deliver an inbound message to whoever consumes the transport's `messages()`."""
+        ...
+
+    def take_injected(self) -> list[IncomingMessage]:
+        """Injected messages nobody has consumed yet."""
+        ...
+
+    def pop_sent(self) -> list[ChatLine]:
+        """What the bot sent since the last call."""
+        ...
+
+    def fail_next(self, count: int = 1, error: Exception | None = None) -> None:
+        """Make the next `count` sends raise (default: a TransportError)."""
+        ...
+
+    def subscribe(self, listener: Callable[[ChatLine], None]) -> Callable[[], None]:
+        """Call `listener` with every line the bot sends; returns the unsubscribe call."""
+        ...
+
+    def follow_roster(self, org: Org) -> None:
+        """Take in a new roster's members (the rooms stay: an import keeps the groups)."""
         ...

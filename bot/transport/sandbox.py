@@ -11,56 +11,51 @@ import itertools
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock
 from bot.domain.model import IncomingMessage, MessageKind, Mode, Org
-from bot.transport.base import ContactInfo, RoomInfo, TransportError, TransportStatus
+from bot.transport.base import (
+    SIMULATED_BOT,
+    ChatLine,
+    ContactInfo,
+    RoomInfo,
+    TransportError,
+    TransportStatus,
+)
 
-
-@dataclass(frozen=True)
-class ChatLine:
-    """One line of the sandbox transcript (inbound or outbound)."""
-
-    at: datetime
-    conversation: str
-    sender: str
-    text: str
-    kind: MessageKind = MessageKind.TEXT
-    mentions: tuple[str, ...] = ()
-    path: str | None = None
-    id: str = ""
-
-    @property
-    def from_bot(self) -> bool:
-        """True for what the bot sent."""
-        return self.sender == SandboxWorld.BOT
+__all__ = ["ChatLine", "SandboxTransport", "SandboxWorld"]
 
 
 class SandboxWorld:
     """The simulated chat network: rooms (the bot is in all but evidence-mode groups)."""
 
-    BOT = "bot"
+    BOT = SIMULATED_BOT
 
     def __init__(self, org: Org, bot_name: str = "反诈助手") -> None:
         self.bot_name = bot_name
         self.rooms: dict[str, RoomInfo] = {
             g.id: RoomInfo(g.id, g.name) for g in org.groups if g.mode is not Mode.EVIDENCE
         }
-        self.names = {m.wechat: m.name for m in org.members}
-        self.names[self.BOT] = bot_name
-        self.room_members: dict[str, list[str]] = {rid: [] for rid in self.rooms}
-        for m in org.members:
-            for gid in m.groups:
-                if gid in self.room_members:
-                    self.room_members[gid].append(m.wechat)
+        self.names: dict[str, str] = {}
+        self.room_members: dict[str, list[str]] = {}
+        self.seat(org)
         self.transcript: list[ChatLine] = []
         self._ids = itertools.count(1)
         # Ids are stored and deduplicated across restarts, so each start numbers its
         # messages under its own prefix (time plus randomness) instead of from m1 again.
         self.run_id = f"{time.time_ns() // 1_000_000:x}{secrets.token_hex(2)}"
+
+    def seat(self, org: Org) -> None:
+        """Put the roster's members into the rooms (again, after a roster import)."""
+        self.names = {m.wechat: m.name for m in org.members}
+        self.names[self.BOT] = self.bot_name
+        self.room_members = {rid: [] for rid in self.rooms}
+        for m in org.members:
+            for gid in m.groups:
+                if gid in self.room_members:
+                    self.room_members[gid].append(m.wechat)
 
     def next_id(self, prefix: str) -> str:
         """A message id unique across restarts (`<prefix><run>-<n>`)."""
@@ -80,7 +75,7 @@ def _require_file(path: str, what: str) -> None:
 
 
 class SandboxTransport:
-    """Transport over a SandboxWorld."""
+    """Transport over a SandboxWorld, and the `Simulator` of its other side."""
 
     name = "sandbox"
 
@@ -147,7 +142,51 @@ class SandboxTransport:
             for w in self.world.room_members.get(group_id, [])
         ]
 
-    # -- the simulated other side ---------------------------------------------------------
+    # -- the simulated other side (the Simulator protocol) --------------------------------
+
+    @property
+    def bot_name(self) -> str:
+        """The bot's display name."""
+        return self.world.bot_name
+
+    @property
+    def transcript(self) -> list[ChatLine]:
+        """Every line said so far, in order."""
+        return self.world.transcript
+
+    def has_room(self, conversation: str) -> bool:
+        """Whether the bot is in this group."""
+        return conversation in self.world.rooms
+
+    def name_of(self, contact: str) -> str:
+        """A contact's display name (the id itself when unknown)."""
+        return self.world.names.get(contact, contact)
+
+    def label(self, conversation: str) -> str:
+        """A room's topic or a contact's name, for printing."""
+        return self.world.label(conversation)
+
+    def private_peer(self, line: ChatLine) -> str | None:
+        """The member a private line was exchanged with; None for a group line."""
+        if line.conversation == SandboxWorld.BOT:
+            return line.sender  # a member writing privately to the bot
+        if line.conversation in self.world.rooms:
+            return None
+        return line.conversation  # the bot answering a member privately
+
+    def subscribe(self, listener: Callable[[ChatLine], None]) -> Callable[[], None]:
+        """Call `listener` with every line the bot sends; returns the unsubscribe call."""
+        self.listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self.listeners:
+                self.listeners.remove(listener)
+
+        return unsubscribe
+
+    def follow_roster(self, org: Org) -> None:
+        """Take in a new roster's members (rooms stay: an import keeps the groups)."""
+        self.world.seat(org)
 
     def message(
         self,

@@ -15,7 +15,7 @@ from pathlib import PurePath
 from urllib.parse import unquote
 
 from bot.domain.intent import DeadlineError, parse_deadline
-from bot.domain.model import Org, Push
+from bot.domain.model import Push
 from bot.domain.relay import ScopeError
 from bot.domain.texts import PERIOD_LABELS, derive_title
 from bot.formats.rosterfile import (
@@ -28,8 +28,7 @@ from bot.formats.rosterfile import (
 )
 from bot.formats.xlsx import coverage_workbook, ranking_workbook
 from bot.roster import Restored, RestoreError, restore_roster
-from bot.transport.sandbox import SandboxWorld
-from bot.web import dashboard
+from bot.web import dashboard, listings
 from bot.web.context import Viewer, WebContext, WebError
 
 log = logging.getLogger("bot.web")
@@ -205,15 +204,8 @@ def _roster_changed(ctx: WebContext) -> None:
     """The running bot and the simulated WeChat follow a new roster."""
     app = ctx.rt.app
     app.reload_roster()
-    if ctx.rt.world is not None:
-        _refresh_world(ctx.rt.world, app.org)
-
-
-def _refresh_world(world: SandboxWorld, org: Org) -> None:
-    """Let the simulated WeChat know the new members (rooms stay: groups did not change)."""
-    fresh = SandboxWorld(org, world.bot_name)
-    world.names = fresh.names
-    world.room_members = fresh.room_members
+    if ctx.rt.simulator is not None:
+        ctx.rt.simulator.follow_roster(app.org)
 
 
 def export_coverage(ctx: WebContext, viewer: Viewer, push_id: int) -> Download:
@@ -232,7 +224,7 @@ def export_ranking(ctx: WebContext, viewer: Viewer, period: str) -> Download:
     """The ranking workbook of a period."""
     app = ctx.rt.app
     now = ctx.now()
-    view = dashboard.ranking(app, viewer, period, now)
+    view = listings.ranking(app, viewer, period, now)
     data = ranking_workbook(view.rows, period, view.pushes, ctx.config.tz, now)
     label = PERIOD_LABELS[period]
     app.store.audit(now, viewer.name, "导出", f"{label}排名 Excel")

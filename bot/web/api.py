@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.web import actions, dashboard
+from bot.web import actions, dashboard, listings
 from bot.web.context import (
     WebError,
     ctx_of,
@@ -20,7 +20,7 @@ from bot.web.context import (
     uploaded_file,
     viewer_of,
 )
-from bot.web.pages import download_response
+from bot.web.files import download_response
 
 
 async def me(request: web.Request) -> web.StreamResponse:
@@ -103,14 +103,14 @@ async def coverage_xlsx(request: web.Request) -> web.StreamResponse:
 async def ranking(request: web.Request) -> web.StreamResponse:
     """GET /api/ranking?period=day|week|month."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    period = dashboard.period_of(request.query.get("period"))
-    return json_reply(dashboard.ranking_json(ctx.rt.app, viewer, period, ctx.now()))
+    period = listings.period_of(request.query.get("period"))
+    return json_reply(listings.ranking_json(ctx.rt.app, viewer, period, ctx.now()))
 
 
 async def ranking_xlsx(request: web.Request) -> web.StreamResponse:
     """GET /api/ranking.xlsx?period=…."""
     ctx, viewer = ctx_of(request), viewer_of(request)
-    period = dashboard.period_of(request.query.get("period"))
+    period = listings.period_of(request.query.get("period"))
     return download_response(actions.export_ranking(ctx, viewer, period))
 
 
@@ -118,7 +118,7 @@ async def roster(request: web.Request) -> web.StreamResponse:
     """GET /api/roster?q=&unit=: members (phones masked except for the office) and groups."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     q, unit = request.query.get("q", "").strip(), request.query.get("unit", "").strip()
-    return json_reply(dashboard.roster_json(ctx.org, viewer, q, unit))
+    return json_reply(listings.roster_json(ctx.org, viewer, q, unit))
 
 
 async def roster_xlsx(request: web.Request) -> web.StreamResponse:
@@ -208,11 +208,11 @@ async def content_item(request: web.Request) -> web.StreamResponse:
 async def bulletins(request: web.Request) -> web.StreamResponse:
     """GET /api/bulletins: published 通报, newest first."""
     ctx = ctx_of(request)
-    return json_reply({"bulletins": dashboard.bulletins_json(ctx.rt.app, ctx.config.tz)})
+    return json_reply({"bulletins": listings.bulletins_json(ctx.rt.app, ctx.config.tz)})
 
 
 async def audit(request: web.Request) -> web.StreamResponse:
     """GET /api/audit: the newest audit entries (office and leaders)."""
     ctx, viewer = ctx_of(request), viewer_of(request)
     viewer.require(viewer.can_audit, "查看审计日志")
-    return json_reply({"entries": dashboard.audit_json(ctx.rt.app, ctx.config.tz)})
+    return json_reply({"entries": listings.audit_json(ctx.rt.app, ctx.config.tz)})

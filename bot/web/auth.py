@@ -26,6 +26,8 @@ HASH_SCHEME = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
 SESSION_SECONDS = 12 * 3600
 DEFAULT_USER = "office"
+SESSION_COOKIE = "fanzha_session"
+LOGIN_CSRF_COOKIE = "fanzha_login_csrf"
 MAX_TRACKED = 10_000
 
 WEB_ROLE_LABELS = {"office": "办公室", "leader": "领导", "supervisor": "监督员"}

@@ -1,4 +1,4 @@
-"""What the dashboard shows, as plain data: the pages and the JSON API both read it from here.
+"""What the dashboard shows of pushes, as plain data: the pages and the JSON API both read it.
 
 Every function takes the `Viewer`, so a supervisor's view is cut down to their own unit in
 one place rather than in every page and API handler.
@@ -7,27 +7,20 @@ one place rather than in every page and API handler.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from bot.chat.queries import PERIOD_DAYS, period_start
 from bot.domain.coverage import (
-    FLAG_RULE,
-    SCORE_RULE,
     PushCoverage,
-    UnitRank,
     percent,
-    rank_units,
     rate,
     unit_json,
-    unsettled,
 )
 from bot.domain.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
 from bot.domain.relay import group_pushers
-from bot.domain.texts import PERIOD_LABELS, scope_label
+from bot.domain.texts import scope_label
 from bot.formats.content import search
 from bot.web.context import MAX_ID, Viewer, WebError
 
@@ -157,7 +150,8 @@ def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, 
     }
 
 
-def _person(member: Member, viewer: Viewer) -> dict[str, Any]:
+def person_json(member: Member, viewer: Viewer) -> dict[str, Any]:
+    """A roster member as this viewer may see them."""
     return {
         "name": member.name,
         "wechat": member.wechat,
@@ -178,11 +172,9 @@ def laggard_lists(
     )
 
 
-def push_detail(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, Any]:
-    """Everything the push page shows: units, laggards, evidence, reminders."""
-    org = app.org_for(push)
-    deliveries = app.store.deliveries(push.id)
-    unsigned, undelivered = laggard_lists(app, viewer, push)
+def _groups_json(
+    org: Org, viewer: Viewer, deliveries: list[Delivery], tz: tzinfo
+) -> list[dict[str, Any]]:
     groups = []
     for d in deliveries:
         group = org.group(d.group_id)
@@ -199,6 +191,12 @@ def push_detail(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, A
                 "pushers": [p.name for p in group_pushers(org, group)],
             }
         )
+    return groups
+
+
+def _evidence_json(
+    app: App, org: Org, viewer: Viewer, push: Push, deliveries: list[Delivery], tz: tzinfo
+) -> list[dict[str, Any]]:
     evidence = []
     units_by_group = {d.group_id: d.unit for d in deliveries}
     for index, ev in enumerate(app.store.evidence(push.id)):
@@ -215,6 +213,12 @@ def push_detail(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, A
                 "url": f"/evidence/{push.id}/{index}",
             }
         )
+    return evidence
+
+
+def _reminders_json(
+    app: App, org: Org, viewer: Viewer, push: Push, tz: tzinfo
+) -> list[dict[str, Any]]:
     visible_wechats = {m.wechat for m in org.members if viewer.sees_unit(m.unit)}
     reminders = []
     for r in app.store.reminders(push.id):
@@ -223,22 +227,30 @@ def push_detail(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, A
         ]
         if viewer.unit is None or names:
             reminders.append({"at": local_text(r.at, tz), "kind": r.kind, "members": names})
+    return reminders
+
+
+def push_detail(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, Any]:
+    """Everything the push page shows: units, laggards, evidence, reminders."""
+    org = app.org_for(push)
+    deliveries = app.store.deliveries(push.id)
+    unsigned, undelivered = laggard_lists(app, viewer, push)
     return {
         **push_summary(app, viewer, push, tz),
         "body": push.body,
-        "groups": groups,
-        "unsigned": [_person(m, viewer) for m in unsigned],
+        "groups": _groups_json(org, viewer, deliveries, tz),
+        "unsigned": [person_json(m, viewer) for m in unsigned],
         "undelivered": [
             {
                 "group": g.name,
                 "unit": d.unit or "",
                 "mode": MODE_LABELS[d.mode],
-                "pushers": [_person(p, viewer) for p in pushers],
+                "pushers": [person_json(p, viewer) for p in pushers],
             }
             for d, g, pushers in undelivered
         ],
-        "evidence": evidence,
-        "reminders": reminders,
+        "evidence": _evidence_json(app, org, viewer, push, deliveries, tz),
+        "reminders": _reminders_json(app, org, viewer, push, tz),
     }
 
 
@@ -258,104 +270,7 @@ def evidence_file(app: App, viewer: Viewer, push: Push, index: int, data_dir: Pa
     return path
 
 
-# -- ranking --------------------------------------------------------------------------------
-
-
-def period_of(value: str | None) -> str:
-    """day / week / month (default month)."""
-    return value if value in PERIOD_DAYS else "month"
-
-
-@dataclass(frozen=True)
-class RankingView:
-    """A period's ranking as one viewer may see it."""
-
-    ranks: list[UnitRank]
-    rows: list[UnitRank]
-    pushes: int
-    pending: int
-
-
-def ranking(app: App, viewer: Viewer, period: str, now: datetime) -> RankingView:
-    """Ranked units over the period, the pushes counted and left out, the visible rows.
-
-    A supervisor sees only their own unit's row, but ranked among all units. The monthly
-    ranking flags 约谈 and so leaves out pushes still within their deadline (see rank_units).
-    """
-    since = period_start(now, period)
-    reports = app.coverage_report(app.store.pushes(since=since))
-    bottom = app.config.bulletin.bottom_count if period == "month" else 0
-    ranks = rank_units(reports, bottom=bottom, now=now)
-    pending = unsettled(reports, now) if bottom else 0
-    rows = [r for r in ranks if viewer.sees_unit(r.unit)]
-    return RankingView(ranks, rows, len(reports) - pending, pending)
-
-
-def ranking_json(app: App, viewer: Viewer, period: str, now: datetime) -> dict[str, Any]:
-    """The 排名 table as JSON; an ack rate the bot cannot see is null."""
-    view = ranking(app, viewer, period, now)
-    rows = [
-        {
-            "rank": r.rank,
-            "unit": r.unit,
-            "pushes": r.pushes,
-            "sign_rate": r.sign_rate,
-            "delivery_rate": r.delivery_rate,
-            "ack_rate": r.ack_rate,
-            "score": r.score,
-            "points": r.points,
-            "flag": r.flagged,
-        }
-        for r in view.rows
-    ]
-    return {
-        "period": period,
-        "label": PERIOD_LABELS[period],
-        "pushes": view.pushes,
-        "pending": view.pending,
-        "units": len(view.ranks),
-        "score_rule": SCORE_RULE,
-        "flag_rule": FLAG_RULE if period == "month" else None,
-        "rows": rows,
-    }
-
-
-# -- roster, content, bulletins, audit -------------------------------------------------------
-
-
-def roster_json(org: Org, viewer: Viewer, query: str = "", unit: str = "") -> dict[str, Any]:
-    """The roster as this viewer may see it (optionally filtered)."""
-    group_names = {g.id: g.name for g in org.groups}
-    members = []
-    for m in org.members:
-        if not viewer.sees_unit(m.unit) or (unit and m.unit != unit):
-            continue
-        if query and query not in m.name and query not in m.wechat:
-            continue
-        members.append(
-            {
-                **_person(m, viewer),
-                "role_value": m.role.value,
-                "groups": list(m.groups),
-                "group_names": [group_names.get(g, g) for g in m.groups],
-            }
-        )
-    counts: dict[str, int] = {}
-    for m in org.members:
-        if viewer.sees_unit(m.unit):
-            label = ROLE_LABELS[m.role]
-            counts[label] = counts.get(label, 0) + 1
-    return {
-        "town": org.town,
-        "units": [u for u in org.units if viewer.sees_unit(u)],
-        "groups": [
-            {"id": g.id, "name": g.name, "level": g.level.value, "unit": g.unit or ""}
-            for g in org.groups
-            if viewer.unit is None or g.unit == viewer.unit
-        ],
-        "counts": counts,
-        "members": members,
-    }
+# -- content library -------------------------------------------------------------------------
 
 
 def content_json(item: Content) -> dict[str, Any]:
@@ -381,43 +296,3 @@ def content_item(library: Sequence[Content], content_id: int) -> Content:
     if item is None:
         raise WebError(404, f"素材库中没有素材{content_id}")
     return item
-
-
-BULLETIN_KINDS = {"daily": "日报", "weekly": "周报", "monthly": "月度排名"}
-
-
-def bulletins_json(app: App, tz: tzinfo) -> list[dict[str, Any]]:
-    """Published 通报, newest first (empty while the scheduler has not published any)."""
-    return [
-        {
-            "id": b.id,
-            "kind": BULLETIN_KINDS.get(b.kind, b.kind),
-            "period": b.period,
-            "at": local_text(b.at, tz),
-            "text": b.text,
-            "image": f"/bulletins/{b.id}/image" if b.image else None,
-        }
-        for b in app.store.bulletins(limit=200)
-    ]
-
-
-def bulletin_image(app: App, bulletin_id: int, data_dir: Path) -> Path:
-    """The chart image of a bulletin (only files inside the data folder are served)."""
-    found = next((b for b in app.store.bulletins(limit=1000) if b.id == bulletin_id), None)
-    if found is None or not found.image:
-        raise WebError(404, "这条通报没有图片")
-    path = Path(found.image)
-    if not path.is_absolute():
-        path = data_dir / path
-    path = path.resolve()
-    if not path.is_relative_to(data_dir.resolve()) or not path.is_file():
-        raise WebError(404, "通报图片文件已不存在")
-    return path
-
-
-def audit_json(app: App, tz: tzinfo, limit: int = 500) -> list[dict[str, str]]:
-    """The newest audit entries."""
-    return [
-        {"at": local_text(at, tz), "actor": actor, "action": action, "detail": detail}
-        for at, actor, action, detail in app.store.audit_log(limit)
-    ]

@@ -1,4 +1,5 @@
-"""Stored files the dashboard hands out: evidence screenshots and bulletin charts.
+"""Files the dashboard hands out: evidence screenshots, bulletin charts, exports, its own
+CSS and JS.
 
 A pusher's "screenshot" is whatever bytes arrived, so the bytes, not the file name,
 decide how it is served: a real PNG/JPEG/GIF/WEBP image is shown inline with its own
@@ -9,13 +10,16 @@ on the dashboard's origin).
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.web import dashboard
-from bot.web.context import ctx_of, path_id, viewer_of
+from bot.web import dashboard, listings
+from bot.web.actions import Download
+from bot.web.context import WebError, ctx_of, path_id, viewer_of
 
 CACHE = "private, max-age=3600"
+STATIC_DIR = Path(__file__).parent / "static"
 
 
 def image_type(head: bytes) -> str | None:
@@ -59,5 +63,26 @@ async def bulletin_image(request: web.Request) -> web.StreamResponse:
     """A bulletin's chart image."""
     ctx = ctx_of(request)
     bulletin_id = path_id(request, "bulletin_id", "通报")
-    path = dashboard.bulletin_image(ctx.rt.app, bulletin_id, ctx.config.data_dir)
+    path = listings.bulletin_image(ctx.rt.app, bulletin_id, ctx.config.data_dir)
     return file_response(path, f"bulletin-{bulletin_id}.bin")
+
+
+def download_response(download: Download) -> web.Response:
+    """A file download with a Chinese file name (RFC 5987) and an ASCII fallback."""
+    disposition = (
+        f'attachment; filename="{download.ascii_name}"; '
+        f"filename*=UTF-8''{quote(download.filename)}"
+    )
+    return web.Response(
+        body=download.data,
+        content_type=download.content_type,
+        headers={"Content-Disposition": disposition},
+    )
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    """The dashboard's own CSS and JS (a missing name is a Chinese 404, not an empty one)."""
+    path = STATIC_DIR / request.match_info["name"]
+    if not path.is_file():
+        raise WebError(404, "页面不存在")
+    return web.FileResponse(path)

@@ -1,0 +1,63 @@
+"""The route table: every page, API call and file the dashboard serves."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.web import api, console, files
+from bot.web.views import library, login, pushes, reports, roster
+
+
+def add_pages(r: web.UrlDispatcher) -> None:
+    """Login and the HTML pages."""
+    r.add_get("/login", login.login_page)
+    r.add_post("/login", login.login)
+    r.add_post("/logout", login.logout)
+    r.add_get("/", pushes.overview)
+    r.add_get("/pushes/{push_id:\\d+}", pushes.push_detail)
+    r.add_get("/ranking", reports.ranking)
+    r.add_get("/roster", roster.roster)
+    r.add_post("/roster/preview", roster.roster_preview)
+    r.add_post("/roster/import", roster.roster_import)
+    r.add_post("/roster/restore", roster.roster_restore)
+    r.add_get("/content", library.content_list)
+    r.add_get("/content/{content_id:\\d+}", library.content_item)
+    r.add_post("/content/{content_id:\\d+}/push", library.content_push)
+    r.add_get("/bulletins", reports.bulletins)
+    r.add_get("/bulletins/{bulletin_id:\\d+}/image", files.bulletin_image)
+    r.add_get("/audit", reports.audit)
+    r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
+    r.add_get("/console", console.console_page)
+    r.add_get("/static/{name:[\\w.-]+}", files.static_file)
+
+
+def add_api(r: web.UrlDispatcher) -> None:
+    """The JSON API under /api/ (the console's included)."""
+    r.add_get("/api/me", api.me)
+    r.add_get("/api/pushes", api.pushes)
+    r.add_post("/api/pushes", api.create_push)
+    r.add_get("/api/pushes/{push_id:\\d+}", api.push_detail)
+    r.add_get("/api/pushes/{push_id:\\d+}/coverage.xlsx", api.coverage_xlsx)
+    r.add_get("/api/ranking", api.ranking)
+    r.add_get("/api/ranking.xlsx", api.ranking_xlsx)
+    r.add_get("/api/roster", api.roster)
+    r.add_get("/api/roster.xlsx", api.roster_xlsx)
+    r.add_post("/api/roster/preview", api.roster_preview)
+    r.add_post("/api/roster/import", api.roster_import)
+    r.add_get("/api/roster/history", api.roster_history)
+    r.add_post("/api/roster/restore", api.roster_restore)
+    r.add_get("/api/content", api.content)
+    r.add_get("/api/content/{content_id:\\d+}", api.content_item)
+    r.add_get("/api/bulletins", api.bulletins)
+    r.add_get("/api/audit", api.audit)
+    r.add_get("/api/console/chats", console.api_chats)
+    r.add_get("/api/console/history", console.api_history)
+    r.add_post("/api/console/send", console.api_send)
+    # An endless event stream: a HEAD would still get its body written (broken framing).
+    r.add_get("/api/console/stream", console.api_stream, allow_head=False)
+
+
+def add_routes(app: web.Application) -> None:
+    """Register every route of the dashboard."""
+    add_pages(app.router)
+    add_api(app.router)
