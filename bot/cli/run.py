@@ -20,20 +20,9 @@ def make_transport(config: Config) -> Transport | None:
     """The configured real transport, or None for the sandbox."""
     if config.bot.transport != "wechaty":
         return None
-    from bot.transport.wechaty import WechatyConfig, WechatyTransport
+    from bot.transport.wechaty import WechatyTransport
 
-    w = config.wechaty
-    wc = WechatyConfig(
-        endpoint=w.endpoint,
-        token=w.token,
-        tls=w.tls,
-        ca_file=w.ca_file or None,
-        verify=w.verify,
-        watchdog_seconds=w.watchdog_seconds,
-        backoff_initial=w.backoff_initial,
-        backoff_max=w.backoff_max,
-    )
-    return WechatyTransport(WechatyConfig.from_env(wc))
+    return WechatyTransport(config.wechaty.with_env())
 
 
 async def run_service(config: Config, console: bool = True) -> int:
