@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,18 @@ class PolicySection:
     withdraw_minutes: int = 10
 
 
+ENV_TOKEN = "WECHATY_PUPPET_SERVICE_TOKEN"
+ENV_ENDPOINT = "WECHATY_PUPPET_SERVICE_ENDPOINT"
+ENV_NO_TLS = "WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT"
+ENV_SERVER_NAME = "WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME"
+ENV_CA_FILE = "WECHATY_PUPPET_SERVICE_TLS_CA_FILE"
+
+
 @dataclass(frozen=True)
 class WechatySection:
-    """`[wechaty]`: the puppet service a real account runs through."""
+    """`[wechaty]`: the puppet service a real account runs through (token + endpoint, TLS on
+    by default). The one settings type of the Wechaty transport; `with_env()` puts the
+    WECHATY_PUPPET_SERVICE_* environment variables on top."""
 
     endpoint: str = ""
     token: str = ""
@@ -72,6 +82,35 @@ class WechatySection:
     watchdog_seconds: float = 60.0
     backoff_initial: float = 1.0
     backoff_max: float = 60.0
+    # TLS server name (SNI and certificate check). Empty, as the Node client does: the
+    # token's prefix before its last "_" (e.g. "puppet_padlocal_xxx" -> "puppet_padlocal"),
+    # else the endpoint host.
+    server_name: str = ""
+    login_timeout: float = 60.0
+    rpc_timeout: float = 30.0
+    # Try real link cards first (falls back to "title\nurl" text when the service refuses).
+    link_cards: bool = True
+    # Put "@name " in front of the text for mentioned contacts whose name it lacks, as
+    # Wechaty's Room.say does (WeChat shows the text as sent; the ids only notify).
+    mention_names: bool = True
+    max_download_bytes: int = 50 * 1024 * 1024
+
+    def with_env(self, environ: Mapping[str, str] | None = None) -> WechatySection:
+        """These settings with the WECHATY_PUPPET_SERVICE_* variables (default: os.environ)
+        on top: token, endpoint, TLS off, TLS server name, CA file."""
+        env = os.environ if environ is None else environ
+        changes: dict[str, Any] = {}
+        if env.get(ENV_TOKEN):
+            changes["token"] = env[ENV_TOKEN].strip()
+        if env.get(ENV_ENDPOINT):
+            changes["endpoint"] = env[ENV_ENDPOINT].strip()
+        if (env.get(ENV_NO_TLS) or "").strip().lower() in ("1", "true", "yes", "on"):
+            changes["tls"] = False
+        if env.get(ENV_SERVER_NAME):
+            changes["server_name"] = env[ENV_SERVER_NAME].strip()
+        if env.get(ENV_CA_FILE):
+            changes["ca_file"] = env[ENV_CA_FILE].strip()
+        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -313,17 +352,15 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
     web: WebSection = s["web"]
     if not 0 < web.port < 65536:
         errors.append(f"配置项 web.port 的值 {web.port} 不是有效端口")
-    wechaty: WechatySection = s["wechaty"]
     if bot.transport == "wechaty":
-        endpoint = os.environ.get("WECHATY_PUPPET_SERVICE_ENDPOINT") or wechaty.endpoint
-        token = os.environ.get("WECHATY_PUPPET_SERVICE_TOKEN") or wechaty.token
-        if not endpoint or ":" not in endpoint:
+        wechaty: WechatySection = s["wechaty"].with_env()
+        if not wechaty.endpoint or ":" not in wechaty.endpoint:
             errors.append(
                 "配置项 wechaty.endpoint 缺失或格式不对（应为 主机:端口），"
-                "也可用环境变量 WECHATY_PUPPET_SERVICE_ENDPOINT"
+                f"也可用环境变量 {ENV_ENDPOINT}"
             )
-        if not token:
-            errors.append("配置项 wechaty.token 缺失，也可用环境变量 WECHATY_PUPPET_SERVICE_TOKEN")
+        if not wechaty.token:
+            errors.append(f"配置项 wechaty.token 缺失，也可用环境变量 {ENV_TOKEN}")
 
 
 _CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")
@@ -343,6 +380,8 @@ _MAXIMA: dict[str, float] = {
     "wechaty.watchdog_seconds": DAY_SECONDS,
     "wechaty.backoff_initial": DAY_SECONDS,
     "wechaty.backoff_max": DAY_SECONDS,
+    "wechaty.login_timeout": DAY_SECONDS,
+    "wechaty.rpc_timeout": DAY_SECONDS,
     "scheduler.grace_minutes": WEEK_MINUTES,
     "scheduler.tick_seconds": DAY_SECONDS,
     "deadline.remind_before_minutes": WEEK_MINUTES,
@@ -358,7 +397,14 @@ def _validate_ranges(s: dict[str, Any], errors: list[str]) -> None:
         if value > maximum:
             errors.append(f"配置项 {key} 的值 {value} 太大，最多 {maximum:g}")
     wechaty: WechatySection = s["wechaty"]
-    for name in ("watchdog_seconds", "backoff_initial", "backoff_max"):
+    for name in (
+        "watchdog_seconds",
+        "backoff_initial",
+        "backoff_max",
+        "login_timeout",
+        "rpc_timeout",
+        "max_download_bytes",
+    ):
         if getattr(wechaty, name) <= 0:
             errors.append(f"配置项 wechaty.{name} 应大于 0，实际为 {getattr(wechaty, name)}")
 

@@ -40,17 +40,6 @@ def simulator_of(transport: Transport) -> Simulator | None:
 
 def _wechaty(config: Config) -> Transport:
     # Imported here: only a Wechaty deployment loads grpc and the puppet protocol.
-    from bot.transport.wechaty import WechatyConfig, WechatyTransport
+    from bot.transport.wechaty import WechatyTransport
 
-    w = config.wechaty
-    wc = WechatyConfig(
-        endpoint=w.endpoint,
-        token=w.token,
-        tls=w.tls,
-        ca_file=w.ca_file or None,
-        verify=w.verify,
-        watchdog_seconds=w.watchdog_seconds,
-        backoff_initial=w.backoff_initial,
-        backoff_max=w.backoff_max,
-    )
-    return WechatyTransport(WechatyConfig.from_env(wc))
+    return WechatyTransport(config.wechaty.with_env())

@@ -12,6 +12,9 @@
  *        {"cmd":"link","from":id,"room":roomId|null,"title":"...","url":"...","description":"..."}
  *        {"cmd":"duplicate","messageId":id}        emit the same MESSAGE event again
  *        {"cmd":"heartbeat"}                       emit one puppet heartbeat
+ *        {"cmd":"reset","world"?:{...}}            forget every message and rebuild the world
+ *                                                  (the given one, else the start-up one;
+ *                                                  the bot account must stay the same)
  *        {"cmd":"quit"}
  *   out  {"event":"listening","port":n}            once, when the gRPC server is up
  *        {"event":"ok","cmd":...,"messageId":id,"ref":...}   a command was carried out
@@ -35,8 +38,9 @@
  *               "owner"?: id, "aliases"?: {id: roomAlias}}],
  *    "urlLinks"?: true}     false: sending a url link fails (clients must degrade to text)
  *
- * The world is built once at start-up: the client's stop()+start() only logs the mock
- * out and in again, and the same JSON always gives the same world (for restart tests).
+ * The world is built at start-up and rebuilt by "reset" (so that one gateway can serve
+ * many tests): the client's stop()+start() only logs the mock out and in again, and the
+ * same JSON always gives the same world (for restart tests).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -103,8 +107,10 @@ const token = args.token ?? process.env.WECHATY_PUPPET_SERVICE_TOKEN ?? 'insecur
 const tls = Boolean(args.tls) || process.env.GATEWAY_TLS === 'true'
 
 let world
+let initialWorld
 try {
   world = loadWorld(args)
+  initialWorld = world
 } catch (e) {
   emit({ event: 'error', message: `bad world: ${e.message}` })
   process.exit(2)
@@ -129,64 +135,93 @@ if (args['ca-out']) {
 const MessageType = PUPPET.types.Message
 
 /**
- * Build the world (once).
+ * Build the world: at start-up, and again on every "reset" command.
  */
 const mocker = new mock.Mocker()
 
-const botSpec = typeof world.bot === 'string' ? { id: world.bot } : (world.bot ?? {})
-if (!botSpec.id) {
-  emit({ event: 'error', message: 'bad world: no bot id' })
-  process.exit(2)
-}
-const contactSpecs = [...(world.contacts ?? [])]
-if (!contactSpecs.some(c => c.id === botSpec.id)) {
-  contactSpecs.unshift({ id: botSpec.id, name: botSpec.name ?? botSpec.id })
-}
 const contacts = new Map()
-for (const spec of contactSpecs) {
-  contacts.set(spec.id, mocker.createContact({
-    alias: '',
-    avatar: '',
-    friend: true,
-    gender: PUPPET.types.ContactGender.Unknown,
-    id: spec.id,
-    name: spec.name ?? spec.id,
-    phone: [],
-    type: PUPPET.types.Contact.Individual,
-  }))
-}
-const bot = contacts.get(botSpec.id)
-
 const rooms = new Map()
 const roomAliases = new Map()
-for (const spec of world.rooms ?? []) {
-  if (!String(spec.id).includes('@')) {
-    emit({ event: 'error', message: `bad world: room id ${spec.id} must contain "@"` })
-    process.exit(2)
-  }
-  const members = [...(spec.members ?? [])]
-  if (!members.includes(bot.id)) {
-    members.push(bot.id) // the bot is in every room it can see
-  }
-  for (const id of members) {
-    if (!contacts.has(id)) {
-      emit({ event: 'error', message: `bad world: room ${spec.id} member ${id} is no contact` })
-      process.exit(2)
-    }
-  }
-  rooms.set(spec.id, mocker.createRoom({
-    adminIdList: [],
-    avatar: '',
-    id: spec.id,
-    memberIdList: members,
-    ownerId: spec.owner ?? members[0],
-    topic: spec.topic ?? spec.id,
-  }))
-  roomAliases.set(spec.id, spec.aliases ?? {})
-}
-
 /** url-link payloads of Url messages, by message id */
 const urlPayloads = new Map()
+let bot
+
+/** Check a world and fill in defaults; throws with the reason when it is bad. */
+function checkWorld (spec) {
+  const botSpec = typeof spec.bot === 'string' ? { id: spec.bot } : (spec.bot ?? {})
+  if (!botSpec.id) {
+    throw new Error('bad world: no bot id')
+  }
+  const contactSpecs = [...(spec.contacts ?? [])]
+  if (!contactSpecs.some(c => c.id === botSpec.id)) {
+    contactSpecs.unshift({ id: botSpec.id, name: botSpec.name ?? botSpec.id })
+  }
+  const ids = new Set(contactSpecs.map(c => c.id))
+  const roomSpecs = []
+  for (const room of spec.rooms ?? []) {
+    if (!String(room.id).includes('@')) {
+      throw new Error(`bad world: room id ${room.id} must contain "@"`)
+    }
+    const members = [...(room.members ?? [])]
+    if (!members.includes(botSpec.id)) {
+      members.push(botSpec.id) // the bot is in every room it can see
+    }
+    for (const id of members) {
+      if (!ids.has(id)) {
+        throw new Error(`bad world: room ${room.id} member ${id} is no contact`)
+      }
+    }
+    roomSpecs.push({ ...room, members })
+  }
+  return { botId: botSpec.id, contactSpecs, roomSpecs }
+}
+
+/** Forget every contact, room and message, then create the world's contacts and rooms. */
+function buildWorld (spec) {
+  const { botId, contactSpecs, roomSpecs } = checkWorld(spec)
+  if (bot && bot.id !== botId) {
+    throw new Error(`reset cannot change the bot account (${bot.id} -> ${botId})`)
+  }
+  for (const cache of [mocker.cacheContactPayload, mocker.cacheRoomPayload,
+    mocker.cacheMessagePayload, mocker.cacheFileBoxPayload, mocker.ContactMock.pool,
+    mocker.RoomMock.pool, mocker.MessageMock.pool, contacts, rooms, roomAliases,
+    urlPayloads]) {
+    cache.clear()
+  }
+  for (const c of contactSpecs) {
+    contacts.set(c.id, mocker.createContact({
+      alias: '',
+      avatar: '',
+      friend: true,
+      gender: PUPPET.types.ContactGender.Unknown,
+      id: c.id,
+      name: c.name ?? c.id,
+      phone: [],
+      type: PUPPET.types.Contact.Individual,
+    }))
+  }
+  bot = contacts.get(botId)
+  for (const room of roomSpecs) {
+    rooms.set(room.id, mocker.createRoom({
+      adminIdList: [],
+      avatar: '',
+      id: room.id,
+      memberIdList: room.members,
+      ownerId: room.owner ?? room.members[0],
+      topic: room.topic ?? room.id,
+    }))
+    roomAliases.set(room.id, room.aliases ?? {})
+  }
+  world = spec
+}
+
+try {
+  buildWorld(world)
+} catch (e) {
+  emit({ event: 'error', message: e.message })
+  process.exit(2)
+}
+
 
 /**
  * Create a message and emit its MESSAGE event, like a contact speaking; return its id.
@@ -431,6 +466,12 @@ async function handle (cmd) {
       mocker.messagePayload(cmd.messageId) // throws when unknown
       puppet.emit('message', { messageId: cmd.messageId })
       return { messageId: cmd.messageId }
+    }
+    case 'reset': {
+      buildWorld(cmd.world ?? initialWorld)
+      // the puppet keeps its own payload caches: drop them with the old world
+      puppet.cache?.clear()
+      return {}
     }
     case 'heartbeat': {
       puppet.emit('heartbeat', { data: 'gateway command' })

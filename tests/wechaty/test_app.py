@@ -17,23 +17,24 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from bot.clock import SystemClock
 from bot.config import Config, SenderSection
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
 from bot.runtime import Runtime, build
-from bot.transport.wechaty import WechatyConfig, WechatyTransport
-from tests.gateway_harness import (
+from bot.transport.wechaty import WechatySection, WechatyTransport
+from tests.wechaty.harness import Gateway
+from tests.wechaty.scenario import (
     COMMAND_ROOM,
     TOKEN,
     VILLAGE_1,
     VILLAGE_2,
     Event,
-    Gateway,
-    running_gateway,
+    settings_for,
 )
 
-pytestmark = pytest.mark.gateway
+pytestmark = [pytest.mark.gateway, pytest.mark.asyncio(loop_scope="module")]
 
 NOTICE = (
     "推送\n【警惕冒充客服诈骗】有人冒充电商或快递客服，说你的商品有质量问题要给你“理赔”，"
@@ -68,17 +69,8 @@ def gateway_town() -> Org:
     )
 
 
-def wechaty_config(gateway: Gateway) -> WechatyConfig:
-    return WechatyConfig(
-        endpoint=gateway.endpoint,
-        token=gateway.token,
-        tls=False,
-        watchdog_seconds=5.0,
-        backoff_initial=0.05,
-        backoff_max=0.3,
-        login_timeout=10.0,
-        rpc_timeout=5.0,
-    )
+def wechaty_config(gateway: Gateway) -> WechatySection:
+    return settings_for(gateway, backoff_max=0.3)
 
 
 def app_config(config: Config, gap: float = 0.0) -> Config:
@@ -90,13 +82,7 @@ def app_config(config: Config, gap: float = 0.0) -> Config:
     )
 
 
-@pytest.fixture
-async def gateway() -> AsyncIterator[Gateway]:
-    async with running_gateway() as gw:
-        yield gw
-
-
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def bot(gateway: Gateway, config: Config) -> AsyncIterator[Runtime]:
     rt = build(
         app_config(config),
@@ -253,34 +239,32 @@ async def test_gateway_restart_mid_fanout_loses_and_repeats_nothing(
         rt.store.close()
 
 
-def test_wrong_token_exits_non_zero_with_clear_error(tmp_path: Path) -> None:
-    async def run() -> subprocess.CompletedProcess[str]:
-        async with running_gateway() as gw:
-            cfg = tmp_path / "config.toml"
-            cfg.write_text(
-                f'[bot]\ntransport = "wechaty"\ndata_dir = "{tmp_path / "data"}"\n'
-                f'org = "{Path("examples/town.toml").resolve()}"\n'
-                f'[wechaty]\nendpoint = "{gw.endpoint}"\ntoken = "wrong_{TOKEN}"\ntls = false\n'
-                "[web]\nenabled = false\n",
-                "utf-8",
-            )
-            env = {k: v for k, v in os.environ.items() if not k.startswith("WECHATY_")}
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "--config",
-                str(cfg),
-                "--no-console",
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-            out, _ = await asyncio.wait_for(proc.communicate(), 60)
-            return subprocess.CompletedProcess([], proc.returncode or 0, out.decode(), "")
-
-    result = asyncio.run(run())
+async def test_wrong_token_exits_non_zero_with_clear_error(
+    gateway: Gateway, tmp_path: Path
+) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[bot]\ntransport = "wechaty"\ndata_dir = "{tmp_path / "data"}"\n'
+        f'org = "{Path("examples/town.toml").resolve()}"\n'
+        f'[wechaty]\nendpoint = "{gateway.endpoint}"\ntoken = "wrong_{TOKEN}"\ntls = false\n'
+        "[web]\nenabled = false\n",
+        "utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WECHATY_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(cfg),
+        "--no-console",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 60)
+    result = subprocess.CompletedProcess([], proc.returncode or 0, out.decode(), "")
     assert result.returncode != 0
     assert "令牌" in result.stdout or "token" in result.stdout.lower()
     assert "Traceback" not in result.stdout

@@ -4,7 +4,8 @@ The gateway is a real wechaty-puppet-service server in front of a wechaty-puppet
 It speaks one JSON object per line: commands on stdin, observed events on stdout (see the
 header of gateway.mjs). `running_gateway()` starts it on a free port and stops it again;
 `Gateway.next_event()` waits for an event by predicate with a timeout (no fixed sleeps);
-`kill()` / `restart()` simulate a crash and a restart on the same port with the same world.
+`kill()` / `restart()` simulate a crash and a restart on the same port with the same world;
+`reset()` makes a running gateway as new, so one process serves a whole test module.
 
 Needs `node` on PATH and `npm ci` run in tests/gateway. Without them the gateway tests are
 skipped, except under CI (CI=true), where that is a failure.
@@ -28,50 +29,10 @@ from typing import Any
 
 import pytest
 
-GATEWAY_DIR = Path(__file__).resolve().parent / "gateway"
+from tests.wechaty.scenario import DEFAULT_WORLD, TOKEN, Event
+
+GATEWAY_DIR = Path(__file__).resolve().parent.parent / "gateway"
 GATEWAY_SCRIPT = GATEWAY_DIR / "gateway.mjs"
-TOKEN = "insecure_gatewaytoken"  # SNI = prefix before the last "_": the TLS cert CN "insecure"
-
-Event = dict[str, Any]
-
-BOT_ID = "bot"
-BOT_NAME = "反诈助手"
-COMMAND_ROOM = "cmd@chatroom"
-VILLAGE_1 = "v1@chatroom"
-VILLAGE_2 = "v2@chatroom"
-
-# A small town: the command room (office + the two village pushers) and two village rooms.
-DEFAULT_WORLD: dict[str, Any] = {
-    "bot": {"id": BOT_ID, "name": BOT_NAME},
-    "contacts": [
-        {"id": "office", "name": "王主任"},
-        {"id": "pusher1", "name": "李推送"},
-        {"id": "pusher2", "name": "赵推送"},
-        {"id": "hh11", "name": "张大爷"},
-        {"id": "hh12", "name": "刘大妈"},
-        {"id": "hh13", "name": "陈二叔"},
-        {"id": "hh21", "name": "孙奶奶"},
-        {"id": "hh22", "name": "周大哥"},
-    ],
-    "rooms": [
-        {
-            "id": COMMAND_ROOM,
-            "topic": "东风镇反诈指挥群",
-            "members": [BOT_ID, "office", "pusher1", "pusher2"],
-        },
-        {
-            "id": VILLAGE_1,
-            "topic": "一村反诈群",
-            "members": [BOT_ID, "pusher1", "hh11", "hh12", "hh13"],
-            "aliases": {"pusher1": "一村小李"},
-        },
-        {
-            "id": VILLAGE_2,
-            "topic": "二村反诈群",
-            "members": [BOT_ID, "pusher2", "hh21", "hh22"],
-        },
-    ],
-}
 
 
 def gateway_missing_reason() -> str | None:
@@ -205,6 +166,19 @@ class Gateway:
         if self._proc is not None:
             await self.kill()
         await self.start(timeout=timeout)
+
+    async def reset(self, world: Mapping[str, Any] | None = None, timeout: float = 15.0) -> None:
+        """Make the gateway as new: `world` (default: the small town) with no messages, and
+        no unconsumed events. A gateway a test killed is started again, a frozen one thawed."""
+        self.world = dict(world if world is not None else DEFAULT_WORLD)
+        proc = self._proc
+        if proc is None or proc.returncode is not None or self._exited:
+            await self.kill()
+            await self.start(timeout=timeout)
+        else:
+            self.thaw()
+            await self.command({"cmd": "reset", "world": self.world}, timeout=timeout)
+        self._events.clear()
 
     async def close(self, timeout: float = 5.0) -> None:
         """Ask the gateway to quit; kill it if it does not."""
