@@ -15,7 +15,6 @@ from datetime import timedelta
 from bot.chat.pushes import PushDraft
 from bot.context import Context
 from bot.domain import texts
-from bot.domain.bulletin import DAILY, MONTHLY, WEEKLY
 from bot.domain.followup import (
     CAPPED_KINDS,
     ESCALATION,
@@ -25,6 +24,7 @@ from bot.domain.followup import (
 )
 from bot.domain.intent import parse_deadline
 from bot.domain.model import Content, Reminder, Role
+from bot.domain.periods import DAILY, MONTHLY, WEEKLY
 from bot.schedule import bulletins
 
 log = logging.getLogger("bot.jobs")
