@@ -15,16 +15,11 @@ from PIL import Image
 from bot.cli.replay import parse_events, replay
 from bot.clock import SHANGHAI, SimClock
 from bot.config import Config
-from bot.domain.bulletin import (
-    BulletinData,
-    bottom_units,
-    compose_monthly,
-    month_period,
-    week_period,
-)
+from bot.domain.bulletin import BulletinData, bottom_units, compose_monthly
 from bot.domain.coverage import PushCoverage, coverage, rank_units
 from bot.domain.intent import WorkReportIntent, classify
 from bot.domain.model import IncomingMessage, MessageKind, Push, Role, UnitTally
+from bot.domain.periods import month_period, week_period
 from bot.runtime import Runtime
 from bot.schedule import chart
 from bot.schedule.scheduler import build_scheduler, parse_schedule

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.cli.report import coverage_text
 from bot.clock import SimClock
 from bot.domain import texts
-from bot.domain.bulletin import BulletinData, compose_daily, compose_monthly, day_period
+from bot.domain.bulletin import BulletinData, compose_daily, compose_monthly
 from bot.domain.coverage import (
     SCORE_RULE,
     PushCoverage,
@@ -18,6 +18,7 @@ from bot.domain.coverage import (
     settled,
 )
 from bot.domain.model import Delivery, Mode, Push, UnitTally
+from bot.domain.periods import day_period
 from bot.runtime import Runtime
 from bot.schedule import chart
 

@@ -25,7 +25,7 @@ from bot.config import Config
 from bot.domain.followup import supervisors_of
 from bot.domain.model import IncomingMessage, Member, Org, Role
 from bot.domain.relay import ScopeError
-from bot.formats import rosterfile
+from bot.formats import rosterfile, sheets
 from bot.formats.orgdump import dump_org
 from bot.formats.rosterfile import COLUMNS, read_roster
 from bot.runtime import Runtime, build
@@ -276,7 +276,7 @@ async def test_cli_history_and_restore_reach_the_running_bot(
 
 
 def test_xlsx_over_the_row_cap_is_refused_not_cut(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rosterfile, "MAX_ROWS", 20)
+    monkeypatch.setattr(sheets, "MAX_ROWS", 20)
     org = small_town()
     rows = [line.split(",") for line in csv_of(org).decode().splitlines()[1:]]
     assert len(rows) == 26
@@ -287,14 +287,14 @@ def test_xlsx_over_the_row_cap_is_refused_not_cut(monkeypatch: pytest.MonkeyPatc
         "（请删去多余的空行或其他工作表内容；全县规模的名册请用组织文件导入）"
     ]
     # Blank formatted rows below the data do not count against the cap.
-    monkeypatch.setattr(rosterfile, "MAX_ROWS", 30)
+    monkeypatch.setattr(sheets, "MAX_ROWS", 30)
     padded = xlsx_of([*rows, *([[""] * 6] * 40)])
     assert read_roster("名册.xlsx", padded, org).ok
 
 
 def test_file_size_cap_and_broken_csv(monkeypatch: pytest.MonkeyPatch) -> None:
     org = small_town()
-    monkeypatch.setattr(rosterfile, "MAX_FILE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(sheets, "MAX_FILE_BYTES", 1024 * 1024)
     big = csv_of(org) + b"\n" * (1024 * 1024)
     assert read_roster("a.csv", big, org).errors == [
         "名册文件 a.csv：文件大小 1.0 MB 超过上限 1 MB，没有导入任何数据"
@@ -341,7 +341,7 @@ async def test_bot_keeps_answering_while_an_upload_is_parsed(
 ) -> None:
     csrf = await login(client, "zhang")
     entered, release, parsed = threading.Event(), threading.Event(), threading.Event()
-    real = rosterfile._read_table
+    real = rosterfile.read_table
 
     def held(filename: str, data: bytes, source: str) -> list[list[str]]:
         entered.set()
@@ -351,7 +351,7 @@ async def test_bot_keeps_answering_while_an_upload_is_parsed(
         finally:
             parsed.set()
 
-    monkeypatch.setattr(rosterfile, "_read_table", held)
+    monkeypatch.setattr(rosterfile, "read_table", held)
     org = rt.app.org
     upload = asyncio.create_task(preview(client, csrf, csv_of(org) * 1, "big.csv"))
     assert await asyncio.to_thread(entered.wait, 10)

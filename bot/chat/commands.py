@@ -7,7 +7,8 @@ Two forms are understood:
 - free phrasing: a short single-line sentence whose every word serves one intent
   (查一下今天的进度, 还有谁没转发, 本月排名). Anything chattier returns None, so that
   "今天进度很快啊" or a long notice mentioning 排名 is never taken for a command, and
-  acknowledgements (收到, 已转发, 签收 #3) are not commands at all.
+  acknowledgements (收到, 已转发, 签收 #3) are not commands at all. That grammar (intents,
+  fillers, periods, 查 keywords) lives in `bot.chat.phrasing`.
 
 `Command.explicit` lets the caller stay silent on free-phrased text from people who may not
 issue commands, while still answering a deliberate `/进度` with a permission notice.
@@ -18,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+from bot.chat.phrasing import EDGE_PUNCT, FREE_MAX_CHARS, free_phrasing, ranking_period
 
 __all__ = ["COMMAND_NAMES", "HELP_TEXT", "Command", "parse"]
 
@@ -36,9 +39,6 @@ COMMAND_NAMES: tuple[str, ...] = (
     "周报",
     "查",
 )
-
-# Free phrasing longer than this (after stripping) is chat, not a command.
-FREE_MAX_CHARS = 20
 
 HELP_TEXT = """反诈群链机器人 · 使用说明
 命令前的“/”可加可不加。推送按期编号，写“第3期”；素材库里的素材写“素材3”。
@@ -119,72 +119,6 @@ _OPTION_LINE_RE = re.compile(rf"^\s*{_OPTION_KEYS}\s*:")
 _SCOPE_SPLIT_RE = re.compile(r"[,，、;；\s]+")
 _PUSH_HEAD_RE = re.compile(r"^推送(?=$|[\s:#]|第|范围|截止|截至|对象|期限|时限)\s*:?\s*(.*)$")
 _TYPED_PUSH_REST_RE = re.compile(r"^.*?推送[\s:：]*")
-_EDGE_PUNCT = " \t?？!！。.,，~～、:："
-
-# Free phrasing: words that may surround an intent's keyword without changing its meaning.
-_QUERY_FILLERS = """
-    查一下 查下 查查 查看 查询 看一下 看下 看看 瞧瞧 给我 帮我 请 麻烦 发一下 发下 发 报一下
-    来个 来一下 现在 目前 当前 最新 今天 今日 的 了 吧 呢 啊 呀 吗 如何 怎么样 咋样 怎样
-    情况 多少 机器人 一下 下 查 看 一期 这期 本期 上一期 上期 推送
-"""
-_WHO_FILLERS = """
-    哪些 哪个 哪几个 哪家 哪几家 谁 有谁 还有谁 还有哪些 有哪些 都有谁 村 村子 户 家 单位
-    网格 群 推送员 人 还 还是 都 的 了 吗 呢 啊 名单 看看 查一下 查下 查看 给我 帮我 一下
-    现在 目前 今天
-"""
-_RANK_FILLERS = _QUERY_FILLERS + " 各村 村 单位 榜 今日 本周 这周 本月 这个月 月度 周 月 日 当日"
-_URGE_FILLERS = """
-    请 帮我 麻烦 一下 下 他们 大家 没签收的 未签收的 没转发的 未转发的 还没签收的 还没转发的
-    吧 呗 去 再
-"""
-_HELP_FILLERS = "请问 机器人 你 有哪些 有什么 哪些 什么 的 怎么 如何 看看 查看 一下 吗 呢 啊 功能"
-
-# (name, keyword pattern, fillers), tried in order: 没签收 must win over 催 and 进度.
-_INTENTS: tuple[tuple[str, re.Pattern[str], str], ...] = (
-    ("未签收", re.compile(r"(?:还没有|还没|没有|没|未)(?:签收|回复|回)"), _WHO_FILLERS),
-    ("未转发", re.compile(r"(?:还没有|还没|没有|没|未)转发?"), _WHO_FILLERS),
-    ("催办", re.compile(r"催办|催促|催一催|催"), _URGE_FILLERS),
-    (
-        "进度",
-        re.compile(
-            r"进度|进展|完成情况|签收情况|转发情况|签收率|转发率|完成率|覆盖率|覆盖情况"
-            r"|回执率|回执情况|送达率|送达情况"
-            r"|(?:推送|转发|签收|回执)(?:得|的)?(?:怎么样|如何|咋样|怎样)"
-        ),
-        _QUERY_FILLERS,
-    ),
-    ("排名", re.compile(r"排行榜|排名|排行|名次"), _RANK_FILLERS),
-    ("日报", re.compile(r"日报"), _QUERY_FILLERS),
-    ("周报", re.compile(r"周报"), _QUERY_FILLERS),
-    (
-        "帮助",
-        re.compile(r"帮助|help|怎么用|如何使用|怎么使用|使用说明|用法|菜单|命令|指令"),
-        _HELP_FILLERS,
-    ),
-)
-
-
-def _filler_re(words: str) -> re.Pattern[str]:
-    ordered = sorted(set(words.split()), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, ordered)))
-
-
-_INTENT_FILLER_RES = {name: _filler_re(words) for name, _, words in _INTENTS}
-
-_SEARCH_HEAD_RE = re.compile(
-    r"^(?:帮我|请)?(?:查询|查找|搜索|搜一下|搜搜|查一下|查一查|查下|查查|搜)\s*(.+)$|^查\s+(.+)$"
-)
-_KEYWORD_TRIM_RE = re.compile(
-    r"^(?:一下|关于|有关)+|(?:相关|有关)?的?(?:素材|内容|材料|文章|通知|宣传|资料|视频|图片|海报)?"
-    r"[吧呢]?$"
-)
-_CHATTY_KEYWORD_RE = re.compile(r"[了吗呢吧啊呀么]$|^[到出]")
-
-_PERIODS = (
-    ("day", re.compile(r"今日|今天|当日|日榜|日排名|每日")),
-    ("week", re.compile(r"本周|这周|一周|周榜|周排名|每周|周")),
-    ("month", re.compile(r"本月|这个月|月度|月榜|月排名|每月|月")),
-)
 
 
 def _cn_int(text: str) -> int | None:
@@ -263,13 +197,6 @@ def _fold(text: str) -> str:
     return _MENTION_RE.sub(" ", text).strip()
 
 
-def _period(text: str) -> str | None:
-    for name, pattern in _PERIODS:
-        if pattern.search(text):
-            return name
-    return None
-
-
 def _parse_push(raw: str, first: str) -> Command | None:
     head = _PUSH_HEAD_RE.match(first)
     if head is None:
@@ -323,7 +250,7 @@ _ALIASES = {
 
 def _explicit_name(core: str) -> tuple[str, str] | None:
     """Match `<command word>[ <args>]`; return the name and the argument text."""
-    lowered = core.lower().strip(_EDGE_PUNCT)
+    lowered = core.lower().strip(EDGE_PUNCT)
     if lowered in ("help", "帮助"):
         return "帮助", ""
     if lowered in _ALIASES:
@@ -336,31 +263,6 @@ def _explicit_name(core: str) -> tuple[str, str] | None:
         if core.startswith(name) and core[len(name)].isspace():
             return name, core[len(name) :].strip()
     return None
-
-
-def _free_intent(core: str) -> str | None:
-    compact = re.sub(r"\s+", "", core).strip(_EDGE_PUNCT)
-    for name, pattern, _ in _INTENTS:
-        match = pattern.search(compact)
-        if match is None:
-            continue
-        rest = compact[: match.start()] + compact[match.end() :]
-        rest = _INTENT_FILLER_RES[name].sub("", rest)
-        if not rest.strip(_EDGE_PUNCT):
-            return name
-    return None
-
-
-def _search_keyword(core: str) -> str | None:
-    match = _SEARCH_HEAD_RE.match(core)
-    if match is None:
-        return None
-    keyword = (match.group(1) or match.group(2) or "").strip(_EDGE_PUNCT + "「」“”\"'")
-    trimmed = _KEYWORD_TRIM_RE.sub("", keyword).strip(_EDGE_PUNCT)
-    keyword = trimmed or keyword
-    if not keyword or len(keyword) > 12 or _CHATTY_KEYWORD_RE.search(keyword):
-        return None
-    return keyword
 
 
 def parse(text: str) -> Command | None:
@@ -393,35 +295,25 @@ def parse(text: str) -> Command | None:
     if explicit is not None:
         name, args = explicit
         keyword = args if name == "查" else ""
-        return Command(
-            name=name,
-            push_id=push_id,
-            scope=scope,
-            deadline=deadline,
-            keyword=keyword,
-            explicit=name not in _CONFIRM_WORDS,
-            period=_period(args) if name == "排名" else None,
-            raw=raw,
-            legacy_ref=legacy,
-        )
-
-    if not slash and len(re.sub(r"\s+", "", first)) > FREE_MAX_CHARS:
-        return None
-    intent = _free_intent(core)
-    keyword = ""
-    if intent is None:
-        found = _search_keyword(core)
-        if found is None:
+        period = ranking_period(args) if name == "排名" else None
+        deliberate = name not in _CONFIRM_WORDS
+    else:
+        if not slash and len(re.sub(r"\s+", "", first)) > FREE_MAX_CHARS:
             return None
-        intent, keyword = "查", found
+        free = free_phrasing(core)
+        if free is None:
+            return None
+        name, keyword = free
+        period = ranking_period(core) if name == "排名" else None
+        deliberate = slash
     return Command(
-        name=intent,
+        name=name,
         push_id=push_id,
         scope=scope,
         deadline=deadline,
         keyword=keyword,
-        explicit=slash,
-        period=_period(core) if intent == "排名" else None,
+        explicit=deliberate,
+        period=period,
         raw=raw,
         legacy_ref=legacy,
     )

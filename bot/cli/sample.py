@@ -6,12 +6,11 @@ Everything is drawn from `random.Random(seed)`, so the same seed always gives th
 
 from __future__ import annotations
 
-import bisect
-import itertools
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.cli.people import People, village_clan
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
 
 __all__ = ["generate_county", "generate_town"]
@@ -19,118 +18,6 @@ __all__ = ["generate_county", "generate_town"]
 TOWN_NAME = "演礼镇"
 COUNTY_NAME = "示例县"
 COMMAND_ID = "zhihui"
-
-# Common surnames with rough relative frequencies; the long tail keeps names varied.
-_SURNAMES: tuple[tuple[str, int], ...] = (
-    ("王", 72),
-    ("李", 70),
-    ("张", 68),
-    ("刘", 55),
-    ("陈", 50),
-    ("杨", 35),
-    ("赵", 30),
-    ("黄", 25),
-    ("周", 24),
-    ("吴", 23),
-    ("徐", 16),
-    ("孙", 15),
-    ("胡", 14),
-    ("朱", 14),
-    ("高", 13),
-    ("林", 12),
-    ("何", 12),
-    ("郭", 12),
-    ("马", 12),
-    ("罗", 10),
-    ("梁", 9),
-    ("宋", 9),
-    ("郑", 9),
-    ("谢", 8),
-    ("韩", 8),
-    ("唐", 8),
-    ("冯", 8),
-    ("于", 7),
-    ("董", 7),
-    ("程", 6),
-    ("曹", 6),
-    ("袁", 6),
-    ("邓", 6),
-    ("许", 6),
-    ("傅", 5),
-    ("沈", 5),
-    ("曾", 5),
-    ("彭", 5),
-    ("吕", 5),
-    ("苏", 5),
-    ("卢", 5),
-    ("蒋", 5),
-    ("蔡", 5),
-    ("贾", 4),
-    ("丁", 4),
-    ("魏", 4),
-    ("薛", 4),
-    ("叶", 4),
-    ("阎", 4),
-    ("余", 3),
-    ("潘", 3),
-    ("杜", 3),
-    ("戴", 3),
-    ("夏", 3),
-    ("钟", 3),
-    ("汪", 3),
-    ("田", 3),
-    ("任", 3),
-    ("姜", 3),
-    ("范", 3),
-    ("方", 3),
-    ("石", 3),
-    ("姚", 3),
-    ("谭", 2),
-    ("廖", 2),
-    ("邹", 2),
-    ("熊", 2),
-    ("金", 2),
-    ("陆", 2),
-    ("郝", 2),
-    ("孔", 2),
-    ("白", 2),
-    ("崔", 2),
-    ("康", 2),
-    ("毛", 2),
-    ("邱", 2),
-    ("秦", 2),
-    ("江", 2),
-    ("史", 2),
-    ("顾", 2),
-    ("侯", 2),
-    ("邵", 2),
-    ("孟", 2),
-    ("龙", 1),
-    ("万", 1),
-    ("段", 1),
-    ("雷", 1),
-    ("钱", 1),
-    ("汤", 1),
-    ("尹", 1),
-    ("黎", 1),
-    ("易", 1),
-    ("常", 1),
-    ("武", 1),
-    ("乔", 1),
-    ("贺", 1),
-    ("赖", 1),
-    ("龚", 1),
-    ("文", 1),
-    ("姬", 1),
-)
-_SURNAME_NAMES = tuple(s for s, _ in _SURNAMES)
-_SURNAME_CUM = tuple(itertools.accumulate(w for _, w in _SURNAMES))
-_SURNAME_TOTAL = _SURNAME_CUM[-1]
-
-_GIVEN_CHARS = (
-    "建国华明军平伟强文芳秀英兰玉红丽霞娟敏静海林春桂金德志勇永福贵荣生成刚辉杰涛斌鹏磊"
-    "燕萍梅琴凤云翠淑素亮宝喜龙东晓雪俊峰超波宏新利民学忠振家斌翔宇浩然婷慧娜丹阳光明"
-)
 
 # Plausible villages/communities of a north-China plain town: (name, group id).
 _VILLAGE_POOL: tuple[tuple[str, str], ...] = (
@@ -172,89 +59,6 @@ _UNITS: tuple[_UnitSpec, ...] = (
     _UnitSpec("派出所", "paichusuo", "派出所反诈宣传群", Mode.RELAY, (15, 25)),
 )
 
-_PHONE_PREFIXES = (
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
-    "153", "155", "156", "157", "158", "159", "177", "180", "182", "186", "187", "188",
-    "189", "191", "199",
-)  # fmt: skip
-
-
-class _People:
-    """Draws names, contact ids and phone numbers, unique where they must be."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.wechats: set[str] = set()
-        self.phones: set[str] = set()
-        self.names_by_unit: dict[str | None, set[str]] = {}
-
-    def raw_name(self, clan: str | None = None) -> str:
-        # Hand-rolled instead of rng.choices: this runs 200,000 times for a county.
-        random_ = self.rng.random
-        if clan is not None and random_() < 0.35:
-            surname = clan
-        else:
-            surname = _SURNAME_NAMES[bisect.bisect(_SURNAME_CUM, random_() * _SURNAME_TOTAL)]
-        given = _GIVEN_CHARS[int(random_() * len(_GIVEN_CHARS))]
-        if random_() < 0.7:
-            given += _GIVEN_CHARS[int(random_() * len(_GIVEN_CHARS))]
-        return surname + given
-
-    def name(self, unit: str | None, clan: str | None = None) -> str:
-        """A name not yet used in this unit; a suffix only if redrawing keeps colliding."""
-        taken = self.names_by_unit.setdefault(unit, set())
-        name = self.raw_name(clan)
-        for _ in range(3):
-            if name not in taken:
-                break
-            name = self.raw_name(clan)
-        base, number = name, 2
-        while name in taken:
-            name = f"{base}（{number}）"
-            number += 1
-        taken.add(name)
-        return name
-
-    def wechat(self) -> str:
-        while True:
-            wechat = f"wx_{self.rng.getrandbits(40):010x}"
-            if wechat not in self.wechats:
-                self.wechats.add(wechat)
-                return wechat
-
-    def phone(self) -> str:
-        while True:
-            phone = self.rng.choice(_PHONE_PREFIXES) + f"{self.rng.randrange(10**8):08d}"
-            if phone not in self.phones:
-                self.phones.add(phone)
-                return phone
-
-    def cadre(self, role: Role, unit: str | None, groups: Sequence[str]) -> Member:
-        return Member(
-            name=self.name(unit),
-            role=role,
-            unit=unit,
-            wechat=self.wechat(),
-            groups=tuple(groups),
-            phone=self.phone(),
-        )
-
-    def households(
-        self, count: int, unit: str, group_id: str, clan: str | None = None
-    ) -> list[Member]:
-        groups = (group_id,)
-        return [
-            Member(self.name(unit, clan), Role.HOUSEHOLD, unit, self.wechat(), groups)
-            for _ in range(count)
-        ]
-
-
-def _clan(village: str) -> str | None:
-    """李家村 → 李: such villages really are dominated by one surname."""
-    if len(village) >= 3 and village[1] == "家" and village[0] in _SURNAME_NAMES:
-        return village[0]
-    return None
-
 
 def _split(total: int, weights: Sequence[float]) -> list[int]:
     """Integer shares of `total` proportional to `weights`, summing exactly to `total`."""
@@ -263,6 +67,37 @@ def _split(total: int, weights: Sequence[float]) -> list[int]:
     for i in range(total - sum(shares)):
         shares[i % len(shares)] += 1
     return shares
+
+
+def _add_village(
+    people: People,
+    village: str,
+    vid: str,
+    size: int,
+    gridded: bool,
+    groups: list[Group],
+    cadres: list[Member],
+    households: list[Member],
+) -> None:
+    """A village group, its cadres and households; a gridded village's sit in 2–3 grids."""
+    groups.append(Group(vid, f"{village}反诈宣传群", Level.VILLAGE, COMMAND_ID, village))
+    in_village = [COMMAND_ID, vid]
+    cadres.append(people.cadre(Role.SUPERVISOR, village, in_village))  # 网格长
+    for _ in range(people.rng.randint(1, 2)):
+        cadres.append(people.cadre(Role.PUSHER, village, in_village))  # 网格员
+    cadres.append(people.cadre(Role.SUPERVISOR, village, in_village))  # 片警
+    clan = village_clan(village)
+    if not gridded:
+        households.extend(people.households(size, village, vid, clan))
+        return
+    grid_count = people.rng.randint(2, 3)
+    for number, grid_size in enumerate(_split(size, [1.0] * grid_count), start=1):
+        gid = f"{vid}-wg{number}"
+        grid_name = f"{village}第{_GRID_NUMERALS[number - 1]}网格群"
+        groups.append(Group(gid, grid_name, Level.GRID, vid, village))
+        # The grid's 网格员 sits in the village group too: that is where they sign.
+        cadres.append(people.cadre(Role.PUSHER, village, [COMMAND_ID, vid, gid]))
+        households.extend(people.households(grid_size, village, gid, clan))
 
 
 def generate_town(seed: int = 1) -> Org:
@@ -275,7 +110,7 @@ def generate_town(seed: int = 1) -> Org:
     Unit groups hold the 主要领导 (supervisor), the 联络员 (pusher) and staff (households).
     """
     rng = random.Random(seed)
-    people = _People(rng)
+    people = People(rng)
     groups: list[Group] = [Group(COMMAND_ID, f"{TOWN_NAME}反诈指挥群", Level.COMMAND, None, None)]
     cadres: list[Member] = [
         people.cadre(role, None, [COMMAND_ID])
@@ -299,24 +134,7 @@ def generate_town(seed: int = 1) -> Org:
     gridded = set(sorted(range(len(villages)), key=lambda i: -sizes[i])[:_GRID_VILLAGES])
 
     for index, ((village, vid), size) in enumerate(zip(villages, sizes, strict=True)):
-        groups.append(Group(vid, f"{village}反诈宣传群", Level.VILLAGE, COMMAND_ID, village))
-        in_village = [COMMAND_ID, vid]
-        cadres.append(people.cadre(Role.SUPERVISOR, village, in_village))  # 网格长
-        for _ in range(rng.randint(1, 2)):
-            cadres.append(people.cadre(Role.PUSHER, village, in_village))  # 网格员
-        cadres.append(people.cadre(Role.SUPERVISOR, village, in_village))  # 片警
-        clan = _clan(village)
-        if index not in gridded:
-            households.extend(people.households(size, village, vid, clan))
-            continue
-        grid_count = rng.randint(2, 3)
-        for number, grid_size in enumerate(_split(size, [1.0] * grid_count), start=1):
-            gid = f"{vid}-wg{number}"
-            grid_name = f"{village}第{_GRID_NUMERALS[number - 1]}网格群"
-            groups.append(Group(gid, grid_name, Level.GRID, vid, village))
-            # The grid's 网格员 sits in the village group too: that is where they sign.
-            cadres.append(people.cadre(Role.PUSHER, village, [COMMAND_ID, vid, gid]))
-            households.extend(people.households(grid_size, village, gid, clan))
+        _add_village(people, village, vid, size, index in gridded, groups, cadres, households)
 
     for unit, count in zip(_UNITS, staff, strict=True):
         groups.append(
@@ -364,7 +182,7 @@ def generate_county(
     if towns < 1 or groups_per_town < 2 or slots < towns:
         raise ValueError("每个镇至少要有 2 个群（镇工作群和一个村群）")
     rng = random.Random(seed)
-    people = _People(rng)
+    people = People(rng)
     groups: list[Group] = [Group("county", "县反诈指挥群", Level.COMMAND, None, None)]
     cadres: list[Member] = [
         people.cadre(role, None, ["county"])

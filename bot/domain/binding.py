@@ -48,6 +48,19 @@ def match(
     """Bind rooms to groups and contacts to members; list what stays unmatched."""
     previous = previous or {}
     result = BindingResult()
+    _match_groups(org, rooms, previous, result)
+    bound_contacts = _match_members(org, room_members, previous, result)
+    for rid, contacts in room_members.items():
+        for c in contacts:
+            if c.id not in bound_contacts and c.id != self_id:
+                result.unmatched_contacts.append((rid, c))
+    return result
+
+
+def _match_groups(
+    org: Org, rooms: Sequence[RoomInfo], previous: Mapping[str, Binding], result: BindingResult
+) -> None:
+    """Groups by room id, then by unique topic, then by a previous binding still present."""
     room_ids = {r.id for r in rooms}
     by_topic: dict[str, list[RoomInfo]] = {}
     for r in rooms:
@@ -73,6 +86,18 @@ def match(
         taken.add(result.groups[g.id].transport_id)
     result.unmatched_rooms = [r for r in rooms if r.id not in taken]
 
+
+def _match_members(
+    org: Org,
+    room_members: Mapping[str, Sequence[ContactInfo]],
+    previous: Mapping[str, Binding],
+    result: BindingResult,
+) -> set[str]:
+    """Bind members; return the contact ids now taken.
+
+    By contact id, then by a unique name in their groups' rooms, then by a previous
+    binding whose contact is still present.
+    """
     room_of_group = {gid: b.transport_id for gid, b in result.groups.items()}
     contacts_seen: dict[str, ContactInfo] = {}
     for contacts in room_members.values():
@@ -100,8 +125,4 @@ def match(
         elif (old := previous.get(f"member:{m.wechat}")) and old.transport_id in contacts_seen:
             result.members[m.wechat] = old
             bound_contacts.add(old.transport_id)
-    for rid, contacts in room_members.items():
-        for c in contacts:
-            if c.id not in bound_contacts and c.id != self_id:
-                result.unmatched_contacts.append((rid, c))
-    return result
+    return bound_contacts

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from bot.domain.coverage import (
     FLAG_RULE,
@@ -22,79 +22,10 @@ from bot.domain.coverage import (
     settled,
 )
 from bot.domain.model import Group, Member, UnitTally, WorkReport
+from bot.domain.periods import DAILY, MONTHLY, WEEKLY, Period, month_day
 
-DAILY = "日报"
-WEEKLY = "周报"
-MONTHLY = "月度排名"
-KINDS = (DAILY, WEEKLY, MONTHLY)
-
-WEEKDAYS = "一二三四五六日"
 SECTION_NUMBERS = "一二三四五六七八九十"
 REPORT_PREVIEW_CHARS = 60
-
-
-@dataclass(frozen=True)
-class Period:
-    """The stretch of time a bulletin covers: [start, end)."""
-
-    kind: str
-    start: datetime
-    end: datetime
-    key: str
-    label: str
-
-    @property
-    def days(self) -> list[date]:
-        """Every calendar day in the period."""
-        first, last = self.start.date(), (self.end - timedelta(microseconds=1)).date()
-        return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def _midnight(day: date, like: datetime) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=like.tzinfo)
-
-
-def _md(day: date) -> str:
-    return f"{day.month}月{day.day}日"
-
-
-def day_period(now: datetime) -> Period:
-    """Today (the local day of `now`)."""
-    start = _midnight(now.date(), now)
-    label = f"{_md(now.date())}（星期{WEEKDAYS[now.weekday()]}）"
-    return Period(DAILY, start, start + timedelta(days=1), now.date().isoformat(), label)
-
-
-def week_period(now: datetime, previous: bool) -> Period:
-    """The Monday-to-Sunday week of `now`, or the week before it."""
-    monday = now.date() - timedelta(days=now.weekday())
-    if previous:
-        monday -= timedelta(days=7)
-    sunday = monday + timedelta(days=6)
-    year, week, _ = monday.isocalendar()
-    start = _midnight(monday, now)
-    return Period(
-        WEEKLY,
-        start,
-        start + timedelta(days=7),
-        f"{year}-W{week:02d}",
-        f"{_md(monday)}—{_md(sunday)}",
-    )
-
-
-def month_period(now: datetime, previous: bool) -> Period:
-    """The calendar month of `now`, or the month before it."""
-    first = now.date().replace(day=1)
-    if previous:
-        first = (first - timedelta(days=1)).replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return Period(
-        MONTHLY,
-        _midnight(first, now),
-        _midnight(following, now),
-        f"{first:%Y-%m}",
-        f"{first.year}年{first.month}月",
-    )
 
 
 @dataclass(frozen=True)
@@ -192,7 +123,7 @@ def _numbered(sections: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
 
 
 def _push_line(cov: PushCoverage, with_day: bool) -> str:
-    day = f"（{_md(cov.push.created_at.date())}）" if with_day else ""
+    day = f"（{month_day(cov.push.created_at.date())}）" if with_day else ""
     return (
         f"· 第{cov.push.id}期《{cov.push.title}》{day}：签收 {cov.signed}/{cov.pushers} 人"
         f"（{percent(cov.sign_rate)}），送达 {cov.delivered}/{cov.groups} 个群"
@@ -352,7 +283,7 @@ def compose_weekly(data: BulletinData) -> Draft:
         )
         sections.append(
             (
-                f"未完成的推送员（截至{_md(data.now.date())}{data.now:%H:%M}）",
+                f"未完成的推送员（截至{month_day(data.now.date())}{data.now:%H:%M}）",
                 _laggard_lines(data.laggards, False) or ["无，全部完成。"],
             )
         )

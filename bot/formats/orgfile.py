@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.domain.model import Group, Level, Member, Mode, Org, Role
+from bot.domain.model import Level, Member, Org, Role
 from bot.formats.checks import (
     MISSING,
     InputError,
@@ -25,6 +25,7 @@ from bot.formats.checks import (
     read_toml,
     toml_string,
 )
+from bot.formats.orggroups import RawGroup, build_group, parse_groups
 
 __all__ = [
     "OrgError",
@@ -34,7 +35,6 @@ __all__ = [
 
 TOP_KEYS = ("town", "groups", "members")
 TOWN_KEYS = ("name",)
-GROUP_KEYS = ("id", "name", "level", "parent", "unit", "mode")
 MEMBER_KEYS = ("name", "role", "unit", "wechat", "groups", "phone")
 
 # Roles that belong to one village/unit; leaders and office staff belong to the town.
@@ -69,10 +69,6 @@ def load_org(path: str | Path) -> Org:
     return parse_org(data, source)
 
 
-def _group_label(index: int, group_id: str | None) -> str:
-    return f"第 {index} 个群（id={group_id}）" if group_id else f"第 {index} 个群"
-
-
 def _member_label(index: int, name: str | None) -> str:
     return f"第 {index} 个成员（{name}）" if name else f"第 {index} 个成员"
 
@@ -99,7 +95,7 @@ def parse_org(data: dict[str, Any], source: str = "组织文件") -> Org:
     town = _parse_town(report, data)
     raw_groups = _table_list(report, data, "groups")
     raw_members = _table_list(report, data, "members")
-    groups = _parse_groups(report, raw_groups or [])
+    groups = parse_groups(report, raw_groups or [])
     members = _parse_members(report, raw_members or [], groups)
 
     if report.errors:
@@ -107,7 +103,7 @@ def parse_org(data: dict[str, Any], source: str = "组织文件") -> Org:
     assert town is not None  # no errors means every field parsed
     return Org(
         town=town,
-        groups=tuple(_build_group(g) for g in groups),
+        groups=tuple(build_group(g) for g in groups),
         members=tuple(_build_member(m) for m in members),
     )
 
@@ -123,124 +119,6 @@ def _parse_town(report: Report, data: Mapping[str, Any]) -> str | None:
     table = Table(report, "[town] ", value)
     table.check_keys(TOWN_KEYS)
     return table.text("name", required=True)
-
-
-class _RawGroup:
-    """One [[groups]] entry while it is being checked; None marks an invalid field."""
-
-    __slots__ = ("id", "index", "label", "level", "mode", "name", "parent", "unit")
-
-    def __init__(self, index: int) -> None:
-        self.index = index
-        self.label = _group_label(index, None)
-        self.id: str | None = None
-        self.name: str | None = None
-        self.level: Level | None = None
-        self.parent: str | None = None
-        self.unit: str | None = None
-        self.mode: Mode | None = None
-
-
-def _parse_groups(report: Report, raw: list[Any]) -> list[_RawGroup]:
-    groups: list[_RawGroup] = []
-    for index, entry in enumerate(raw, start=1):
-        group = _RawGroup(index)
-        groups.append(group)
-        if not isinstance(entry, dict):
-            report.add(f"{group.label}应为表（[[groups]]），实际为{describe_value(entry)}")
-            continue
-        if isinstance(entry.get("id"), str) and entry["id"].strip():
-            group.label = _group_label(index, entry["id"])
-        table = Table(report, group.label, entry)
-        table.check_keys(GROUP_KEYS)
-        group.id = table.text("id", required=True)
-        group.name = table.text("name", required=True)
-        group.level = table.choice("level", Level, required=True)
-        group.mode = table.choice("mode", Mode, required=False, default=Mode.RELAY)
-        if group.level is Level.COMMAND:
-            if "parent" in entry:
-                report.add(f"{group.label}是指挥群，不能有字段 parent")
-            group.unit = table.text("unit", required=False)
-        else:
-            # With an invalid level we cannot tell whether parent/unit are required.
-            required = group.level is not None
-            group.parent = table.text(
-                "parent", required=required, reason="（只有指挥群可以没有上级群）"
-            )
-            group.unit = table.text("unit", required=required, reason="（村、单位或网格名称）")
-
-    by_id: dict[str, _RawGroup] = {}
-    for group in groups:
-        if group.id is None:
-            continue
-        first = by_id.setdefault(group.id, group)
-        if first is not group:
-            report.add(f"{group.label}字段 id 与{first.label}重复")
-
-    commands = [g for g in groups if g.level is Level.COMMAND]
-    # An invalid level might be the command group: do not pile a second error on it.
-    if not commands and groups and all(g.level is not None for g in groups):
-        report.add('没有指挥群：必须恰好有一个 level = "command" 的群')
-    elif len(commands) > 1:
-        labels = "、".join(g.label for g in commands)
-        report.add(f"有 {len(commands)} 个指挥群（{labels}），必须恰好有一个")
-
-    for group in groups:
-        _check_parent(report, group, by_id)
-    _check_cycles(report, groups, by_id)
-    return groups
-
-
-def _check_parent(report: Report, group: _RawGroup, by_id: Mapping[str, _RawGroup]) -> None:
-    if group.parent is None:
-        return
-    parent = by_id.get(group.parent)
-    if parent is None:
-        report.add(f"{group.label}字段 parent 引用了不存在的群 {toml_string(group.parent)}")
-        return
-    if parent is group:
-        report.add(f"{group.label}字段 parent 不能是它自己")
-        return
-    if parent.level is None or group.level is None:
-        return
-    if group.level is Level.GRID:
-        if parent.level not in (Level.VILLAGE, Level.UNIT):
-            report.add(
-                f"{group.label}是网格群，字段 parent 应指向 village 或 unit 级的群，"
-                f"而群 {toml_string(group.parent)} 是 {parent.level.value} 级"
-            )
-        elif group.unit is not None and parent.unit is not None and group.unit != parent.unit:
-            report.add(
-                f"{group.label}字段 unit 的值 {toml_string(group.unit)} 与上级群 "
-                f"{toml_string(group.parent)} 的 unit {toml_string(parent.unit)} 不一致"
-                "（网格群必须属于上级群所在的村或单位）"
-            )
-    elif parent.level is Level.GRID:
-        report.add(
-            f"{group.label}是 {group.level.value} 级，字段 parent 不能指向网格群 "
-            f"{toml_string(group.parent)}（网格是最下一级）"
-        )
-
-
-def _check_cycles(report: Report, groups: list[_RawGroup], by_id: Mapping[str, _RawGroup]) -> None:
-    # Iterative colouring: every group is walked once, so a county-sized file stays O(n).
-    state: dict[int, int] = {}  # index → 1 on the current path, 2 done
-    for start in groups:
-        path: list[_RawGroup] = []
-        current: _RawGroup | None = start
-        while current is not None and current.index not in state:
-            state[current.index] = 1
-            path.append(current)
-            nxt = by_id.get(current.parent) if current.parent is not None else None
-            current = nxt if nxt is not current else None
-        if current is not None and state.get(current.index) == 1:
-            cycle = path[path.index(current) :]
-            first = min(cycle, key=lambda g: g.index)
-            rotated = cycle[cycle.index(first) :] + cycle[: cycle.index(first)]
-            chain = " → ".join(str(g.id) for g in [*rotated, first])
-            report.add(f"{first.label}的上级关系形成了环：{chain}")
-        for group in path:
-            state[group.index] = 2
 
 
 class _RawMember:
@@ -259,7 +137,7 @@ class _RawMember:
         self.phone: str | None = None
 
 
-def _parse_members(report: Report, raw: list[Any], groups: list[_RawGroup]) -> list[_RawMember]:
+def _parse_members(report: Report, raw: list[Any], groups: list[RawGroup]) -> list[_RawMember]:
     group_by_id = {g.id: g for g in groups if g.id is not None}
     units = {g.unit for g in groups if g.unit is not None}
     unit_list = sorted(units)
@@ -347,7 +225,7 @@ def _unit_hint(unit: str, known: list[str]) -> str:
 
 
 def _check_member_groups(
-    report: Report, member: _RawMember, group_by_id: Mapping[str, _RawGroup], own_groups: bool
+    report: Report, member: _RawMember, group_by_id: Mapping[str, RawGroup], own_groups: bool
 ) -> None:
     assert member.groups is not None
     seen: set[str] = set()
@@ -375,18 +253,6 @@ def _check_member_groups(
             f"{member.label}是监督员，所属单位 {toml_string(member.unit)} 没有自己的群，"
             "字段 groups 必须至少包含一个所服务的村、单位或网格群"
         )
-
-
-def _build_group(group: _RawGroup) -> Group:
-    assert group.id and group.name and group.level and group.mode
-    return Group(
-        id=group.id,
-        name=group.name,
-        level=group.level,
-        parent=group.parent,
-        unit=group.unit,
-        mode=group.mode,
-    )
 
 
 def _build_member(member: _RawMember) -> Member:

@@ -8,24 +8,20 @@ are reworded to name the file, the row and the column. Nothing is kept when any 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from bot.domain.model import ROLE_LABELS, Member, Org, Role
 from bot.formats.orgdump import org_to_data
 from bot.formats.orgfile import OrgError, parse_org
-from bot.formats.xlsx import save_workbook, unescape_cell
+from bot.formats.sheets import read_table
+from bot.formats.xlsx import save_workbook
 
 COLUMNS = ("姓名", "角色", "村/单位", "微信号", "所在群", "手机号")
 REQUIRED_COLUMNS = COLUMNS[:5]
@@ -82,12 +78,6 @@ _TERMS = (
     ("不是任何群的 unit", "不是现有的村/单位"),
     ("已有的 unit", "已有的村/单位"),
 )
-# Caps that keep one upload from holding a worker for minutes (a town has ~1,300 people;
-# a county file belongs in the org file). Over a cap the file is refused, never cut short.
-MAX_ROWS = 100_000
-MAX_FILE_BYTES = 16 * 1024 * 1024
-MAX_UNPACKED_BYTES = 256 * 1024 * 1024
-MAX_COLUMNS = 64
 
 
 @dataclass(frozen=True)
@@ -114,104 +104,6 @@ class RosterImport:
         return self.org is not None and not self.errors
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        # Excel stores a phone number typed without a leading quote as a float.
-        return str(int(value))
-    return unescape_cell(str(value).strip())
-
-
-def _too_many_rows(source: str) -> OrgError:
-    return OrgError(
-        [
-            f"{source}：行数超过上限 {MAX_ROWS} 行，没有导入任何数据"
-            "（请删去多余的空行或其他工作表内容；全县规模的名册请用组织文件导入）"
-        ]
-    )
-
-
-def _read_table(filename: str, data: bytes, source: str) -> list[list[str]]:
-    suffix = PurePath(filename).suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise OrgError(
-            [f"{source}：只支持 .xlsx 或 .csv 文件（请在 Excel 中另存为这两种格式之一）"]
-        )
-    if len(data) > MAX_FILE_BYTES:
-        raise OrgError(
-            [
-                f"{source}：文件大小 {len(data) / 1024 / 1024:.1f} MB 超过上限 "
-                f"{MAX_FILE_BYTES // 1024 // 1024} MB，没有导入任何数据"
-            ]
-        )
-    return _read_csv(data, source) if suffix == ".csv" else _read_xlsx(data, source)
-
-
-def _read_csv(data: bytes, source: str) -> list[list[str]]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise OrgError([f"{source}：无法识别文件编码，请在 Excel 中另存为“CSV UTF-8”"])
-    # newline="" lets the csv module split \r\n, \n and old Mac \r-only lines alike.
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        return _collect(([cell.strip() for cell in row[:MAX_COLUMNS]] for row in reader), source)
-    except csv.Error:
-        raise OrgError(
-            [
-                f"{source}：第 {reader.line_num} 行不是有效的 CSV（单元格过长或引号不成对），"
-                "请在 Excel 中重新另存为 CSV"
-            ]
-        ) from None
-
-
-def _collect(rows: Iterable[list[str]], source: str) -> list[list[str]]:
-    """The rows up to the last non-blank one; more than MAX_ROWS of those is an error.
-
-    Sheets often carry formatted but empty rows far below the data: those do not count.
-    """
-    table: list[list[str]] = []
-    blanks = 0
-    for row in rows:
-        if not any(row):
-            blanks += 1
-            continue
-        if len(table) + blanks >= MAX_ROWS:
-            raise _too_many_rows(source)
-        table.extend([] for _ in range(blanks))
-        blanks = 0
-        table.append(row)
-    return table
-
-
-def _read_xlsx(data: bytes, source: str) -> list[list[str]]:
-    invalid = OrgError([f"{source}：不是有效的 Excel（.xlsx）文件"])
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError):
-        raise invalid from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise OrgError(
-            [f"{source}：解压后超过 {MAX_UNPACKED_BYTES // 1024 // 1024} MB，没有导入任何数据"]
-        )
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise invalid from None
-    try:
-        sheet = book.worksheets[0]
-        cells = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        return _collect(([_cell_text(v) for v in row] for row in cells), source)
-    finally:
-        book.close()
-
-
 def _reword(message: str, row_numbers: list[int]) -> str:
     """An org-file sentence about "第 N 个成员…字段 x" as one about "第 R 行…“列”"."""
 
@@ -236,7 +128,7 @@ def read_roster(filename: str, data: bytes, current: Org) -> RosterImport:
     source = f"名册文件 {name}"
     result = RosterImport(filename=name)
     try:
-        table = _read_table(name, data, source)
+        table = read_table(name, data, source)
     except OrgError as exc:
         result.errors = exc.errors
         return result
@@ -246,7 +138,39 @@ def read_roster(filename: str, data: bytes, current: Org) -> RosterImport:
         result.errors = [f"{source}：文件是空的，第 1 行应为表头：{'、'.join(COLUMNS)}"]
         return result
 
-    header = table[0]
+    columns = _columns(table[0], source, result)
+    if columns is None:
+        return result
+
+    members: list[dict[str, Any]] = []
+    row_numbers: list[int] = []
+    for number, cells in enumerate(table[1:], start=2):
+        values = {key: cells[i] if i < len(cells) else "" for i, key in columns.items()}
+        if not any(values.values()):
+            continue  # blank lines between blocks are common in hand-kept sheets
+        result.rows.append(RosterRow(number, values))
+        row_numbers.append(number)
+        members.append(_member_fields(values))
+
+    if not members:
+        result.errors.append(f"{source}：除表头外没有任何成员行")
+        return result
+    if result.errors:
+        return result
+    data_dict = org_to_data(current)
+    data_dict["members"] = members
+    try:
+        result.org = parse_org(data_dict, source)
+    except OrgError as exc:
+        result.errors = [_reword(e, row_numbers) for e in exc.errors]
+    return result
+
+
+def _columns(header: list[str], source: str, result: RosterImport) -> dict[int, str] | None:
+    """Column index → org file field; None when a required column is missing.
+
+    Unknown headers are noted in `result.ignored_columns`, problems in `result.errors`.
+    """
     columns: dict[int, str] = {}
     for index, title in enumerate(header):
         key = HEADER_ALIASES.get(title.strip()) or HEADER_ALIASES.get(title.strip().lower())
@@ -262,41 +186,24 @@ def read_roster(filename: str, data: bytes, current: Org) -> RosterImport:
         result.errors.append(
             f"{source}：第 1 行表头缺少列 {'、'.join(missing)}（应有列：{'、'.join(COLUMNS)}）"
         )
-        return result
+        return None
+    return columns
 
-    members: list[dict[str, Any]] = []
-    row_numbers: list[int] = []
-    for number, cells in enumerate(table[1:], start=2):
-        values = {key: cells[i] if i < len(cells) else "" for i, key in columns.items()}
-        if not any(values.values()):
-            continue  # blank lines between blocks are common in hand-kept sheets
-        result.rows.append(RosterRow(number, values))
-        row_numbers.append(number)
-        member: dict[str, Any] = {}
-        for key, value in values.items():
-            if not value:
-                continue
-            if key == "groups":
-                member["groups"] = [g for g in _GROUP_SPLIT.split(value) if g]
-            elif key == "role":
-                role = ROLE_BY_LABEL.get(value) or ROLE_BY_LABEL.get(value.lower())
-                member["role"] = role.value if role else value
-            else:
-                member[key] = value
-        members.append(member)
 
-    if not members:
-        result.errors.append(f"{source}：除表头外没有任何成员行")
-        return result
-    if result.errors:
-        return result
-    data_dict = org_to_data(current)
-    data_dict["members"] = members
-    try:
-        result.org = parse_org(data_dict, source)
-    except OrgError as exc:
-        result.errors = [_reword(e, row_numbers) for e in exc.errors]
-    return result
+def _member_fields(values: dict[str, str]) -> dict[str, Any]:
+    """One row as an org file [[members]] entry: groups split, role labels to role names."""
+    member: dict[str, Any] = {}
+    for key, value in values.items():
+        if not value:
+            continue
+        if key == "groups":
+            member["groups"] = [g for g in _GROUP_SPLIT.split(value) if g]
+        elif key == "role":
+            role = ROLE_BY_LABEL.get(value) or ROLE_BY_LABEL.get(value.lower())
+            member["role"] = role.value if role else value
+        else:
+            member[key] = value
+    return member
 
 
 def roster_changes(old: Org, new: Org) -> dict[str, int]:

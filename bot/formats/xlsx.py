@@ -96,10 +96,16 @@ def coverage_workbook(
     now: datetime,
 ) -> bytes:
     """A push's coverage by unit (with a total row) and its laggards, as .xlsx bytes."""
-    push = cov.push
     book = Workbook()
     sheet = book.active
     assert sheet is not None
+    _coverage_sheet(sheet, cov, tz, now)
+    _laggard_sheet(book.create_sheet("未完成"), unsigned, undelivered)
+    return save_workbook(book)
+
+
+def _coverage_sheet(sheet: Worksheet, cov: PushCoverage, tz: tzinfo, now: datetime) -> None:
+    push = cov.push
     sheet.title = "覆盖情况"
     sheet["A1"] = f"第{push.id}期《{push.title}》覆盖情况"
     sheet["A1"].font = Font(bold=True, size=14)
@@ -149,7 +155,12 @@ def coverage_workbook(
     _percent_columns(sheet, 5, (5, 8, 11, 13))
     _widths(sheet, (6, 14, 8, 8, 8, 8, 8, 8, 8, 10, 8, 10, 8))
 
-    lag = book.create_sheet("未完成")
+
+def _laggard_sheet(
+    lag: Worksheet,
+    unsigned: Sequence[Member],
+    undelivered: Sequence[tuple[Delivery, Group, Sequence[Member]]],
+) -> None:
     lag["A1"] = "未签收推送员"
     lag["A1"].font = _BOLD
     _header(lag, 2, ("姓名", "村/单位"))
@@ -167,7 +178,6 @@ def coverage_workbook(
     if not undelivered:
         lag.append(["（已全部送达）", "", ""])
     _widths(lag, (24, 14, 24))
-    return save_workbook(book)
 
 
 def ranking_workbook(

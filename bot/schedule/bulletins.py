@@ -12,21 +12,23 @@ from pathlib import Path
 
 from bot.context import Context
 from bot.domain.bulletin import (
-    DAILY,
-    MONTHLY,
-    WEEKLY,
     BulletinData,
     Draft,
-    Period,
     collect_laggards,
     compose_daily,
     compose_monthly,
     compose_weekly,
+)
+from bot.domain.model import Bulletin, MessageKind, OutgoingMessage, Role
+from bot.domain.periods import (
+    DAILY,
+    MONTHLY,
+    WEEKLY,
+    Period,
     day_period,
     month_period,
     week_period,
 )
-from bot.domain.model import Bulletin, MessageKind, OutgoingMessage, Role
 
 log = logging.getLogger("bot.bulletins")
 

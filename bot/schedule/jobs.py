@@ -14,8 +14,7 @@ from datetime import timedelta
 
 from bot.chat.pushes import PushDraft
 from bot.context import Context
-from bot.domain import texts
-from bot.domain.bulletin import DAILY, MONTHLY, WEEKLY
+from bot.domain import job_texts
 from bot.domain.followup import (
     CAPPED_KINDS,
     ESCALATION,
@@ -25,6 +24,7 @@ from bot.domain.followup import (
 )
 from bot.domain.intent import parse_deadline
 from bot.domain.model import Content, Reminder, Role
+from bot.domain.periods import DAILY, MONTHLY, WEEKLY
 from bot.schedule import bulletins
 
 log = logging.getLogger("bot.jobs")
@@ -41,10 +41,12 @@ async def collect_reports(ctx: Context) -> None:
     key = f"collect:{ctx.job}:{day.isoformat()}"
     with app.store.transaction():
         if not pending:
-            ctx.say(ctx.command_group, texts.reports_complete(day), key=key)
+            ctx.say(ctx.command_group, job_texts.reports_complete(day), key=key)
         else:
             pushers = [m for m in app.org.members if m.role is Role.PUSHER and m.unit in pending]
-            text = texts.collect_reports(day, pending, pushers, str(ctx.options.get("until", "")))
+            text = job_texts.collect_reports(
+                day, pending, pushers, str(ctx.options.get("until", ""))
+            )
             ctx.say(ctx.command_group, text, [p.wechat for p in pushers], key=key)
     app.sender.wake()
 
@@ -124,14 +126,14 @@ async def deadline_escalation(ctx: Context) -> None:
     with app.store.transaction():
         ctx.say(
             ctx.command_group,
-            texts.escalation(push, lags, supervisors, ctx.now),
+            job_texts.escalation(push, lags, supervisors, ctx.now),
             [s.wechat for s in supervisors],
             key=f"escalate:{push.id}",
         )
         app.store.add_reminder(
             Reminder(push.id, ctx.now, ESCALATION, tuple(s.wechat for s in supervisors))
         )
-        summary = texts.leader_summary(app.coverage(push), lags, reminded, ctx.now)
+        summary = job_texts.leader_summary(app.coverage(push), lags, reminded, ctx.now)
         for leader in leaders:
             ctx.say(leader.wechat, summary, key=f"summary:{push.id}:{leader.wechat}")
         if leaders:
