@@ -1,223 +1,55 @@
-"""The bot's configuration: one TOML file, every key documented in config.example.toml.
+"""Loading the configuration: one TOML file, every key documented in config.example.toml.
 
-Bad config fails at start with a Chinese message naming the key.
+Bad config fails at start with a Chinese message naming the key. The sections' shape is in
+`bot.settings`; they are re-exported here for callers.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
-from datetime import time
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.formats.checks import InputError, read_toml
+from bot.settings import (
+    ENV_ENDPOINT,
+    ENV_TOKEN,
+    BotSection,
+    BulletinSection,
+    Config,
+    DeadlineSection,
+    PolicySection,
+    QuietSection,
+    SchedulerSection,
+    SenderSection,
+    WebSection,
+    WebUser,
+    WechatySection,
+)
+
+__all__ = [
+    "BotSection",
+    "BulletinSection",
+    "Config",
+    "ConfigError",
+    "DeadlineSection",
+    "PolicySection",
+    "QuietSection",
+    "SchedulerSection",
+    "SenderSection",
+    "WebSection",
+    "WebUser",
+    "WechatySection",
+    "load_config",
+    "parse_config",
+]
 
 
 class ConfigError(InputError):
     """The configuration is wrong; `errors` lists every problem, each naming its key."""
-
-
-@dataclass(frozen=True)
-class BotSection:
-    """`[bot]`: where things live and which transport runs."""
-
-    timezone: str = "Asia/Shanghai"
-    data_dir: str = "data"
-    org: str = "examples/town.toml"
-    content_dir: str = "content"
-    schedules_dir: str = "schedules"
-    transport: str = "sandbox"
-    name: str = "反诈助手"
-    wechat: str = "bot"
-
-
-@dataclass(frozen=True)
-class SenderSection:
-    """`[sender]`: pacing so the account is not banned for bursts."""
-
-    per_minute: float = 20.0
-    burst: int = 5
-    group_gap_seconds: float = 3.0
-    jitter_seconds: float = 1.0
-    retry_seconds: float = 30.0
-    max_attempts: int = 8
-
-
-@dataclass(frozen=True)
-class PolicySection:
-    """`[policy]`: how pushes are chased."""
-
-    remind_cap_per_day: int = 3
-    open_days: int = 14
-    # A chat push reaching more groups than this waits for its sender's 确认;
-    # -1 means "only a push to the whole town".
-    confirm_over_groups: int = -1
-    confirm_minutes: int = 10
-    withdraw_minutes: int = 10
-
-
-ENV_TOKEN = "WECHATY_PUPPET_SERVICE_TOKEN"
-ENV_ENDPOINT = "WECHATY_PUPPET_SERVICE_ENDPOINT"
-ENV_NO_TLS = "WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT"
-ENV_SERVER_NAME = "WECHATY_PUPPET_SERVICE_TLS_SERVER_NAME"
-ENV_CA_FILE = "WECHATY_PUPPET_SERVICE_TLS_CA_FILE"
-
-
-@dataclass(frozen=True)
-class WechatySection:
-    """`[wechaty]`: the puppet service a real account runs through (token + endpoint, TLS on
-    by default). The one settings type of the Wechaty transport; `with_env()` puts the
-    WECHATY_PUPPET_SERVICE_* environment variables on top."""
-
-    endpoint: str = ""
-    token: str = ""
-    tls: bool = True
-    ca_file: str = ""
-    verify: bool = True
-    watchdog_seconds: float = 60.0
-    backoff_initial: float = 1.0
-    backoff_max: float = 60.0
-    # TLS server name (SNI and certificate check). Empty, as the Node client does: the
-    # token's prefix before its last "_" (e.g. "puppet_padlocal_xxx" -> "puppet_padlocal"),
-    # else the endpoint host.
-    server_name: str = ""
-    login_timeout: float = 60.0
-    rpc_timeout: float = 30.0
-    # Try real link cards first (falls back to "title\nurl" text when the service refuses).
-    link_cards: bool = True
-    # Put "@name " in front of the text for mentioned contacts whose name it lacks, as
-    # Wechaty's Room.say does (WeChat shows the text as sent; the ids only notify).
-    mention_names: bool = True
-    max_download_bytes: int = 50 * 1024 * 1024
-
-    def with_env(self, environ: Mapping[str, str] | None = None) -> WechatySection:
-        """These settings with the WECHATY_PUPPET_SERVICE_* variables (default: os.environ)
-        on top: token, endpoint, TLS off, TLS server name, CA file."""
-        env = os.environ if environ is None else environ
-        changes: dict[str, Any] = {}
-        if env.get(ENV_TOKEN):
-            changes["token"] = env[ENV_TOKEN].strip()
-        if env.get(ENV_ENDPOINT):
-            changes["endpoint"] = env[ENV_ENDPOINT].strip()
-        if (env.get(ENV_NO_TLS) or "").strip().lower() in ("1", "true", "yes", "on"):
-            changes["tls"] = False
-        if env.get(ENV_SERVER_NAME):
-            changes["server_name"] = env[ENV_SERVER_NAME].strip()
-        if env.get(ENV_CA_FILE):
-            changes["ca_file"] = env[ENV_CA_FILE].strip()
-        return replace(self, **changes)
-
-
-@dataclass(frozen=True)
-class WebUser:
-    """A dashboard login."""
-
-    name: str
-    role: str
-    password_hash: str
-    unit: str = ""
-
-
-@dataclass(frozen=True)
-class SchedulerSection:
-    """`[scheduler]`: jobs from schedules/*.toml and push deadlines."""
-
-    enabled: bool = True
-    grace_minutes: int = 120
-    tick_seconds: float = 60.0
-
-
-@dataclass(frozen=True)
-class DeadlineSection:
-    """`[deadline]`: reminders before/at a push's deadline, then escalation."""
-
-    remind_before_minutes: int = 60
-    remind_at_deadline: bool = True
-    auto_remind_cap: int = 2
-    escalate: bool = True
-    escalate_after_minutes: int = 60
-    leader_summary: bool = True
-
-
-@dataclass(frozen=True)
-class QuietSection:
-    """`[quiet]`: no sends into household-level groups during these hours."""
-
-    enabled: bool = True
-    start: str = "22:00"
-    end: str = "07:00"
-
-    @property
-    def start_time(self) -> time:
-        """`start` as a time of day."""
-        return time.fromisoformat(self.start)
-
-    @property
-    def end_time(self) -> time:
-        """`end` as a time of day."""
-        return time.fromisoformat(self.end)
-
-
-@dataclass(frozen=True)
-class BulletinSection:
-    """`[bulletin]`: 通报 (日报、周报、月度排名)."""
-
-    chart: bool = True
-    bottom_count: int = 2
-
-
-@dataclass(frozen=True)
-class WebSection:
-    """`[web]`: the office dashboard."""
-
-    enabled: bool = True
-    host: str = "127.0.0.1"
-    port: int = 8080
-    secret: str = ""
-    trust_proxy: bool = False
-    users: tuple[WebUser, ...] = ()
-
-
-@dataclass(frozen=True)
-class Config:
-    """The whole configuration; paths are resolved against `base_dir`."""
-
-    bot: BotSection = field(default_factory=BotSection)
-    sender: SenderSection = field(default_factory=SenderSection)
-    policy: PolicySection = field(default_factory=PolicySection)
-    wechaty: WechatySection = field(default_factory=WechatySection)
-    web: WebSection = field(default_factory=WebSection)
-    scheduler: SchedulerSection = field(default_factory=SchedulerSection)
-    deadline: DeadlineSection = field(default_factory=DeadlineSection)
-    quiet: QuietSection = field(default_factory=QuietSection)
-    bulletin: BulletinSection = field(default_factory=BulletinSection)
-    base_dir: Path = field(default_factory=Path.cwd)
-    source: str = "默认配置"
-
-    @property
-    def tz(self) -> ZoneInfo:
-        """The configured time zone."""
-        return ZoneInfo(self.bot.timezone)
-
-    def path(self, value: str) -> Path:
-        """Resolve a configured path relative to the config file."""
-        p = Path(value).expanduser()
-        return p if p.is_absolute() else self.base_dir / p
-
-    @property
-    def data_dir(self) -> Path:
-        """Where the SQLite file and evidence live."""
-        return self.path(self.bot.data_dir)
-
-    @property
-    def db_path(self) -> Path:
-        """The SQLite database file."""
-        return self.data_dir / "bot.db"
 
 
 _SECTIONS: dict[str, type] = {

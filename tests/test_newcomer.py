@@ -11,11 +11,11 @@ import pytest
 
 import bot.cli.console
 from bot.__main__ import main
-from bot.chat.commands import HELP_TEXT
 from bot.cli.console import CONSOLE_HELP, Console
 from bot.clock import SimClock
 from bot.config import Config
 from bot.formats.orgfile import load_org
+from bot.nlp.commands import HELP_TEXT
 from bot.runtime import build
 from tests.conftest import small_town
 

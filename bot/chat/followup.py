@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.chat.commands import Command
 from bot.chat.queries import chosen_pushes
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.followup import REMIND, remind_budget
 from bot.domain.model import Member, Push, Reminder
+from bot.nlp.commands import Command
 
 
 class Followup:

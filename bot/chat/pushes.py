@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.chat.commands import Command
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import DeadlineError, parse_deadline
 from bot.domain.model import Org, Push
 from bot.domain.relay import PushPlan, ScopeError, plan_push
+from bot.nlp.commands import Command
 
 # A `confirm_over_groups` no push reaches (replays of recorded chats use it).
 NO_CONFIRMATION = 2**31

@@ -8,13 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.chat.commands import HELP_TEXT, Command
 from bot.chat.receipts import open_since
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.coverage import rank_units, unsettled
 from bot.domain.model import Push
 from bot.formats.content import search
+from bot.nlp.commands import HELP_TEXT, Command
 from bot.schedule import bulletins
 
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}

@@ -6,13 +6,13 @@ import hashlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.chat.commands import take_reference
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import ForwardIntent, ReceiptIntent, SignIntent, WorkReportIntent
 from bot.domain.model import Evidence, IncomingMessage, Mode, WorkReport
 from bot.domain.relay import group_pushers
 from bot.nlp import is_forward_of
+from bot.nlp.commands import take_reference
 
 
 def open_since(ctx: Context) -> datetime:

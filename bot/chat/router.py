@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.chat.commands import Command
 from bot.chat.followup import Followup
 from bot.chat.pushes import Pushes
 from bot.chat.queries import Queries
@@ -29,6 +28,7 @@ from bot.domain.intent import (
     classify,
 )
 from bot.domain.model import IncomingMessage
+from bot.nlp.commands import Command
 
 CommandHandler = Callable[[Context, Command], None]
 

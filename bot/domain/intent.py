@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from bot import nlp
-from bot.chat import commands
 from bot.domain.model import Group, IncomingMessage, Level, Member, MessageKind, Role
+from bot.nlp import commands
 from bot.nlp.quote import split_quote
 
 PUSH_ROLES = frozenset({Role.OFFICE, Role.LEADER})

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.domain.model import ROLE_LABELS, Member, Org, Role
+from bot.domain.privacy import mask_phone
 from bot.formats.orgdump import org_to_data
 from bot.formats.orgfile import OrgError, parse_org
 from bot.formats.sheets import read_table
@@ -310,8 +311,6 @@ def roster_removal(old: Org, new: Org) -> Removal:
 
 def roster_workbook(org: Org, unit: str | None, mask: bool) -> bytes:
     """The roster in the import format (so an export can be edited and imported again)."""
-    from bot.web.dashboard import mask_phone
-
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -12,8 +12,8 @@ from bot.transport.base import Simulator, Transport
 
 if TYPE_CHECKING:
     from bot.clock import Clock
-    from bot.config import Config
     from bot.domain.model import Org
+    from bot.settings import Config
 
 __all__ = ["Simulator", "Transport", "connect", "simulate", "simulator_of"]
 

@@ -19,6 +19,7 @@ from bot.domain.coverage import (
     unit_json,
 )
 from bot.domain.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
+from bot.domain.privacy import mask_phone
 from bot.domain.relay import group_pushers
 from bot.domain.texts import scope_label
 from bot.formats.content import search
@@ -28,15 +29,6 @@ MODE_LABELS = {Mode.RELAY: "机器人直发", Mode.FORWARD: "推送员转发", M
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 VIA_LABELS = {"relay": "机器人直发", "forward": "转发识别", "evidence": "截图佐证"}
-
-
-def mask_phone(phone: str | None) -> str:
-    """ "138****1234" (empty for no phone)."""
-    if not phone:
-        return ""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return f"{phone[:3]}****{phone[-4:]}"
 
 
 def shown_phone(phone: str | None, viewer: Viewer) -> str:

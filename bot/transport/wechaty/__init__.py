@@ -11,7 +11,7 @@ reconnect with backoff and jitter), `inbound`, `outbound`, `directory` (rooms, m
 `transport` (`WechatyTransport`).
 """
 
-from bot.config import WechatySection
+from bot.settings import WechatySection
 from bot.transport.wechaty.errors import explain_error
 from bot.transport.wechaty.protocol import filebox_json, message_time
 from bot.transport.wechaty.settings import host_port, tls_server_name

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.config import WechatySection
+from bot.settings import WechatySection
 from bot.transport.base import FatalTransportError, TransportError, TransportStatus
 from bot.transport.wechaty.errors import explain_error, is_connection_error
 from bot.transport.wechaty.protocol import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 
-from bot.config import WechatySection
+from bot.settings import WechatySection
 from bot.transport.base import ContactInfo, RoomInfo
 from bot.transport.wechaty.errors import guarded, send_error
 from bot.transport.wechaty.session import Session

@@ -11,7 +11,7 @@ import ssl
 from collections.abc import Awaitable
 from typing import Any
 
-from bot.config import ENV_ENDPOINT, ENV_NO_TLS, ENV_SERVER_NAME, ENV_TOKEN
+from bot.settings import ENV_ENDPOINT, ENV_NO_TLS, ENV_SERVER_NAME, ENV_TOKEN
 from bot.transport.base import FatalTransportError, TransportError
 
 

@@ -13,8 +13,8 @@ import contextlib
 import logging
 from datetime import UTC, tzinfo
 
-from bot.config import WechatySection
 from bot.domain.model import IncomingMessage, MessageKind
+from bot.settings import WechatySection
 from bot.transport.base import TransportStatus
 from bot.transport.wechaty.errors import reason
 from bot.transport.wechaty.protocol import (

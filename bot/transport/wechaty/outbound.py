@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from bot.config import WechatySection
+from bot.settings import WechatySection
 from bot.transport.base import TransportError
 from bot.transport.wechaty.directory import Directory
 from bot.transport.wechaty.errors import guarded, send_error

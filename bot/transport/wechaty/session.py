@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config import ENV_TOKEN, WechatySection
+from bot.settings import ENV_TOKEN, WechatySection
 from bot.transport.base import FatalTransportError, TransportError, TransportStatus
 from bot.transport.wechaty.protocol import (
     EV_LOGIN,

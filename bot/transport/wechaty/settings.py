@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ssl
 
-from bot.config import ENV_ENDPOINT, WechatySection
+from bot.settings import ENV_ENDPOINT, WechatySection
 from bot.transport.base import FatalTransportError
 
 __all__ = ["WechatySection", "host_port", "ssl_context", "tls_server_name"]

@@ -15,8 +15,8 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, tzinfo
 from typing import Any
 
-from bot.config import WechatySection
 from bot.domain.model import IncomingMessage
+from bot.settings import WechatySection
 from bot.transport.base import ContactInfo, RoomInfo, TransportStatus
 from bot.transport.wechaty.connection import Connection, Sleep
 from bot.transport.wechaty.directory import Directory

@@ -2,7 +2,7 @@
 
 A short sentence is a command when, once an intent's keyword is found in it, every other
 word is a filler of that intent (查一下今天的进度, 还有谁没转发, 本月排名); failing that, a
-查/搜 head followed by a short keyword is a 查. `bot.chat.commands.parse` decides when free
+查/搜 head followed by a short keyword is a 查. `bot.nlp.commands.parse` decides when free
 phrasing is tried at all.
 """
 

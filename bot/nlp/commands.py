@@ -8,7 +8,7 @@ Two forms are understood:
   (查一下今天的进度, 还有谁没转发, 本月排名). Anything chattier returns None, so that
   "今天进度很快啊" or a long notice mentioning 排名 is never taken for a command, and
   acknowledgements (收到, 已转发, 签收 #3) are not commands at all. That grammar (intents,
-  fillers, periods, 查 keywords) lives in `bot.chat.phrasing`.
+  fillers, periods, 查 keywords) lives in `bot.nlp.phrasing`.
 
 `Command.explicit` lets the caller stay silent on free-phrased text from people who may not
 issue commands, while still answering a deliberate `/进度` with a permission notice.
@@ -20,7 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from bot.chat.phrasing import EDGE_PUNCT, FREE_MAX_CHARS, free_phrasing, ranking_period
+from bot.nlp.phrasing import EDGE_PUNCT, FREE_MAX_CHARS, free_phrasing, ranking_period
 
 __all__ = ["COMMAND_NAMES", "HELP_TEXT", "Command", "parse"]
 
