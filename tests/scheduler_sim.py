@@ -10,6 +10,7 @@ from bot.clock import SHANGHAI, SimClock
 from bot.runtime import Runtime
 from bot.schedule.scheduler import JobSpec, Scheduler, parse_schedule
 from bot.transport.base import ChatLine
+from tests import chat
 
 __all__ = ["GRACE", "NOTICE", "at", "say", "spec", "tick"]
 
@@ -33,10 +34,8 @@ def spec(**raw: Any) -> JobSpec:
 
 
 async def say(rt: Runtime, who: str, text: str, group: str | None = "cmd") -> list[ChatLine]:
-    """`who` writes `text` in `group` (None: privately); return what the bot sent."""
-    await rt.app.handle(rt.simulator.message(who, text, group))
-    await rt.app.settle()
-    return rt.simulator.pop_sent()
+    """`who` writes `text` in `group` (default the command group); what the bot sent."""
+    return await chat.say(rt, who, text, group)
 
 
 async def tick(rt: Runtime, sch: Scheduler, clock: SimClock, when: datetime) -> list[ChatLine]:

@@ -24,6 +24,7 @@ from bot.runtime import Runtime
 from bot.schedule import chart
 from bot.schedule.scheduler import build_scheduler, parse_schedule
 from bot.transport.base import ChatLine
+from tests import chat
 from tests.conftest import small_town
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -166,9 +167,8 @@ def test_work_report_intent() -> None:
 
 
 async def say(rt: Runtime, who: str, text: str, group: str | None = "cmd") -> list[ChatLine]:
-    await rt.app.handle(rt.simulator.message(who, text, group))
-    await rt.app.settle()
-    return rt.simulator.pop_sent()
+    """`who` writes `text` in `group` (default the command group); what the bot sent."""
+    return await chat.say(rt, who, text, group)
 
 
 async def test_daily_report_as_a_chat_command(rt: Runtime) -> None:

@@ -12,7 +12,7 @@ from bot.clock import SimClock
 from bot.config import Config
 from bot.domain.model import MessageKind
 from bot.runtime import Runtime, build
-from bot.transport.base import ChatLine
+from tests.chat import advance, cov, say
 from tests.conftest import small_town
 
 NOTICE = (
@@ -21,26 +21,6 @@ NOTICE = (
     "最后拉黑跑路。记住：所有刷单都是诈骗！遇到可疑情况请拨打96110咨询。"
 )
 BODY = NOTICE.split("\n", 1)[1]
-
-
-async def say(
-    rt: Runtime, who: str, text: str, group: str | None = None, **kw: object
-) -> list[ChatLine]:
-    """`who` speaks; the bot handles it and sends what is due; return what it sent."""
-    msg = rt.simulator.message(who, text, group, **kw)  # type: ignore[arg-type]
-    await rt.app.handle(msg)
-    await rt.app.settle()
-    return rt.simulator.pop_sent()
-
-
-def advance(clock: SimClock, minutes: float) -> None:
-    clock.advance(minutes * 60)
-
-
-def cov(rt: Runtime, push_id: int = 1) -> dict[str, object]:
-    push = rt.store.get_push(push_id)
-    assert push is not None
-    return rt.app.coverage(push).as_json()
 
 
 async def test_full_push_lifecycle(rt: Runtime, clock: SimClock) -> None:

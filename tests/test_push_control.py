@@ -12,8 +12,9 @@ from bot.clock import SimClock
 from bot.config import Config
 from bot.nlp.quote import split_quote
 from bot.runtime import Runtime, build
+from tests.chat import advance, cov, say
 from tests.conftest import make_config, small_town
-from tests.test_lifecycle import NOTICE, advance, cov, say
+from tests.test_lifecycle import NOTICE
 
 NOTICE_WJ = "推送\n范围：王家村\n" + NOTICE.split("\n", 1)[1]
 OTHER = (

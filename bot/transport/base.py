@@ -6,6 +6,7 @@ produces `IncomingMessage` events and carries out sends; it decides nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -194,3 +195,11 @@ class Simulator(Protocol):
     def follow_roster(self, org: Org) -> None:
         """Take in a new roster's members (the rooms stay: an import keeps the groups)."""
         ...
+
+
+async def until_stopped(
+    queue: asyncio.Queue[IncomingMessage | None],
+) -> AsyncIterator[IncomingMessage]:
+    """A transport's inbound queue as a stream, ending at the None that `stop()` puts."""
+    while (msg := await queue.get()) is not None:
+        yield msg

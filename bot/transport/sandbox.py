@@ -23,6 +23,7 @@ from bot.transport.base import (
     RoomInfo,
     TransportError,
     TransportStatus,
+    until_stopped,
 )
 
 __all__ = ["ChatLine", "SandboxTransport", "SandboxWorld"]
@@ -101,13 +102,9 @@ class SandboxTransport:
         self.status.connected = False
         await self._queue.put(None)
 
-    async def messages(self) -> AsyncIterator[IncomingMessage]:
+    def messages(self) -> AsyncIterator[IncomingMessage]:
         """Messages injected by `say()` (and friends), in order."""
-        while True:
-            msg = await self._queue.get()
-            if msg is None:
-                return
-            yield msg
+        return until_stopped(self._queue)
 
     async def send_text(
         self, conversation: str, text: str, mentions: Sequence[str] = ()

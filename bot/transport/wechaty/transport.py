@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.domain.model import IncomingMessage
 from bot.settings import WechatySection
-from bot.transport.base import ContactInfo, RoomInfo, TransportStatus
+from bot.transport.base import ContactInfo, RoomInfo, TransportStatus, until_stopped
 from bot.transport.wechaty.connection import Connection, Sleep
 from bot.transport.wechaty.directory import Directory
 from bot.transport.wechaty.inbound import Inbound
@@ -80,13 +80,9 @@ class WechatyTransport:
         self._queue.put_nowait(None)
         log.info("已断开 Wechaty 服务 %s", self.settings.endpoint)
 
-    async def messages(self) -> AsyncIterator[IncomingMessage]:
+    def messages(self) -> AsyncIterator[IncomingMessage]:
         """Inbound messages (the bot's own excluded), across reconnects, until stop()."""
-        while True:
-            msg = await self._queue.get()
-            if msg is None:
-                return
-            yield msg
+        return until_stopped(self._queue)
 
     async def send_text(
         self, conversation: str, text: str, mentions: Sequence[str] = ()
