@@ -38,6 +38,7 @@ from bot.outbox.sender import PacedSender
 from bot.schedule.calendar import load_calendar
 from bot.schedule.chart import ChartRenderer
 from bot.store import Store
+from bot.transport import mass_sender_of
 from bot.transport.base import Transport
 
 log = logging.getLogger("bot.app")
@@ -97,6 +98,7 @@ class App:
         self.calendar = load_calendar(config)
         self.charts = ChartRenderer()
         self._tasks: list[asyncio.Task[None]] = []
+        self._mass_due = asyncio.Event()
 
     # -- roster -----------------------------------------------------------------------------
 
@@ -138,6 +140,8 @@ class App:
             asyncio.create_task(self.sender.run(), name="sender"),
             asyncio.create_task(self._consume(), name="inbound"),
         ]
+        if mass_sender_of(self.transport) is not None:
+            self._tasks.append(asyncio.create_task(self._poll_mass_tasks(), name="mass-tasks"))
         for task in self._tasks:
             task.add_done_callback(_report_crash)
 
@@ -158,8 +162,25 @@ class App:
             # turn after each message, or a burst of inbound starves the paced sends.
             await asyncio.sleep(0)
 
+    async def _poll_mass_tasks(self) -> None:
+        # 群发 tasks are created as soon as a push plans them, and polled on a schedule that
+        # keeps far below the platform's rate limits.
+        while True:
+            self._mass_due.clear()
+            await self.chat.tasks.run_once(self.context(self.clock.now()))
+            self.sender.wake()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.config.wecom.poll_minutes * 60):
+                    await self._mass_due.wait()
+
+    def wake_mass_tasks(self) -> None:
+        """New 群发 tasks were planned: create them now rather than at the next poll."""
+        self._mass_due.set()
+
     async def settle(self) -> int:
-        """Send everything that is due (simulated clocks: instantly). Returns rows sent."""
+        """Sync 群发 tasks and send everything that is due (simulated clocks: instantly).
+        Returns rows sent."""
+        await self.chat.tasks.run_once(self.context(self.clock.now()))
         return await self.sender.drain()
 
     # -- the one entry point --------------------------------------------------------------

@@ -17,6 +17,7 @@ from bot.formats.checks import InputError, read_toml
 from bot.settings import (
     ENV_ENDPOINT,
     ENV_TOKEN,
+    QUOTA_RULES,
     BotSection,
     BulletinSection,
     Config,
@@ -28,6 +29,7 @@ from bot.settings import (
     WebSection,
     WebUser,
     WechatySection,
+    WecomSection,
 )
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "WebSection",
     "WebUser",
     "WechatySection",
+    "WecomSection",
     "load_config",
     "parse_config",
 ]
@@ -62,6 +65,7 @@ _SECTIONS: dict[str, type] = {
     "deadline": DeadlineSection,
     "quiet": QuietSection,
     "bulletin": BulletinSection,
+    "wecom": WecomSection,
 }
 _TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", bool: "true/false"}
 
@@ -158,8 +162,10 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
         errors.append(
             f"配置项 bot.timezone 的值 {bot.timezone!r} 不是有效的时区（例如 Asia/Shanghai）"
         )
-    if bot.transport not in ("sandbox", "wechaty"):
-        errors.append(f"配置项 bot.transport 的值 {bot.transport!r} 无效，应为 sandbox 或 wechaty")
+    if bot.transport not in TRANSPORTS:
+        errors.append(
+            f"配置项 bot.transport 的值 {bot.transport!r} 无效，应为 {'、'.join(TRANSPORTS)} 之一"
+        )
     positive = {
         "sender.per_minute": sender.per_minute,
         "sender.burst": sender.burst,
@@ -193,6 +199,35 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
             )
         if not wechaty.token:
             errors.append(f"配置项 wechaty.token 缺失，也可用环境变量 {ENV_TOKEN}")
+    _validate_wecom(bot.transport, s["wecom"], errors)
+
+
+TRANSPORTS = ("sandbox", "wechaty", "wecom")
+
+
+def _validate_wecom(transport: str, section: WecomSection, errors: list[str]) -> None:
+    wecom = section.with_env()
+    if wecom.quota_rule not in QUOTA_RULES:
+        rules = "、".join(QUOTA_RULES)
+        errors.append(f"配置项 wecom.quota_rule 的值 {wecom.quota_rule!r} 无效，应为 {rules} 之一")
+    if not 1 <= wecom.poll_minutes <= 24 * 60:
+        errors.append(
+            f"配置项 wecom.poll_minutes 应在 1 到 1440 之间，实际为 {wecom.poll_minutes}"
+        )
+    if transport != "wecom":
+        return
+    if not wecom.corp_id:
+        errors.append("配置项 wecom.corp_id 缺失（企业ID，也可用环境变量 WECOM_CORP_ID）")
+    if not wecom.secret:
+        errors.append(
+            "配置项 wecom.secret 缺失（「客户联系」secret 或「可调用应用」中自建应用的 secret，"
+            "也可用环境变量 WECOM_SECRET）"
+        )
+    if not (wecom.robot_bot_id and wecom.robot_secret) and not wecom.webhook_key:
+        errors.append(
+            "企业微信通道需要指挥群的智能机器人（wecom.robot_bot_id 与 wecom.robot_secret）"
+            "或群机器人 webhook（wecom.webhook_key），用于在指挥群发通报和回答领导"
+        )
 
 
 _CLOCK_TIME = re.compile(r"^([01]?\d|2[0-3]):[0-5]\d$")

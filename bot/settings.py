@@ -164,6 +164,40 @@ class BulletinSection:
     bottom_count: int = 2
 
 
+QUOTA_RULES = ("days_in_month", "weekly7", "daily1", "legacy4")
+
+
+@dataclass(frozen=True)
+class WecomSection:
+    """`[wecom]`: WeCom (企业微信) customer groups through the official 客户群群发.
+
+    Secrets may come from the environment instead (see `with_env`)."""
+
+    corp_id: str = ""
+    secret: str = ""  # 客户联系 secret, or a self-built app's listed in 「可调用应用」
+    agent_id: int = 0  # the self-built app, for app messages to members (督办); 0 = none
+    base_url: str = "https://qyapi.weixin.qq.com"
+    robot_bot_id: str = ""  # 智能机器人 in the command group (long connection)
+    robot_secret: str = ""
+    robot_ws_url: str = "wss://openws.work.weixin.qq.com"
+    command_chat_id: str = ""  # the robot's internal group that is the command group
+    webhook_key: str = ""  # 群机器人 webhook for bulletins when no smart robot is set up
+    poll_minutes: float = 10.0
+    quota_rule: str = "days_in_month"  # 群发规则: days_in_month | weekly7 | daily1 | legacy4
+
+    def with_env(self, env: Mapping[str, str] | None = None) -> WecomSection:
+        """The section with WECOM_CORP_ID / WECOM_SECRET / WECOM_ROBOT_SECRET /
+        WECOM_WEBHOOK_KEY from the environment taking precedence."""
+        env = os.environ if env is None else env
+        return replace(
+            self,
+            corp_id=env.get("WECOM_CORP_ID") or self.corp_id,
+            secret=env.get("WECOM_SECRET") or self.secret,
+            robot_secret=env.get("WECOM_ROBOT_SECRET") or self.robot_secret,
+            webhook_key=env.get("WECOM_WEBHOOK_KEY") or self.webhook_key,
+        )
+
+
 @dataclass(frozen=True)
 class WebSection:
     """`[web]`: the office dashboard."""
@@ -189,6 +223,7 @@ class Config:
     deadline: DeadlineSection = field(default_factory=DeadlineSection)
     quiet: QuietSection = field(default_factory=QuietSection)
     bulletin: BulletinSection = field(default_factory=BulletinSection)
+    wecom: WecomSection = field(default_factory=WecomSection)
     base_dir: Path = field(default_factory=Path.cwd)
     source: str = "默认配置"
 

@@ -37,7 +37,7 @@ def test_invalid_mode_lists_allowed_values() -> None:
     data["groups"][3]["mode"] = "screenshot"
     message = only_error(data)
     assert "第 4 个群（id=xiaoxue）字段 mode" in message
-    assert "relay、forward、evidence 之一" in message
+    assert "relay、forward、evidence、task 之一" in message
 
 
 def test_invalid_role_lists_allowed_values() -> None:

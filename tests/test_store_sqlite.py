@@ -19,6 +19,7 @@ MIGRATIONS = [
     "m020_followup",
     "m030_sessions",
     "m040_push_control",
+    "m050_mass_tasks",
 ]
 
 

@@ -53,6 +53,8 @@ class Followup:
             else texts.deadline_remind(push, people, kind, len(recent) + 1, cap, now)
         )
         ctx.say(ctx.command_group, text, [p.wechat for p in people])
+        # Members who send through 群发 tasks are also reminded by the platform itself.
+        app.chat.tasks.request_remind(ctx, push, [p.wechat for p in people])
         app.store.add_reminder(Reminder(push.id, now, kind, tuple(p.wechat for p in people)))
         app.store.audit(now, ctx.actor.name, kind, f"第{push.id}期：{len(people)} 人")
         if ctx.reply_to is not None and ctx.reply_to != ctx.command_group:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.chat.tasks import task_groups
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import DeadlineError, parse_deadline
@@ -93,8 +94,10 @@ class Pushes:
                 key=f"announce:{push.id}",
             )
             app.chat.relays.ready(ctx, push.id)
+            app.chat.tasks.plan(ctx, push, app.org, plan.deliveries)
             app.store.audit(ctx.now, ctx.actor.name, "推送", texts.push_name(push))
         app.sender.wake()
+        app.wake_mass_tasks()
         return push
 
     def command(self, ctx: Context, cmd: Command) -> None:
@@ -149,6 +152,9 @@ class Pushes:
             ctx.now,
             policy.confirm_minutes,
         )
+        quota = app.chat.tasks.quota_left(ctx, task_groups(plan.deliveries))
+        if quota:
+            summary += "\n" + texts.quota_line(quota, app.config.wecom.quota_rule)
         ctx.reply(summary, [ctx.actor.wechat])
         return None
 

@@ -49,8 +49,14 @@ class Receipts:
             # Several pushes open: say which one this "收到" signed, and what is left.
             others = [p for i in unsigned if i != push_id and (p := app.store.get_push(i))]
             ctx.reply(texts.signed(push, member, others), [member.wechat])
-        assigned = len(app.store.assignments(push_id))
-        if len(app.store.signatures(push_id)) == assigned:
+        self.announce_if_all_signed(ctx, push_id)
+
+    def announce_if_all_signed(self, ctx: Context, push_id: int) -> None:
+        """Tell the command group once every assigned pusher has signed."""
+        store = ctx.app.store
+        push = store.get_push(push_id)
+        assigned = len(store.assignments(push_id))
+        if push is not None and len(store.signatures(push_id)) == assigned:
             ctx.say(
                 ctx.command_group, texts.all_signed(push, assigned), key=f"all-signed:{push_id}"
             )

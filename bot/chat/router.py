@@ -15,6 +15,7 @@ from bot.chat.pushes import Pushes
 from bot.chat.queries import Queries
 from bot.chat.receipts import Receipts
 from bot.chat.relays import Relays
+from bot.chat.tasks import MassTasks
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import (
@@ -42,6 +43,7 @@ class Router:
         self.receipts = Receipts()
         self.queries = Queries()
         self.followup = Followup()
+        self.tasks = MassTasks()
         q = self.queries
         self.commands: dict[str, CommandHandler] = {
             "帮助": q.help,

@@ -139,7 +139,8 @@ def coverage(
 ) -> PushCoverage:
     """Coverage of a push from its counters, signatures and deliveries."""
     delivered = [d.delivered_at for d in deliveries if d.delivered_at is not None]
-    seen = {d.unit for d in deliveries if d.mode is not Mode.EVIDENCE}
+    # Households' replies are invisible in screenshot-proven and 群发-task groups.
+    seen = {d.unit for d in deliveries if d.mode not in (Mode.EVIDENCE, Mode.TASK)}
     return PushCoverage(
         push=push,
         units=tuple(tallies),

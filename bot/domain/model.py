@@ -26,6 +26,8 @@ class Mode(StrEnum):
     RELAY = "relay"
     FORWARD = "forward"
     EVIDENCE = "evidence"
+    # WeCom 客户群群发: the platform sends after the group's owner confirms a send task.
+    TASK = "task"
 
 
 class Role(StrEnum):
@@ -376,3 +378,23 @@ class PendingPush(NamedTuple):
 
     payload: dict[str, Any]
     asked_at: datetime
+
+
+@dataclass(frozen=True)
+class MassTask:
+    """One 群发 task: a push sent by one member into their task-mode groups.
+
+    `state` is "pending" (not yet created on the platform), "created" or "failed";
+    `sent_at` is when the member confirmed and sent it; `reminds` the platform reminders.
+    """
+
+    push_id: int
+    member: str
+    groups: tuple[str, ...]
+    created_at: datetime
+    state: str = "pending"
+    task_id: str | None = None
+    sent_at: datetime | None = None
+    error: str = ""
+    reminds: tuple[datetime, ...] = ()
+    remind_wanted: datetime | None = None

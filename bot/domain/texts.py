@@ -360,3 +360,16 @@ def open_undelivered(
         ]
         lines.append(f"· {push_name(push)} {len(groups)}个群：" + "、".join(parts))
     return "\n".join(lines)
+
+
+QUOTA_PERIODS = {"daily1": "今天", "weekly7": "本周", "legacy4": "本月", "days_in_month": "本月"}
+
+
+def quota_line(left: dict[str, int], rule: str) -> str:
+    """How many mass sends the push's customer groups can still receive."""
+    period = QUOTA_PERIODS.get(rule, "本月")
+    used_up = sum(1 for n in left.values() if n == 0)
+    line = f"客户群{period}还能接收群发：最少 {min(left.values())} 次"
+    if used_up:
+        line += f"；{used_up} 个群已用完，这次收不到"
+    return line + "。"

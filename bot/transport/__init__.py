@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.transport.base import Simulator, Transport
+from bot.transport.base import MassSender, Simulator, Transport
 
 if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.domain.model import Org
     from bot.settings import Config
 
-__all__ = ["Simulator", "Transport", "connect", "simulate", "simulator_of"]
+__all__ = ["Simulator", "Transport", "connect", "mass_sender_of", "simulate", "simulator_of"]
 
 
 def connect(config: Config, org: Org, clock: Clock) -> tuple[Transport, Simulator | None]:
@@ -31,6 +31,15 @@ def simulate(org: Org, clock: Clock, bot_name: str) -> tuple[Transport, Simulato
 
     sandbox = SandboxTransport(SandboxWorld(org, bot_name), clock)
     return sandbox, sandbox
+
+
+def mass_sender_of(transport: Transport) -> MassSender | None:
+    """The transport's 群发-task capability (WeCom customer groups, the sandbox), if any."""
+    from bot.transport.bound import BoundTransport
+
+    if isinstance(transport, BoundTransport):
+        return transport.mass_sender()
+    return transport if isinstance(transport, MassSender) else None
 
 
 def simulator_of(transport: Transport) -> Simulator | None:

@@ -203,3 +203,32 @@ async def until_stopped(
     """A transport's inbound queue as a stream, ending at the None that `stop()` puts."""
     while (msg := await queue.get()) is not None:
         yield msg
+
+
+@dataclass(frozen=True)
+class MassReport:
+    """What the platform says of one 群发 task: whether (when) its member sent it, and the
+    groups it reached with their times (groups not yet reached are not listed)."""
+
+    sent_at: datetime | None
+    delivered: tuple[tuple[str, datetime], ...] = ()
+
+
+@runtime_checkable
+class MassSender(Protocol):
+    """A transport that sends into groups only through tasks a member confirms (WeCom
+    客户群群发): the bot creates a task per member, then learns by polling what went out."""
+
+    async def create_mass_task(
+        self, sender: str, groups: Sequence[str], text: str, images: Sequence[str] = ()
+    ) -> str:
+        """Ask `sender` to send `text` (and images) into `groups`; returns the task id."""
+        ...
+
+    async def mass_report(self, task_id: str, sender: str) -> MassReport:
+        """Where the task stands."""
+        ...
+
+    async def remind_mass_task(self, task_id: str) -> None:
+        """Notify the member again (the platform allows 3 per task per 24 hours)."""
+        ...

@@ -19,7 +19,14 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.domain.binding import Binding, BindingResult, match
 from bot.domain.model import IncomingMessage, Org
-from bot.transport.base import ContactInfo, RoomInfo, Transport, TransportStatus
+from bot.transport.base import (
+    ContactInfo,
+    MassReport,
+    MassSender,
+    RoomInfo,
+    Transport,
+    TransportStatus,
+)
 
 log = logging.getLogger("bot.transport.bound")
 
@@ -200,3 +207,36 @@ class BoundTransport:
     async def group_members(self, group_id: str) -> list[ContactInfo]:
         """Members of a room given by roster id."""
         return await self.inner.group_members(self._real(group_id))
+
+    def mass_sender(self) -> MassSender | None:
+        """The inner transport's 群发 tasks, spoken in roster ids; None if it has none."""
+        return _BoundMassSender(self) if isinstance(self.inner, MassSender) else None
+
+
+class _BoundMassSender:
+    """群发 tasks through a bound transport: roster ids in, roster ids out."""
+
+    def __init__(self, bound: BoundTransport) -> None:
+        self.bound = bound
+        assert isinstance(bound.inner, MassSender)
+        self.inner: MassSender = bound.inner
+
+    async def create_mass_task(
+        self, sender: str, groups: Sequence[str], text: str, images: Sequence[str] = ()
+    ) -> str:
+        """Create the task with the real member and group ids."""
+        real = self.bound._real
+        return await self.inner.create_mass_task(
+            real(sender), [real(g) for g in groups], text, images
+        )
+
+    async def mass_report(self, task_id: str, sender: str) -> MassReport:
+        """The report, its groups translated back to roster ids (unbound groups dropped)."""
+        report = await self.inner.mass_report(task_id, self.bound._real(sender))
+        to_org = self.bound._to_org
+        delivered = tuple((to_org[g], at) for g, at in report.delivered if g in to_org)
+        return MassReport(report.sent_at, delivered)
+
+    async def remind_mass_task(self, task_id: str) -> None:
+        """Remind through the inner transport."""
+        await self.inner.remind_mass_task(task_id)

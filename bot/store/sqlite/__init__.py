@@ -13,6 +13,7 @@ from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
 from bot.store.sqlite.roster import RosterTables
+from bot.store.sqlite.tasks import TaskTables
 
 
 class SqliteStore(
@@ -23,6 +24,7 @@ class SqliteStore(
     FollowupTables,
     BindingTables,
     BaselineTables,
+    TaskTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

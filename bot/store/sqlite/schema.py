@@ -62,6 +62,17 @@ def m040_push_control(db: Database) -> None:
     )
 
 
+@migrations()
+def m050_mass_tasks(db: Database) -> None:
+    """群发 tasks for task-mode groups (WeCom customer groups, issue 10)."""
+    db.execute(
+        "CREATE TABLE mass_tasks (push_id INTEGER NOT NULL, wechat TEXT NOT NULL, "
+        "groups TEXT NOT NULL, created_at TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', "
+        "task_id TEXT, sent_at TEXT, error TEXT NOT NULL DEFAULT '', "
+        "reminds TEXT NOT NULL DEFAULT '[]', remind_wanted TEXT, PRIMARY KEY (push_id, wechat))"
+    )
+
+
 _SCHEMA_020 = [
     "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
     """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,
