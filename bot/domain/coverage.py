@@ -106,7 +106,9 @@ class PushCoverage:
 
     @property
     def ack_rate(self) -> float | None:
-        """acks / households."""
+        """acks / households; None when no unit's replies can be seen at all."""
+        if self.units and all(u.unit in self.unseen_acks for u in self.units):
+            return None
         return rate(self.acks, self.households)
 
     def as_json(self) -> dict[str, Any]:

@@ -89,7 +89,7 @@ def progress(
         f"签收：{cov.signed}/{cov.pushers} 人（{percent(cov.sign_rate)}）",
         f"送达群：{cov.delivered}/{cov.groups} 个（{percent(cov.delivery_rate)}）",
         f"覆盖户数：{cov.reached}/{cov.households} 户（{percent(cov.reach)}）",
-        f"回执：{cov.acks}/{cov.households} 户（{percent(cov.ack_rate)}）",
+        _acks_line(cov),
     ]
     if cov.push.deadline is not None:
         lines.append(f"截止：{when(cov.push.deadline, now)}")
@@ -103,6 +103,12 @@ def progress(
         lines.append(f"催办与督办记录（{len(reminders)}次）：")
         lines += [f"· {when(r.at, now)} {r.kind} → {_names(names)}" for r, names in reminders]
     return "\n".join(lines)
+
+
+def _acks_line(cov: PushCoverage) -> str:
+    if cov.ack_rate is None and cov.households:
+        return "回执：—（客户群、截图佐证的群里看不到村民的回复）"
+    return f"回执：{cov.acks}/{cov.households} 户（{percent(cov.ack_rate)}）"
 
 
 REMINDER_NAMES_SHOWN = 6

@@ -180,6 +180,10 @@ class Simulator(Protocol):
         """Injected messages nobody has consumed yet."""
         ...
 
+    def confirm_task(self, sender: str, groups: Sequence[str] | None = None) -> bool:
+        """Play a group owner confirming their oldest 群发 task (False if none waits)."""
+        ...
+
     def pop_sent(self) -> list[ChatLine]:
         """What the bot sent since the last call."""
         ...

@@ -20,11 +20,13 @@ from bot.transport.base import (
     SIMULATED_BOT,
     ChatLine,
     ContactInfo,
+    MassReport,
     RoomInfo,
     TransportError,
     TransportStatus,
     until_stopped,
 )
+from bot.transport.simtasks import SimulatedTasks
 
 __all__ = ["ChatLine", "SandboxTransport", "SandboxWorld"]
 
@@ -37,7 +39,9 @@ class SandboxWorld:
     def __init__(self, org: Org, bot_name: str = "反诈助手") -> None:
         self.bot_name = bot_name
         self.rooms: dict[str, RoomInfo] = {
-            g.id: RoomInfo(g.id, g.name) for g in org.groups if g.mode is not Mode.EVIDENCE
+            g.id: RoomInfo(g.id, g.name)
+            for g in org.groups
+            if g.mode not in (Mode.EVIDENCE, Mode.TASK)
         }
         self.names: dict[str, str] = {}
         self.room_members: dict[str, list[str]] = {}
@@ -89,6 +93,7 @@ class SandboxTransport:
         self._unread: list[ChatLine] = []
         self._failures: list[Exception] = []
         self.listeners: list[Callable[[ChatLine], None]] = []
+        self.mass = SimulatedTasks(clock)
 
     # -- Transport protocol -----------------------------------------------------------------
 
@@ -127,6 +132,24 @@ class SandboxTransport:
     ) -> str | None:
         """Record a link card."""
         return self._send(conversation, f"{title}\n{url}", MessageKind.LINK, (), None)
+
+    async def create_mass_task(
+        self, sender: str, groups: Sequence[str], text: str, images: Sequence[str] = ()
+    ) -> str:
+        """Record a 群发 task for `sender` (see `confirm_task`)."""
+        return self.mass.create(sender, groups, text)
+
+    async def mass_report(self, task_id: str, sender: str) -> MassReport:
+        """Where a simulated 群发 task stands."""
+        return self.mass.report(task_id)
+
+    async def remind_mass_task(self, task_id: str) -> None:
+        """A simulated platform reminder (3 per task per 24 hours)."""
+        self.mass.remind(task_id)
+
+    def confirm_task(self, sender: str, groups: Sequence[str] | None = None) -> bool:
+        """Play the group owner: `sender` confirms and sends their oldest unsent task."""
+        return self.mass.confirm(sender, groups) is not None
 
     async def list_groups(self) -> list[RoomInfo]:
         """Rooms the bot is in."""
