@@ -50,6 +50,7 @@ class FakeRobotServer:
         self.uploads: dict[str, Upload] = {}
         self.send_errors: list[tuple[int, str]] = []
         self.subscribe_errors: list[tuple[int, str]] = []
+        self.ack_pings = True
         self._ids = itertools.count(1)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
@@ -175,7 +176,8 @@ class FakeRobotServer:
         if cmd == "aibot_subscribe":
             return await self._subscribe(ws, req_id, body)
         if cmd == "ping":
-            await self._ack(ws, req_id)
+            if self.ack_pings:
+                await self._ack(ws, req_id)
         elif bot is None:
             await self._ack(ws, req_id, 40058, "please subscribe first")
         elif cmd == "aibot_send_msg":

@@ -237,6 +237,21 @@ async def test_heartbeat_pings_are_acked(fake: FakeRobotServer) -> None:
         await robot.stop()
 
 
+async def test_two_missed_ping_acks_close_the_dead_link_and_reconnect(
+    fake: FakeRobotServer,
+) -> None:
+    robot = RobotChannel(settings_for(fake, heartbeat_interval=0.01, ack_timeout=0.05))
+    await robot.start()
+    try:
+        fake.ack_pings = False
+        await until(lambda: fake.subscriptions == 2)
+        fake.ack_pings = True
+        await until(lambda: robot.status.reconnects == 1 and robot.status.connected)
+        assert len(fake.sent("ping")) >= 2
+    finally:
+        await robot.stop()
+
+
 async def test_takeover_warns_and_does_not_fight_forever(
     fake: FakeRobotServer, caplog: pytest.LogCaptureFixture
 ) -> None:
