@@ -180,6 +180,14 @@ class FakeWecom:
 
         return tasks(self)[msgid]
 
+    def task_for_test(self, sender: str, chat_ids: list[str], text: str = "通知") -> str:
+        """A task created directly (as add_msg_template would, without its checks)."""
+        from tests.wecom.fake_groupmsg import Task, tasks
+
+        msgid = f"msgtest{len(tasks(self))}"
+        tasks(self)[msgid] = Task(msgid, sender, list(chat_ids), text, [], self.now())
+        return msgid
+
     @property
     def app_messages(self) -> list[Any]:
         """Accepted message/send calls (fake_misc.AppMessage)."""

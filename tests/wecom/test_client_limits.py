@@ -60,9 +60,7 @@ def test_backoff_is_bounded_and_jittered() -> None:
 
 
 @pytest.mark.parametrize("options", [FakeOptions(concurrency=1)])
-async def test_45033_concurrency_backs_off_and_retries(
-    fake: FakeWecom, clock: SimClock
-) -> None:
+async def test_45033_concurrency_backs_off_and_retries(fake: FakeWecom, clock: SimClock) -> None:
     delays: list[float] = []
 
     async def sleep(seconds: float) -> None:
@@ -105,7 +103,7 @@ async def test_a_timeout_is_transient(fake: FakeWecom, clock: SimClock) -> None:
     async with WecomClient(settings, clock=clock) as client:
         await client.api.token()
         fake.hold(GET)
-        with pytest.raises(WecomError, match="暂时连不上.*请求超时") as info:
+        with pytest.raises(WecomError, match=r"暂时连不上.*请求超时") as info:
             await client.group_chat("wrlj1a")
         fake.release(GET)
     assert info.value.retry_later

@@ -101,9 +101,7 @@ async def test_a_token_dead_again_after_refetch_is_a_transient_error(
     assert fake.count("gettoken") == 2
 
 
-async def test_tokens_are_per_app_secret(
-    fake: FakeWecom, clock: SimClock, sleeps: Sleeps
-) -> None:
+async def test_tokens_are_per_app_secret(fake: FakeWecom, clock: SimClock, sleeps: Sleeps) -> None:
     cache = TokenCache()
     one = WecomClient(settings_for(fake), clock=clock, sleep=sleeps, tokens=cache)
     two = WecomClient(settings_for(fake, CONTACT_SECRET), clock=clock, sleep=sleeps, tokens=cache)

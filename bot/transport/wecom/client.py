@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import mimetypes
 import random
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -190,8 +191,9 @@ class WecomClient:
         ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
 
         def form() -> aiohttp.FormData:
-            data = aiohttp.FormData()
-            data.add_field("media", content, filename=name, content_type=ctype)
+            # Raw UTF-8 file name (not %-quoted): WeCom shows it as the file's name.
+            data = aiohttp.FormData(quote_fields=False, charset="utf-8")
+            data.add_field("media", io.BytesIO(content), filename=name, content_type=ctype)
             return data
 
         data = await self.api.call("media/upload", params={"type": type}, form=form)
