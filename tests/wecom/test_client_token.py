@@ -207,3 +207,13 @@ async def test_proactive_refresh_margin_does_not_outlive_the_token(
     assert await client.api.token() == token
     clock.advance(2)
     assert await client.api.token() != token
+
+
+async def test_concurrent_first_calls_fetch_one_token(
+    fake: FakeWecom, client: WecomClient
+) -> None:
+    import asyncio
+
+    chats = await asyncio.gather(*(client.group_chat("wrlj1a") for _ in range(20)))
+    assert {c.chat_id for c in chats} == {"wrlj1a"}
+    assert fake.count("gettoken") == 1
