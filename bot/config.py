@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.quota import QUOTA_RULES
 from bot.formats.checks import InputError, read_toml
 from bot.settings import (
     ENV_ENDPOINT,
     ENV_TOKEN,
-    QUOTA_RULES,
     BotSection,
     BulletinSection,
     Config,

@@ -164,9 +164,6 @@ class BulletinSection:
     bottom_count: int = 2
 
 
-QUOTA_RULES = ("days_in_month", "weekly7", "daily1", "legacy4")
-
-
 @dataclass(frozen=True)
 class WecomSection:
     """`[wecom]`: WeCom (企业微信) customer groups through the official 客户群群发.

@@ -10,7 +10,6 @@ platform reminder, sent on the next run within the platform's 3-per-24-hours cap
 
 from __future__ import annotations
 
-import calendar
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -18,6 +17,7 @@ from datetime import timedelta
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.model import Delivery, MassTask, Mode, Org, Push
+from bot.domain.quota import quota_window
 from bot.domain.relay import group_pushers
 from bot.transport import mass_sender_of
 from bot.transport.base import FatalTransportError, MassReport, MassSender, TransportError
@@ -125,20 +125,11 @@ class MassTasks:
         return wanted
 
     def quota_left(self, ctx: Context, groups: Sequence[str]) -> dict[str, int]:
-        """Mass sends each group may still receive in the platform's current period."""
+        """Mass sends each group may still receive in the platform's current window."""
         rule = ctx.app.config.wecom.quota_rule
-        local = ctx.now.astimezone(ctx.app.config.tz)
-        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        if rule == "daily1":
-            limit = 1
-        elif rule == "weekly7":
-            start -= timedelta(days=start.weekday())
-            limit = 7
-        else:
-            start = start.replace(day=1)
-            limit = 4 if rule == "legacy4" else calendar.monthrange(local.year, local.month)[1]
+        start, _, cap = quota_window(rule, ctx.now.astimezone(ctx.app.config.tz))
         used = ctx.app.store.group_task_counts(start)
-        return {g: max(0, limit - used.get(g, 0)) for g in groups}
+        return {g: max(0, cap - used.get(g, 0)) for g in groups}
 
 
 def task_groups(deliveries: Sequence[Delivery]) -> list[str]:
