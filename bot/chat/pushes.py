@@ -89,7 +89,7 @@ class Pushes:
             scope = texts.scope_label(plan.scope, app.org.units)
             ctx.say(
                 ctx.command_group,
-                texts.announce(push, scope, pushers, ctx.now),
+                texts.announce(push, scope, pushers, ctx.now, by_task=_all_tasks(plan)),
                 [p.wechat for p in pushers],
                 key=f"announce:{push.id}",
             )
@@ -223,3 +223,8 @@ def _newest_by(ctx: Context, wechat: str, minutes: int) -> list[Push]:
     """The pushes `wechat` started in the last `minutes`, oldest first."""
     since = ctx.now - timedelta(minutes=minutes)
     return [p for p in ctx.app.store.pushes(since=since) if p.created_by == wechat]
+
+
+def _all_tasks(plan: PushPlan) -> bool:
+    """Every target group is reached only through members' 群发 tasks."""
+    return bool(plan.deliveries) and len(task_groups(plan.deliveries)) == len(plan.deliveries)

@@ -56,8 +56,16 @@ def scope_label(scope: Sequence[str], all_units: Sequence[str]) -> str:
     return "、".join(scope)
 
 
-def announce(push: Push, scope: str, pushers: Sequence[Member], now: datetime) -> str:
-    """The command-group announcement of a new push."""
+def announce(
+    push: Push, scope: str, pushers: Sequence[Member], now: datetime, by_task: bool = False
+) -> str:
+    """The command-group announcement of a new push (`by_task`: its groups are customer
+    groups the members send to through WeCom's 群发助手, where sending is signing)."""
+    ask = (
+        "请以下推送员第一时间在企业微信「群发助手」确认发送到本村/本单位客户群（发送即签收）："
+        if by_task
+        else f"请以下推送员第一时间签收（回复“收到”或“签收 第{push.id}期”）并推送到本村/本单位群："
+    )
     lines = [
         f"【第{push.id}期】{push.title}",
         "",
@@ -65,7 +73,7 @@ def announce(push: Push, scope: str, pushers: Sequence[Member], now: datetime) -
         "",
         f"范围：{scope}",
         f"截止：{when(push.deadline, now)}",
-        f"请以下推送员第一时间签收（回复“收到”或“签收 第{push.id}期”）并推送到本村/本单位群：",
+        ask,
         mention_line(pushers) or "（范围内没有推送员）",
     ]
     return "\n".join(lines)

@@ -22,6 +22,8 @@ def connect(config: Config, org: Org, clock: Clock) -> tuple[Transport, Simulato
     """The configured network (`bot.transport`) and, on the sandbox, its simulator."""
     if config.bot.transport == "wechaty":
         return _wechaty(config), None
+    if config.bot.transport == "wecom":
+        return _wecom(config, org), None
     return simulate(org, clock, config.bot.name)
 
 
@@ -52,3 +54,12 @@ def _wechaty(config: Config) -> Transport:
     from bot.transport.wechaty import WechatyTransport
 
     return WechatyTransport(config.wechaty.with_env())
+
+
+def _wecom(config: Config, org: Org) -> Transport:
+    # Imported here: only a WeCom deployment loads the WeCom client and robot.
+    from bot.domain.model import Role
+    from bot.transport.wecom import WecomTransport
+
+    owners = [m.wechat for m in org.members if m.role is Role.PUSHER]
+    return WecomTransport(config.wecom.with_env(), org.command_group.name, owners)

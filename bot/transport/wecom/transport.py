@@ -105,7 +105,8 @@ class WecomTransport:
         """The command group by robot (or webhook); a member privately by app message."""
         if conversation == self.command_chat or not self.command_chat:
             if self.robot is not None:
-                return await self.robot.send_text(conversation, text, mentions)
+                # The text names everyone it @-mentions; the robot cannot notify them anyway.
+                return await self.robot.send_text(conversation, text)
             if self.section.webhook_key:
                 await self.client.webhook_send_text(text, mentions)
                 return None
