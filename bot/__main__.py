@@ -1,4 +1,4 @@
-"""Command line: `python -m bot demo|replay|run|check-config|report|status|roster|bench`.
+"""Command line: `python -m bot demo|replay|run|check-config|report|status|roster|bench|…`.
 
 Only the argument parser lives here; each command is a function in `bot.cli.commands`.
 """
@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--burst-seconds", type=float, default=10.0, help="收消息高峰下发送节奏的测量时长（秒）"
     )
+
+    ws = sub.add_parser(
+        "wecom-sync", help="读取各网格员的企业微信客户群，与名册中的群绑定，列出未匹配的群"
+    )
+    ws.add_argument("--config", type=Path)
 
     hp = sub.add_parser("hash-password", help="为网页后台账号生成密码哈希（写入 [[web.users]]）")
     hp.add_argument("--iterations", type=int, default=600_000, help="PBKDF2 迭代次数")

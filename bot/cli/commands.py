@@ -125,6 +125,33 @@ async def bench(args: argparse.Namespace) -> int:
     return 0
 
 
+async def wecom_sync(args: argparse.Namespace) -> int:
+    """`wecom-sync`: bind the roster to the corp's customer groups now; show the result."""
+    from bot.cli.status import status_text
+    from bot.clock import SystemClock
+    from bot.runtime import build
+    from bot.transport.bound import BoundTransport
+
+    config = load_config(args.config)
+    if config.bot.transport != "wecom":
+        print(
+            'wecom-sync 只用于企业微信通道：请在配置中写 bot.transport = "wecom"', file=sys.stderr
+        )
+        return 2
+    rt = build(config, SystemClock(config.tz), live=True)
+    try:
+        assert isinstance(rt.transport, BoundTransport)
+        result = await rt.transport.rebind()
+        print(
+            f"已读取企业微信客户群，绑定 {len(result.groups)} 个群、{len(result.members)} 名成员。"
+        )
+        print(status_text(config))
+    finally:
+        await rt.transport.stop()
+        rt.store.close()
+    return 0
+
+
 def hash_password(args: argparse.Namespace) -> int:
     """`hash-password`: a PBKDF2 hash for `[[web.users]]` (reads the password, not argv)."""
     import getpass
@@ -154,4 +181,5 @@ COMMANDS: dict[str, Command] = {
     "status": status,
     "run": run,
     "bench": bench,
+    "wecom-sync": wecom_sync,
 }

@@ -9,21 +9,25 @@ WeCom unreachable for a while, a restart in the middle of polling.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main
 from bot.clock import SimClock
 from bot.config import Config
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
+from bot.formats.orgdump import dump_org
 from bot.runtime import Runtime, build
 from bot.schedule import jobs
 from tests.conftest import make_config
 from tests.wecom.conftest import CONTACT_SECRET, CORP, START, town_world
 from tests.wecom.fake_robot import FakeRobotServer
 from tests.wecom.fake_server import FakeWecom
+from tests.wecom.fake_world import FakeGroup, FakeMember
 
 BOT, ROBOT_SECRET, COMMAND_CHAT = "aib-town", "robot-secret", "wrcmd"
 NOTICE = "推送\n【警惕刷单返利诈骗】所有刷单都是诈骗！遇到可疑情况请拨打96110咨询。"
@@ -34,9 +38,9 @@ def roster() -> Org:
     G, M, T = Group, Member, Mode.TASK
     groups = (
         G("cmd", "镇反诈指挥群", Level.COMMAND, None, None),
-        G("lj1a", "李家村一网格1群", Level.GRID, "cmd", "李家村", T),
-        G("lj1b", "李家村一网格2群", Level.GRID, "cmd", "李家村", T),
-        G("lj2a", "李家村二网格群", Level.GRID, "cmd", "李家村", T),
+        G("lj1a", "李家村一网格1群", Level.VILLAGE, "cmd", "李家村", T),
+        G("lj1b", "李家村一网格2群", Level.VILLAGE, "cmd", "李家村", T),
+        G("lj2a", "李家村二网格群", Level.VILLAGE, "cmd", "李家村", T),
         G("wj1", "王家村群", Level.VILLAGE, "cmd", "王家村", T),
     )
     members = (
@@ -190,3 +194,30 @@ async def test_unreachable_wecom_loses_nothing_and_a_restart_counts_nothing_twic
     await town.sync()
     assert len(again.store.signatures(1)) == signed == 1
     assert [d.group_id for d in again.store.deliveries(1) if d.delivered_at] == ["wj1"]
+
+
+async def test_wecom_sync_binds_by_name_and_lists_what_does_not_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clock = SimClock(START)
+    world = town_world()
+    # A group 李一 made that the roster does not list yet.
+    world.groups.append(FakeGroup("wrnew", "李家村新建群", "li1", [FakeMember("li1", 1, "李一")]))
+    wecom = FakeWecom(world, clock.now)
+    url = await wecom.start()
+    (tmp_path / "org.toml").write_text(dump_org(roster()), "utf-8")
+    (tmp_path / "config.toml").write_text(
+        f'[bot]\ntransport = "wecom"\norg = "org.toml"\ndata_dir = "data"\n'
+        f'[wecom]\ncorp_id = "{CORP}"\nsecret = "{CONTACT_SECRET}"\nbase_url = "{url}"\n'
+        'webhook_key = "hook-key-0001"\n',
+        "utf-8",
+    )
+    args = ["wecom-sync", "--config", str(tmp_path / "config.toml")]
+    try:
+        assert await asyncio.to_thread(main, args) == 0  # the CLI runs its own event loop
+    finally:
+        await wecom.stop()
+    out = capsys.readouterr().out
+    assert "绑定 4 个群" in out
+    assert "未匹配的微信群（名册里没有）：" in out and "李家村新建群（wrnew）" in out
+    assert "名册里的群在微信中未找到：镇反诈指挥群" in out
