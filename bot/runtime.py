@@ -11,7 +11,7 @@ from bot.app import App
 from bot.clock import Clock
 from bot.config import Config, ConfigError, SenderSection
 from bot.domain.model import Content, Org
-from bot.formats.content import load_library
+from bot.formats.content import content_folder, load_library
 from bot.formats.orgfile import load_org
 from bot.store import Store, open_store
 from bot.transport import Simulator, Transport, connect, simulate, simulator_of
@@ -37,9 +37,7 @@ class Runtime:
 
 def library_for(config: Config) -> list[Content]:
     """The content library, or an empty one if the folder does not exist."""
-    folder = config.path(config.bot.content_dir)
-    if not folder.exists():
-        folder = PROJECT_ROOT / "content"
+    folder = content_folder(config)
     return load_library(folder) if folder.exists() else []
 
 

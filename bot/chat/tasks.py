@@ -10,6 +10,7 @@ platform reminder, sent on the next run within the platform's 3-per-24-hours cap
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
@@ -19,6 +20,7 @@ from bot.domain import texts
 from bot.domain.model import Delivery, MassTask, Mode, Org, Push
 from bot.domain.quota import quota_window
 from bot.domain.relay import group_pushers
+from bot.formats.content import content_folder
 from bot.transport import mass_sender_of
 from bot.transport.base import FatalTransportError, MassReport, MassSender, TransportError
 
@@ -30,6 +32,10 @@ REMINDS_PER_DAY = 3
 
 class MassTasks:
     """Plans, creates, polls and reminds 群发 tasks."""
+
+    def __init__(self) -> None:
+        # The poll loop and `App.settle` may both sync: never create a task twice.
+        self._lock = asyncio.Lock()
 
     def plan(self, ctx: Context, push: Push, org: Org, deliveries: Sequence[Delivery]) -> None:
         """One task per member for the push's task-mode groups (the group's own pusher)."""
@@ -50,6 +56,10 @@ class MassTasks:
         sender = mass_sender_of(ctx.app.transport)
         if sender is None:
             return
+        async with self._lock:
+            await self._sync(ctx, sender)
+
+    async def _sync(self, ctx: Context, sender: MassSender) -> None:
         try:
             await self._create_pending(ctx, sender)
             await self._send_reminders(ctx, sender)
@@ -70,9 +80,9 @@ class MassTasks:
                 )
                 continue
             try:
-                task_id = await sender.create_mass_task(
-                    task.member, task.groups, texts.relay(push)
-                )
+                images = media_of(ctx, push)
+                text = texts.relay(push)
+                task_id = await sender.create_mass_task(task.member, task.groups, text, images)
             except FatalTransportError as exc:
                 log.error("无法为%s创建群发任务：%s", task.member, exc)
                 store.update_mass_task(task.push_id, task.member, state="failed", error=str(exc))
@@ -130,6 +140,15 @@ class MassTasks:
         start, _, cap = quota_window(rule, ctx.now.astimezone(ctx.app.config.tz))
         used = ctx.app.store.group_task_counts(start)
         return {g: max(0, cap - used.get(g, 0)) for g in groups}
+
+
+def media_of(ctx: Context, push: Push) -> list[str]:
+    """The image files of the library item a push was made from (posters go with the task)."""
+    item = next((c for c in ctx.app.library if c.id == push.content_id), None)
+    if item is None:
+        return []
+    folder = content_folder(ctx.app.config)
+    return [str(folder / name) for name in item.media if (folder / name).is_file()]
 
 
 def task_groups(deliveries: Sequence[Delivery]) -> list[str]:

@@ -36,17 +36,15 @@ async def replay(args: argparse.Namespace) -> int:
 
 async def check_config(args: argparse.Namespace) -> int:
     """`check-config`: the config, org file, content library and schedules, all checked."""
-    from bot.formats.content import ContentError, load_library, missing_media
+    from bot.formats.content import ContentError, content_folder, load_library, missing_media
     from bot.formats.orgfile import load_org
-    from bot.runtime import PROJECT_ROOT, org_path_for
+    from bot.runtime import org_path_for
     from bot.schedule.calendar import load_calendar, schedules_dir
     from bot.schedule.scheduler import load_schedules
 
     config = load_config(args.config)
     org = load_org(org_path_for(config))
-    folder = config.path(config.bot.content_dir)
-    if not folder.exists():  # as `run` does (bot.runtime.library_for)
-        folder = PROJECT_ROOT / "content"
+    folder = content_folder(config)
     library = load_library(folder) if folder.exists() else []
     if missing := missing_media(folder, library):
         raise ContentError(missing)

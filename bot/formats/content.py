@@ -20,8 +20,16 @@ from pathlib import Path
 
 from bot.domain.model import Content
 from bot.formats.checks import InputError, Report, Table, parse_toml, read_text
+from bot.settings import Config
 
-__all__ = ["ContentError", "load_library", "missing_media", "parse_item", "search"]
+__all__ = [
+    "ContentError",
+    "content_folder",
+    "load_library",
+    "missing_media",
+    "parse_item",
+    "search",
+]
 
 FENCE = "+++"
 REQUIRED_KEYS = ("id", "title", "fraud_types", "audiences")
@@ -31,6 +39,15 @@ LIST_KEYS = ("fraud_types", "audiences", "media")
 
 class ContentError(InputError):
     """The content library is invalid; `errors` holds every problem, one sentence each."""
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "content"
+
+
+def content_folder(config: Config) -> Path:
+    """The configured content library folder, else the one shipped with the bot."""
+    folder = config.path(config.bot.content_dir)
+    return folder if folder.exists() else SHIPPED
 
 
 def load_library(directory: str | Path) -> list[Content]:

@@ -23,7 +23,7 @@ def connect(config: Config, org: Org, clock: Clock) -> tuple[Transport, Simulato
     if config.bot.transport == "wechaty":
         return _wechaty(config), None
     if config.bot.transport == "wecom":
-        return _wecom(config, org), None
+        return _wecom(config, org, clock), None
     return simulate(org, clock, config.bot.name)
 
 
@@ -56,10 +56,11 @@ def _wechaty(config: Config) -> Transport:
     return WechatyTransport(config.wechaty.with_env())
 
 
-def _wecom(config: Config, org: Org) -> Transport:
+def _wecom(config: Config, org: Org, clock: Clock) -> Transport:
     # Imported here: only a WeCom deployment loads the WeCom client and robot.
     from bot.domain.model import Role
     from bot.transport.wecom import WecomTransport
 
     owners = [m.wechat for m in org.members if m.role is Role.PUSHER]
-    return WecomTransport(config.wecom.with_env(), org.command_group.name, owners)
+    section = config.wecom.with_env()
+    return WecomTransport(section, org.command_group.name, owners, clock=clock)

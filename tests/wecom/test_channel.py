@@ -24,6 +24,7 @@ from bot.formats.orgdump import dump_org
 from bot.runtime import Runtime, build
 from bot.schedule import jobs
 from tests.conftest import make_config
+from tests.webclient import PNG
 from tests.wecom.conftest import CONTACT_SECRET, CORP, START, town_world
 from tests.wecom.fake_robot import FakeRobotServer
 from tests.wecom.fake_server import FakeWecom
@@ -221,3 +222,47 @@ async def test_wecom_sync_binds_by_name_and_lists_what_does_not_match(
     assert "绑定 4 个群" in out
     assert "未匹配的微信群（名册里没有）：" in out and "李家村新建群（wrnew）" in out
     assert "名册里的群在微信中未找到：镇反诈指挥群" in out
+
+
+async def test_posters_go_with_the_task_and_uploads_are_reused_for_three_days(
+    tmp_path: Path,
+) -> None:
+    content = tmp_path / "content"
+    (content / "posters").mkdir(parents=True)
+    (content / "posters" / "shuadan.png").write_bytes(PNG)
+    (content / "001.md").write_text(
+        '+++\nid = 1\ntitle = "刷单就是诈骗"\nfraud_types = ["刷单返利"]\naudiences = ["村民"]\n'
+        'media = ["posters/shuadan.png"]\n+++\n所有刷单都是诈骗！遇到可疑情况请拨打96110。\n',
+        "utf-8",
+    )
+    clock = SimClock(START)
+    wecom = FakeWecom(town_world(), clock.now)
+    robot = FakeRobotServer({BOT: ROBOT_SECRET})
+    config = wecom_config(tmp_path, await wecom.start(), await robot.start())
+    config = replace(config, bot=replace(config.bot, content_dir=str(content)))
+    rt = build(config, clock, org=roster(), live=True)
+    await rt.app.start()
+    town = Town(rt, wecom, robot, config, clock)
+    try:
+        await town.say("office", "推送 素材1")
+        first = town.wecom.task(town.msgid("li1"))
+        (poster,) = first.attachments
+        assert poster["msgtype"] == "image" and poster["image"]["media_id"]
+        uploads = sum(1 for c in wecom.calls if c.cgi == "media/upload")
+        assert uploads == 1  # one upload serves all three members' tasks
+        sends = [c for c in wecom.calls if c.cgi == "externalcontact/add_msg_template"]
+        assert len(sends) == 3  # one task per member, never twice
+        clock.advance(2 * 24 * 3600)
+        await town.say("office", "推送 素材1")
+        assert sum(1 for c in wecom.calls if c.cgi == "media/upload") == 1
+        clock.advance(24 * 3600)  # the media_id would expire: upload again
+        await town.say("office", "推送 素材1")
+        assert sum(1 for c in wecom.calls if c.cgi == "media/upload") == 2
+        assert all(
+            c.errcode == 0 for c in wecom.calls if c.cgi == "externalcontact/add_msg_template"
+        )
+    finally:
+        await rt.app.stop()
+        rt.store.close()
+        await robot.close()
+        await wecom.stop()

@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
 from pathlib import Path
 
+from bot.clock import Clock, SystemClock
 from bot.domain.model import IncomingMessage
 from bot.settings import WecomSection
 from bot.transport.base import (
@@ -25,11 +27,14 @@ from bot.transport.base import (
     until_stopped,
 )
 from bot.transport.wecom.client import WecomClient
+from bot.transport.wecom.models import Attachment, Media
 from bot.transport.wecom.robot import RobotChannel
 from bot.transport.wecom.robot_frames import RobotSettings
 from bot.transport.wecom.settings import WecomApiSettings
 
 log = logging.getLogger("bot.transport.wecom")
+
+MEDIA_LIFE = timedelta(days=3)
 
 
 def api_settings(section: WecomSection) -> WecomApiSettings:
@@ -68,12 +73,15 @@ class WecomTransport:
         owners: Sequence[str],
         client: WecomClient | None = None,
         robot: RobotChannel | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.section = section
         self.command_chat = section.command_chat_id
         self.command_name = command_name
         self.owners = tuple(owners)
-        self.client = client or WecomClient(api_settings(section))
+        self.clock: Clock = clock or SystemClock()
+        self.client = client or WecomClient(api_settings(section), clock=self.clock)
+        self._media: dict[str, Media] = {}
         settings = robot_settings(section)
         self.robot = robot or (RobotChannel(settings) if settings else None)
         self.status = TransportStatus(self_id=section.robot_bot_id or section.corp_id)
@@ -162,8 +170,19 @@ class WecomTransport:
     async def create_mass_task(
         self, sender: str, groups: Sequence[str], text: str, images: Sequence[str] = ()
     ) -> str:
-        """One add_msg_template task for `sender` to their `groups`."""
-        return await self.client.add_group_msg_task(sender, groups, text)
+        """One add_msg_template task for `sender` to their `groups`, posters attached."""
+        attachments = [Attachment.image(media_id=await self._media_id(path)) for path in images]
+        return await self.client.add_group_msg_task(sender, groups, text, attachments)
+
+    async def _media_id(self, path: str) -> str:
+        # A media_id lives 3 days: reuse an upload while it has at least an hour left.
+        now = self.clock.now()
+        cached = self._media.get(path)
+        if cached is not None and now - cached.created_at < MEDIA_LIFE - timedelta(hours=1):
+            return cached.media_id
+        media = await self.client.upload_media(path, "image")
+        self._media[path] = media
+        return media.media_id
 
     async def mass_report(self, task_id: str, sender: str) -> MassReport:
         """Whether `sender` sent the task, and the groups reached (only sent ones come back)."""
