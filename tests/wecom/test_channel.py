@@ -25,10 +25,10 @@ from bot.runtime import Runtime, build
 from bot.schedule import jobs
 from tests.conftest import make_config
 from tests.webclient import PNG
-from tests.wecom.conftest import CONTACT_SECRET, CORP, START, town_world
+from tests.wecom.conftest import AGENT_ID, APP_SECRET, CORP, START, town_world
 from tests.wecom.fake_robot import FakeRobotServer
 from tests.wecom.fake_server import FakeWecom
-from tests.wecom.fake_world import FakeGroup, FakeMember
+from tests.wecom.fake_world import FakeGroup, FakeMember, World
 
 BOT, ROBOT_SECRET, COMMAND_CHAT = "aib-town", "robot-secret", "wrcmd"
 NOTICE = "推送\n【警惕刷单返利诈骗】所有刷单都是诈骗！遇到可疑情况请拨打96110咨询。"
@@ -98,7 +98,8 @@ def wecom_config(tmp: Path, wecom_url: str, robot_url: str) -> Config:
         wecom=replace(
             base.wecom,
             corp_id=CORP,
-            secret=CONTACT_SECRET,
+            secret=APP_SECRET,  # a self-built app in 可调用应用: 群发 and app messages
+            agent_id=AGENT_ID,
             base_url=wecom_url,
             robot_bot_id=BOT,
             robot_secret=ROBOT_SECRET,
@@ -108,10 +109,17 @@ def wecom_config(tmp: Path, wecom_url: str, robot_url: str) -> Config:
     )
 
 
+def corp() -> World:
+    """The fake corp: the grid members' customer groups, and the leader as a member too."""
+    world = town_world()
+    world.users.append("leader")
+    return world
+
+
 @pytest.fixture
 async def town(tmp_path: Path) -> AsyncIterator[Town]:
     clock = SimClock(START)
-    wecom = FakeWecom(town_world(), clock.now)
+    wecom = FakeWecom(corp(), clock.now)
     robot = FakeRobotServer({BOT: ROBOT_SECRET})
     config = wecom_config(tmp_path, await wecom.start(), await robot.start())
     rt = build(config, clock, org=roster(), live=True)
@@ -162,6 +170,14 @@ async def test_push_tasks_progress_remind_and_daily(town: Town) -> None:
     assert reminded == {"li1": 0, "li2": 0, "wang": 1}  # only the task nobody sent
     assert "@王网格员" in town.robot_texts()[-1] and "@李一" in town.robot_texts()[-1]
 
+    # After the deadline: 督办 in the command group, and the leader briefed by app message.
+    ctx = replace(rt.app.context(town.clock.now()), options={"push_id": 1})
+    await jobs.deadline_escalation(ctx)
+    await rt.app.settle()
+    assert town.robot_texts()[-1].startswith("【督办】第1期")
+    (brief,) = town.wecom.app_messages
+    assert brief.touser == ["leader"] and "【督办汇总】第1期" in brief.content
+
     await jobs.daily_bulletin(rt.app.context(town.clock.now()))
     await rt.app.settle()
     await town.robot.wait_for(lambda: any("日报" in t for t in town.robot_texts()))
@@ -209,7 +225,7 @@ async def test_wecom_sync_binds_by_name_and_lists_what_does_not_match(
     (tmp_path / "org.toml").write_text(dump_org(roster()), "utf-8")
     (tmp_path / "config.toml").write_text(
         f'[bot]\ntransport = "wecom"\norg = "org.toml"\ndata_dir = "data"\n'
-        f'[wecom]\ncorp_id = "{CORP}"\nsecret = "{CONTACT_SECRET}"\nbase_url = "{url}"\n'
+        f'[wecom]\ncorp_id = "{CORP}"\nsecret = "{APP_SECRET}"\nbase_url = "{url}"\n'
         'webhook_key = "hook-key-0001"\n',
         "utf-8",
     )
