@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--config", type=Path, help="配置文件（默认内置配置）")
     run.add_argument("--no-console", action="store_true", help="不开终端控制台")
 
+    _admin_commands(sub)
+    return p
+
+
+def _admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands that check, inspect or maintain an installation."""
     cc = sub.add_parser("check-config", help="检查配置文件、组织文件和素材库")
     cc.add_argument(
         "config", type=Path, nargs="?", help="配置文件（不写则检查 run 默认使用的内置配置）"
@@ -77,7 +83,6 @@ def _parser() -> argparse.ArgumentParser:
 
     hp = sub.add_parser("hash-password", help="为网页后台账号生成密码哈希（写入 [[web.users]]）")
     hp.add_argument("--iterations", type=int, default=600_000, help="PBKDF2 迭代次数")
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
