@@ -12,11 +12,14 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import SimClock
-from bot.config import Config
+from bot.clock import SHANGHAI, SimClock
+from bot.config import Config, WebUser
 from bot.domain.model import Group, Level, Member, Mode, Org, Push, Role
 from bot.runtime import Runtime, build
 from bot.transport.sandbox import SandboxTransport
+from bot.web import dashboard
+from bot.web.auth import Session
+from bot.web.context import Viewer
 from tests.chat import advance, cov, say
 
 NOTICE = "推送\n【警惕刷单返利诈骗】所有刷单都是诈骗！遇到可疑情况请拨打96110咨询。"
@@ -135,3 +138,15 @@ async def test_a_withdrawn_push_creates_no_tasks(tt: Runtime) -> None:
     assert notice.text.startswith("【撤回】")
     assert [t.state for t in tt.store.mass_tasks(1)] == ["failed"] * 3
     assert tasks_of(tt).mass.tasks == {}
+
+
+async def test_the_dashboard_labels_task_groups(tt: Runtime, clock: SimClock) -> None:
+    await say(tt, "office", NOTICE, "cmd")
+    assert tasks_of(tt).confirm_task("lj_p")
+    await tt.app.settle()
+    office = WebUser("zhang", "office", "unused-hash")
+    viewer = Viewer(office, Session("zhang", "nonce", 0.0), "csrf")
+    detail = dashboard.push_detail(tt.app, viewer, _push(tt), SHANGHAI)
+    modes = {g["name"]: (g["mode"], g["via"]) for g in detail["groups"]}
+    assert modes["李家村客户群"] == ("群发任务（成员确认发送）", "群发任务")
+    assert modes["张家村客户群"][0] == "群发任务（成员确认发送）"

@@ -25,10 +25,20 @@ from bot.domain.texts import scope_label
 from bot.formats.content import search
 from bot.web.context import MAX_ID, Viewer, WebError
 
-MODE_LABELS = {Mode.RELAY: "机器人直发", Mode.FORWARD: "推送员转发", Mode.EVIDENCE: "截图佐证"}
+MODE_LABELS = {
+    Mode.RELAY: "机器人直发",
+    Mode.FORWARD: "推送员转发",
+    Mode.EVIDENCE: "截图佐证",
+    Mode.TASK: "群发任务（成员确认发送）",
+}
 PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
-VIA_LABELS = {"relay": "机器人直发", "forward": "转发识别", "evidence": "截图佐证"}
+VIA_LABELS = {
+    "relay": "机器人直发",
+    "forward": "转发识别",
+    "evidence": "截图佐证",
+    "task": "群发任务",
+}
 
 
 def shown_phone(phone: str | None, viewer: Viewer) -> str:
