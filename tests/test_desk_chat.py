@@ -95,3 +95,30 @@ async def test_private_report_of_loss_is_a_tip_too(prt: Runtime) -> None:
     assert convs[0] == "wj_h3" and "police" in convs and convs[-1] == "wj_h3"
     tip = prt.store.get_tip(1)
     assert tip is not None and tip.group_id is None and tip.unit == "王家村" and tip.urgent
+
+
+async def test_daily_bulletin_counts_tips_without_names(prt: Runtime, clock: SimClock) -> None:
+    from bot.domain.periods import DAILY
+    from bot.schedule.bulletins import compose
+
+    before = compose(prt.app.context(clock.now()), DAILY, False).text
+    assert "线索" not in before
+    await say(prt, "lj1_h0", "我被骗了，刚转了5000元", "lj1")
+    await say(prt, "wj_h1", "收到一个诈骗电话", "wj")
+    text = compose(prt.app.context(clock.now()), DAILY, False).text
+    assert "反诈线索" in text
+    assert "今日新线索 2 条（其中涉及转账的紧急线索 1 条）；尚未处理完的共 2 条。" in text
+    assert "李一户0" not in text and "王户1" not in text
+
+
+def test_police_with_their_own_group_still_hear_of_their_villages() -> None:
+    from bot.domain.desk import tip_recipients
+    from bot.domain.model import Group, Level
+
+    town = small_town()
+    station = Group("pcs", "派出所群", Level.UNIT, "cmd", "派出所")
+    police = Member("赵警官", Role.SUPERVISOR, "派出所", "police", ("cmd", "pcs", "wj"))
+    town = replace(town, groups=(*town.groups, station), members=(*town.members, police))
+    assert [m.wechat for m in tip_recipients(town, "王家村")] == ["police"]
+    assert [m.wechat for m in tip_recipients(town, "李家村")] == ["lj_sup"]
+    assert [m.wechat for m in tip_recipients(town, "中心小学")] == ["office"]

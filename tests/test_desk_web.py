@@ -50,7 +50,11 @@ async def test_office_sees_all_tips_and_changes_status(
     assert no_token.status == 403
     resp = await client.post(
         "/tips/1",
-        data={"status": "已联系", "note": "已电话联系，陪同去派出所", "csrf": hidden(detail, "csrf")},
+        data={
+            "status": "已联系",
+            "note": "已电话联系，陪同去派出所",
+            "csrf": hidden(detail, "csrf"),
+        },
         allow_redirects=False,
     )
     assert resp.status == 303

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.followup import supervisors_of
-from bot.domain.model import Content, Group, Member, Org
+from bot.domain.model import Content, Group, Level, Member, Org, Role
 from bot.nlp.rank import rank
 
 NEW = "新"
@@ -74,12 +74,20 @@ def is_police(member: Member, org: Org) -> bool:
 
 
 def tip_recipients(org: Org, unit: str | None) -> list[Member]:
-    """Who hears of a tip from `unit`: its supervisors, 片警 first; else the office."""
+    """Who hears of a tip from `unit`: its supervisors and the supervisors sitting in its
+    groups (a 片警 of a 派出所 that has its own group too), 片警 first; else the office."""
     people = supervisors_of(org, [unit]) if unit else []
+    served = {g.id for g in org.groups if g.level is not Level.COMMAND and g.unit == unit}
+    known = {m.wechat for m in people}
+    people += [
+        m
+        for m in org.members
+        if m.role is Role.SUPERVISOR and m.wechat not in known and served.intersection(m.groups)
+    ]
     people.sort(key=lambda m: not is_police(m, org))
     if people:
         return people
-    return [m for m in org.members if m.role.value == "office"]
+    return [m for m in org.members if m.role is Role.OFFICE]
 
 
 def tip_place(org: Org, group: Group | None, unit: str | None) -> str:
