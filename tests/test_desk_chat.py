@@ -122,3 +122,13 @@ def test_police_with_their_own_group_still_hear_of_their_villages() -> None:
     assert [m.wechat for m in tip_recipients(town, "王家村")] == ["police"]
     assert [m.wechat for m in tip_recipients(town, "李家村")] == ["lj_sup"]
     assert [m.wechat for m in tip_recipients(town, "中心小学")] == ["office"]
+
+
+async def test_quoted_or_forwarded_notice_is_not_a_tip(prt: Runtime) -> None:
+    sent = await say(prt, "office", "推送 素材2", "cmd")
+    assert sent
+    notice = "【反诈提醒】“警察”打电话说你涉案？先挂电话\n\n我被骗了？对方自称公安，已经转账"
+    quoted = f"「反诈助手：{notice}」\n- - - - - - -\n骗子真多"
+    assert await say(prt, "lj1_h2", quoted, "lj1") == []
+    assert await say(prt, "lj1_h2", notice, "lj1") == []
+    assert prt.store.tips() == []
