@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.chat.desk import Desk
 from bot.chat.followup import Followup
 from bot.chat.pushes import Pushes
 from bot.chat.queries import Queries
@@ -19,12 +20,14 @@ from bot.chat.tasks import MassTasks
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import (
+    AskIntent,
     CommandIntent,
     EvidenceIntent,
     ForwardIntent,
     ReceiptIntent,
     Refusal,
     SignIntent,
+    TipIntent,
     WorkReportIntent,
     classify,
 )
@@ -44,6 +47,7 @@ class Router:
         self.queries = Queries()
         self.followup = Followup()
         self.tasks = MassTasks()
+        self.desk = Desk()
         q = self.queries
         self.commands: dict[str, CommandHandler] = {
             "帮助": q.help,
@@ -84,6 +88,10 @@ class Router:
             self.receipts.evidence(ctx, msg)
         elif isinstance(intent, WorkReportIntent):
             self.receipts.work_report(ctx, intent)
+        elif isinstance(intent, TipIntent):
+            self.desk.tip(ctx, intent)
+        elif isinstance(intent, AskIntent):
+            self.desk.ask(ctx, intent)
 
     def command(self, ctx: Context, cmd: Command) -> None:
         """Run a command; an old-style reference (#3) is first explained."""

@@ -7,7 +7,7 @@ happen elsewhere. Bulletins name pushers and units, never households or phone nu
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from bot.domain.coverage import (
@@ -21,6 +21,8 @@ from bot.domain.coverage import (
     rate,
     settled,
 )
+from bot.domain.desk import TipTally
+from bot.domain.desk_texts import tip_count_lines
 from bot.domain.model import Group, Member, UnitTally, WorkReport
 from bot.domain.periods import DAILY, MONTHLY, WEEKLY, Period, month_day
 
@@ -75,6 +77,8 @@ class BulletinData:
     report_days: tuple[date, ...]
     names: Mapping[str, str]
     now: datetime
+    # Households' fraud reports (线索) of the day: numbers only.
+    tips: TipTally = field(default_factory=TipTally)
 
 
 @dataclass(frozen=True)
@@ -259,6 +263,9 @@ def compose_daily(data: BulletinData) -> Draft:
         chart = _rate_chart(f"{data.town}反诈工作日报 {p.label}", ranks)
     else:
         sections.append(("今日推送", ["今日无推送。"]))
+    if data.tips.new:
+        t = data.tips
+        sections.append(("反诈线索", tip_count_lines(t.new, t.urgent, t.open)))
     sections.append(_daily_reports(data))
     text = "\n".join(head + _numbered(sections))
     return Draft(DAILY, p, text, chart)

@@ -14,6 +14,7 @@ from bot import nlp
 from bot.domain.model import Group, IncomingMessage, Level, Member, MessageKind, Role
 from bot.nlp import commands
 from bot.nlp.quote import split_quote
+from bot.nlp.tips import TipSignal, classify_tip
 
 PUSH_ROLES = frozenset({Role.OFFICE, Role.LEADER})
 PUSH_COMMANDS = frozenset({"推送", "确认", "取消", "撤回"})
@@ -83,6 +84,27 @@ class WorkReportIntent:
     text: str
 
 
+@dataclass(frozen=True)
+class TipIntent:
+    """A household reports fraud in a group (never answered there: a 线索 for supervisors)."""
+
+    group_id: str
+    text: str
+    signal: TipSignal
+
+
+@dataclass(frozen=True)
+class AskIntent:
+    """A household writes to the bot privately ("这是不是诈骗", a link, a screenshot).
+
+    `signal` is set when the question is itself a fraud report ("我被骗了").
+    """
+
+    text: str
+    kind: MessageKind
+    signal: TipSignal | None = None
+
+
 Intent = (
     CommandIntent
     | Refusal
@@ -91,6 +113,8 @@ Intent = (
     | ForwardIntent
     | EvidenceIntent
     | WorkReportIntent
+    | TipIntent
+    | AskIntent
 )
 
 
@@ -112,6 +136,8 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
     if member is None:
         return None
     in_household_group = group is not None and group.level is not Level.COMMAND
+    if msg.private and member.role is Role.HOUSEHOLD:
+        return _household_question(msg)
     if msg.kind is MessageKind.IMAGE:
         if msg.private and member.role is Role.PUSHER:
             return EvidenceIntent()
@@ -132,7 +158,8 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
     if member.role is Role.HOUSEHOLD:
         if group is not None and in_household_group and nlp.is_acknowledgement(text):
             return ReceiptIntent(group.id)
-        return None
+        signal = classify_tip(text) if group is not None and in_household_group else None
+        return TipIntent(group.id, text, signal) if group is not None and signal else None
     command = commands.parse(text)
     if command is not None:
         reason = permission(member.role, command.name)
@@ -156,6 +183,20 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
         return SignIntent(None, quote.quoted)
     return None
 
+
+def _household_question(msg: IncomingMessage) -> AskIntent | None:
+    """A household's private text, link or screenshot; a bare "收到" or "谢谢" needs no answer."""
+    if msg.kind is MessageKind.IMAGE:
+        return AskIntent("", msg.kind)
+    text = split_quote(msg.text).reply.strip()
+    if msg.kind not in (MessageKind.TEXT, MessageKind.LINK) or not text:
+        return None
+    if msg.kind is MessageKind.TEXT and (nlp.is_acknowledgement(text) or _THANKS.match(text)):
+        return None
+    return AskIntent(text, msg.kind, classify_tip(text))
+
+
+_THANKS = re.compile(r"^\s*(谢谢|多谢|感谢|好的|嗯|哦|再见)[\w\s,，。!！~]{0,6}$")
 
 _DEADLINE = re.compile(
     r"^\s*(?:(?P<rel>今天|今日|明天|明日|后天)|(?:(?P<y>\d{4})[-/年])?(?P<mo>\d{1,2})[-/月]"

@@ -73,6 +73,7 @@ def gather(ctx: Context, period: Period) -> BulletinData:
         report_days=tuple(app.calendar.workdays_in(first, min(until, today + timedelta(days=1)))),
         names={m.wechat: m.name for m in app.org.members},
         now=ctx.now.astimezone(app.config.tz),
+        tips=app.store.tip_tally(period.start, period.end),
     )
 
 

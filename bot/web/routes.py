@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.web import api, console, files
-from bot.web.views import library, login, pushes, reports, roster
+from bot.web import api, console, desk, files
+from bot.web.views import library, login, pushes, reports, roster, tips
 
 
 def add_pages(r: web.UrlDispatcher) -> None:
@@ -25,6 +25,9 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_post("/content/{content_id:\\d+}/push", library.content_push)
     r.add_get("/bulletins", reports.bulletins)
     r.add_get("/bulletins/{bulletin_id:\\d+}/image", files.bulletin_image)
+    r.add_get("/tips", tips.tip_list)
+    r.add_get("/tips/{tip_id:\\d+}", tips.tip_detail)
+    r.add_post("/tips/{tip_id:\\d+}", tips.tip_change)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
@@ -50,6 +53,9 @@ def add_api(r: web.UrlDispatcher) -> None:
     r.add_get("/api/content/{content_id:\\d+}", api.content_item)
     r.add_get("/api/bulletins", api.bulletins)
     r.add_get("/api/audit", api.audit)
+    r.add_get("/api/tips", desk.api_tips)
+    r.add_get("/api/tips/{tip_id:\\d+}", desk.api_tip)
+    r.add_post("/api/tips/{tip_id:\\d+}", desk.api_change)
     r.add_get("/api/console/chats", console.api_chats)
     r.add_get("/api/console/history", console.api_history)
     r.add_post("/api/console/send", console.api_send)

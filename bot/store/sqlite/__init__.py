@@ -14,6 +14,7 @@ from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
+from bot.store.sqlite.tips import TipTables
 
 
 class SqliteStore(
@@ -25,6 +26,7 @@ class SqliteStore(
     BindingTables,
     BaselineTables,
     TaskTables,
+    TipTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

@@ -73,6 +73,22 @@ def m050_mass_tasks(db: Database) -> None:
     )
 
 
+@migrations()
+def m06x_tips(db: Database) -> None:
+    """Households' fraud reports (线索) and their append-only notes (issue 11)."""
+    db.execute(
+        "CREATE TABLE tips (id INTEGER PRIMARY KEY, at TEXT NOT NULL, wechat TEXT NOT NULL, "
+        "group_id TEXT, unit TEXT, text TEXT NOT NULL, category TEXT NOT NULL, "
+        "urgent INTEGER NOT NULL, status TEXT NOT NULL DEFAULT '新', message_id TEXT UNIQUE)"
+    )
+    db.execute("CREATE INDEX tips_by_time ON tips (at)")
+    db.execute(
+        "CREATE TABLE tip_notes (id INTEGER PRIMARY KEY, tip_id INTEGER NOT NULL "
+        "REFERENCES tips (id), at TEXT NOT NULL, who TEXT NOT NULL, text TEXT NOT NULL, "
+        "status TEXT)"
+    )
+
+
 _SCHEMA_020 = [
     "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
     """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,

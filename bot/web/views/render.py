@@ -22,6 +22,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/roster", "名册"),
     ("/content", "素材库"),
     ("/bulletins", "通报"),
+    ("/tips", "线索"),
     ("/audit", "审计日志"),
     ("/console", "模拟微信"),
 )
