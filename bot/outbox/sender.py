@@ -83,6 +83,7 @@ class PacedSender:
         self.last_sent: dict[str, datetime] = {}
         self.sent_count = 0
         self._wake = asyncio.Event()
+        self._draining = asyncio.Lock()
         self._idle = asyncio.Event()
 
     def wake(self) -> None:
@@ -141,7 +142,14 @@ class PacedSender:
         return await t.send_text(item.conversation, item.text, item.mentions)
 
     async def drain(self, limit: int | None = None) -> int:
-        """Send every row that is due now (including rows queued while draining)."""
+        """Send every row that is due now (including rows queued while draining).
+
+        One drain at a time: the run loop and a caller's `settle()` must never both pick
+        up the same pending row."""
+        async with self._draining:
+            return await self._drain(limit)
+
+    async def _drain(self, limit: int | None) -> int:
         sent = 0
         while limit is None or sent < limit:
             now = self.clock.now()
