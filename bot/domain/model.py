@@ -266,6 +266,10 @@ class UnitTally:
     households: int
     reached: int
     acks: int
+    # Taps on read-confirm links (已阅), and those of them from groups whose replies the bot
+    # cannot hear (evidence, 群发 task): the latter count as the unit's receipts.
+    reads: int = 0
+    read_acks: int = 0
 
 
 @dataclass(frozen=True)

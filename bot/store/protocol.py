@@ -39,6 +39,7 @@ from bot.domain.model import (
     UnitTally,
     WorkReport,
 )
+from bot.store.readlink import ReadTapStore
 from bot.store.tasks import TaskStore
 
 # Roster versions kept besides those a push refers to: the current one and the ones before
@@ -46,7 +47,7 @@ from bot.store.tasks import TaskStore
 ROSTER_HISTORY = 5
 
 
-class Store(TaskStore, Protocol):
+class Store(TaskStore, ReadTapStore, Protocol):
     """All persistence. One instance per process, used from the event-loop thread."""
 
     # -- connection and transactions -----------------------------------------------------

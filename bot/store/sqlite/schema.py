@@ -73,6 +73,24 @@ def m050_mass_tasks(db: Database) -> None:
     )
 
 
+@migrations()
+def m06x_read_taps(db: Database) -> None:
+    """Taps on read-confirm links (issue 11): one per push and device; each bumps its unit's
+    `reads`, and `read_acks` where the bot cannot hear the group's replies."""
+    db.execute(
+        "CREATE TABLE read_taps (push_id INTEGER NOT NULL, device TEXT NOT NULL, "
+        "group_id TEXT NOT NULL, unit TEXT, heard INTEGER NOT NULL, at TEXT NOT NULL, "
+        "PRIMARY KEY (push_id, device)) WITHOUT ROWID"
+    )
+    db.execute("ALTER TABLE push_units ADD COLUMN reads INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE push_units ADD COLUMN read_acks INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "CREATE TRIGGER read_taps_count AFTER INSERT ON read_taps BEGIN "
+        "UPDATE push_units SET reads = reads + 1, read_acks = read_acks + (1 - NEW.heard) "
+        "WHERE push_id = NEW.push_id AND unit = NEW.unit; END"
+    )
+
+
 _SCHEMA_020 = [
     "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
     """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,
