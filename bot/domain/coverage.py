@@ -32,8 +32,9 @@ def unit_json(u: UnitTally) -> dict[str, Any]:
         "households": u.households,
         "reached": u.reached,
         "acks": u.acks + u.read_acks,
-        # Only when there are taps, so reports of bots without read-confirm links keep their
-        # shape: `reads` all taps (已阅), `read_acks` those counted in `acks`.
+        # `reads`: taps on read-confirm links (已阅); `read_acks`: those from groups whose
+        # replies the bot cannot hear (evidence, 群发 task), counted in `acks`. Shown only when
+        # there are taps, so reports without read-confirm links keep their shape.
         **({"reads": u.reads, "read_acks": u.read_acks} if u.reads else {}),
     }
 

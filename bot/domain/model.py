@@ -1,7 +1,5 @@
-"""Domain types shared by the core, the store and the transports.
-
-Plain frozen dataclasses: no I/O, no SQL rows, no transport objects.
-"""
+"""Domain types shared by the core, the store and the transports: plain frozen dataclasses,
+no I/O, no SQL rows, no transport objects."""
 
 from __future__ import annotations
 
@@ -266,8 +264,6 @@ class UnitTally:
     households: int
     reached: int
     acks: int
-    # Taps on read-confirm links (已阅), and those of them from groups whose replies the bot
-    # cannot hear (evidence, 群发 task): the latter count as the unit's receipts.
     reads: int = 0
     read_acks: int = 0
 
