@@ -11,13 +11,16 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.chat.readlinks import link_key
+from bot.clock import SimClock
 from bot.config import Config, ConfigError, parse_config
 from bot.domain.readlink import derive_key, sign, verify
-from bot.runtime import Runtime
+from bot.runtime import Runtime, build
+from bot.transport.sandbox import SandboxTransport
 from bot.web.context import CTX
 from bot.web.views.readlink import DEVICE_COOKIE, READ_LIMITS, RateLimit
 from tests.chat import cov, say
 from tests.conftest import make_config
+from tests.test_mass_tasks import task_town
 from tests.webclient import login
 
 PUBLIC = "https://fanzha.example.cn"
@@ -201,3 +204,27 @@ async def test_dashboard_shows_reads(client: TestClient[Any, Any], rt: Runtime) 
     assert bank["reads"] == 0
     page = await (await client.get("/pushes/1")).text()
     assert "链接已阅" in page
+
+
+async def test_mass_tasks_carry_their_groups_links(config: Config, clock: SimClock) -> None:
+    rt = build(config, clock, org=task_town())
+    try:
+        await say(rt, "office", "推送\n【警惕刷单返利诈骗】所有刷单都是诈骗！", "cmd")
+        assert isinstance(rt.transport, SandboxTransport)
+        texts = {t.sender: t.text for t in rt.transport.mass.tasks.values()}
+        key = link_key(rt.app)
+        one = [verify(key, t) for t in LINK.findall(texts["lj_p"])]
+        assert [(n.push_id, n.group_id) for n in one if n] == [(1, "lj")]
+        assert "看完也可以点链接确认已阅：" in texts["lj_p"]
+        # One task to two customer groups: one line per group, named, so each household
+        # taps their own group's link.
+        two = [verify(key, t) for t in LINK.findall(texts["wj_p"])]
+        assert [n.group_id for n in two if n] == ["wj1", "wj2"]
+        assert "王家村客户群一：https://" in texts["wj_p"]
+        # A tap in a customer group is a receipt there (the bot cannot hear replies).
+        assert rt.store.add_read_tap(1, "wj1", "王家村", "device-aaaaaaaaaaaa", False, clock.now())
+        units = {u["unit"]: u for u in cov(rt)["units"]}  # type: ignore[attr-defined]
+        assert (units["王家村"]["acks"], units["王家村"]["read_acks"]) == (1, 1)
+        assert cov(rt)["ack_rate"] == round(1 / 20, 4)
+    finally:
+        rt.store.close()
