@@ -172,6 +172,10 @@ async def test_taps_are_rate_limited_per_address(
     client.session.cookie_jar.clear()
     forged = await client.post(url, headers={"X-Forwarded-For": "203.0.113.9"})
     assert forged.status == 429
+    # Any request counts against the page limit, so tokens cannot be guessed fast either.
+    limits.views = RateLimit(1, 600.0)
+    assert (await client.get(f"/r/{sign(b'guess', 1, 'school')}")).status == 404
+    assert (await client.post(f"/r/{sign(b'guess', 1, 'school')}")).status == 429
 
 
 async def test_behind_a_trusted_proxy(client: TestClient[Any, Any], rt: Runtime) -> None:
@@ -228,3 +232,14 @@ async def test_mass_tasks_carry_their_groups_links(config: Config, clock: SimClo
         assert cov(rt)["ack_rate"] == round(1 / 20, 4)
     finally:
         rt.store.close()
+
+
+async def test_withdrawn_push_needs_no_confirmation(
+    client: TestClient[Any, Any], rt: Runtime
+) -> None:
+    await say(rt, "office", NOTICE, "cmd")
+    await say(rt, "office", "撤回第1期", "cmd")
+    url = f"/r/{_school_token(rt)}"
+    for resp in (await client.get(url), await client.post(url)):
+        assert resp.status == 404 and "已撤回" in await resp.text()
+    assert rt.store.read_tap_counts(1) == {}

@@ -128,12 +128,14 @@ async def read_page(request: web.Request) -> web.StreamResponse:
 
 async def read_tap(request: web.Request) -> web.StreamResponse:
     """POST /r/<token>: count this device's tap as its group's 已阅 (once per device)."""
-    ctx = ctx_of(request)
+    ctx, limits = ctx_of(request), request.app[READ_LIMITS]
     ip = client_ip(request)
+    if not limits.views.allow(ip):  # every request, so guessing tokens is throttled too
+        return _page(ctx, 429, message=say.TOO_MANY)
     found = _target(ctx, request.match_info["token"])
     if isinstance(found, str):
         return _page(ctx, 404, message=found)
-    if not request.app[READ_LIMITS].taps.allow(ip):
+    if not limits.taps.allow(ip):
         log.warning("已阅确认过于频繁，已限制：来自 %s", ip)
         return _page(ctx, 429, target=found, message=say.TOO_MANY)
     device = _device(request) or secrets.token_urlsafe(18)
