@@ -11,6 +11,7 @@ import re
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.quota import QUOTA_RULES
@@ -190,6 +191,7 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
     web: WebSection = s["web"]
     if not 0 < web.port < 65536:
         errors.append(f"配置项 web.port 的值 {web.port} 不是有效端口")
+    _validate_public_url(web, errors)
     if bot.transport == "wechaty":
         wechaty: WechatySection = s["wechaty"].with_env()
         if not wechaty.endpoint or ":" not in wechaty.endpoint:
@@ -203,6 +205,24 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
 
 
 TRANSPORTS = ("sandbox", "wechaty", "wecom")
+
+
+def _validate_public_url(web: WebSection, errors: list[str]) -> None:
+    """web.public_url: an http(s) address with a host and nothing after the path."""
+    if not web.public_url:
+        return
+    try:
+        url = urlsplit(web.public_url)
+        bad = url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment
+    except ValueError:
+        bad = True
+    if bad:
+        errors.append(
+            f"配置项 web.public_url 的值 {web.public_url!r} 不是有效的网址"
+            "（应写成 https://fanzha.example.cn 这样，不带 ? 和 #）"
+        )
+    elif not web.enabled:
+        errors.append("配置项 web.public_url 需要网页后台：请设 web.enabled = true 或删去该项")
 
 
 def _validate_wecom(transport: str, section: WecomSection, errors: list[str]) -> None:

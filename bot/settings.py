@@ -205,6 +205,9 @@ class WebSection:
     secret: str = ""
     trust_proxy: bool = False
     users: tuple[WebUser, ...] = ()
+    # The dashboard's address as households' phones reach it (https://…, through the TLS
+    # proxy); set, it turns on read-confirm links ({public_url}/r/<token>). Empty: off.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)

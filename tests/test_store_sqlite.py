@@ -20,7 +20,8 @@ MIGRATIONS = [
     "m030_sessions",
     "m040_push_control",
     "m050_mass_tasks",
-    "m06x_tips",
+    "m060_tips",
+    "m061_read_taps",
 ]
 
 

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.chat.readlinks import pasted_links
 from bot.chat.tasks import task_groups
 from bot.context import Context
 from bot.domain import texts
@@ -89,7 +90,14 @@ class Pushes:
             scope = texts.scope_label(plan.scope, app.org.units)
             ctx.say(
                 ctx.command_group,
-                texts.announce(push, scope, pushers, ctx.now, by_task=_all_tasks(plan)),
+                texts.announce(
+                    push,
+                    scope,
+                    pushers,
+                    ctx.now,
+                    by_task=_all_tasks(plan),
+                    links=pasted_links(app, push.id, plan.deliveries),
+                ),
                 [p.wechat for p in pushers],
                 key=f"announce:{push.id}",
             )

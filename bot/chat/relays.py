@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.chat.readlinks import named_links
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.model import OutboxItem
@@ -30,7 +31,7 @@ class Relays:
         for d in ready_relays(org, app.store.deliveries(push_id), signed):
             ctx.say(
                 d.group_id,
-                texts.relay(push),
+                texts.relay(push, named_links(app, push_id, [d.group_id])),
                 key=f"relay:{push_id}:{d.group_id}",
                 push_id=push_id,
                 group_id=d.group_id,

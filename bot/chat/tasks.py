@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from bot.chat.readlinks import named_links
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.model import Delivery, MassTask, Mode, Org, Push
@@ -81,7 +82,7 @@ class MassTasks:
                 continue
             try:
                 images = media_of(ctx, push)
-                text = texts.relay(push)
+                text = texts.relay(push, named_links(ctx.app, push.id, task.groups))
                 task_id = await sender.create_mass_task(task.member, task.groups, text, images)
             except FatalTransportError as exc:
                 log.error("无法为%s创建群发任务：%s", task.member, exc)

@@ -51,7 +51,7 @@ def coverage_text(report: Sequence[PushCoverage]) -> str:
                 f"{u.signed}/{u.pushers}",
                 f"{u.delivered}/{u.groups}",
                 f"{u.reached}/{u.households}",
-                "—" if u.unit in cov.unseen_acks else str(u.acks),
+                "—" if cov.acks_unknown(u) else str(u.acks + u.read_acks),
                 percent(cov.unit_ack_rate(u)),
             ]
             for u in cov.units

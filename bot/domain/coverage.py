@@ -31,7 +31,11 @@ def unit_json(u: UnitTally) -> dict[str, Any]:
         "delivered": u.delivered,
         "households": u.households,
         "reached": u.reached,
-        "acks": u.acks,
+        "acks": u.acks + u.read_acks,
+        # `reads`: taps on read-confirm links (已阅); `read_acks`: those from groups whose
+        # replies the bot cannot hear (evidence, 群发 task), counted in `acks`. Shown only when
+        # there are taps, so reports without read-confirm links keep their shape.
+        **({"reads": u.reads, "read_acks": u.read_acks} if u.reads else {}),
     }
 
 
@@ -82,12 +86,21 @@ class PushCoverage:
 
     @property
     def acks(self) -> int:
-        """Households who acknowledged."""
-        return self._sum("acks")
+        """Receipts: households who replied, plus link taps from groups the bot cannot hear."""
+        return self._sum("acks") + self._sum("read_acks")
+
+    @property
+    def reads(self) -> int:
+        """Taps on the read-confirm links (已阅), wherever the group."""
+        return self._sum("reads")
+
+    def acks_unknown(self, u: UnitTally) -> bool:
+        """Whether nothing tells this unit's receipts: replies unheard and no link taps."""
+        return u.unit in self.unseen_acks and not u.read_acks
 
     def unit_ack_rate(self, u: UnitTally) -> float | None:
-        """A unit's acks / households; None where the bot cannot see the replies."""
-        return None if u.unit in self.unseen_acks else rate(u.acks, u.households)
+        """A unit's receipts / households; None where nothing tells them."""
+        return None if self.acks_unknown(u) else rate(u.acks + u.read_acks, u.households)
 
     @property
     def sign_rate(self) -> float | None:
@@ -107,7 +120,7 @@ class PushCoverage:
     @property
     def ack_rate(self) -> float | None:
         """acks / households; None when no unit's replies can be seen at all."""
-        if self.units and all(u.unit in self.unseen_acks for u in self.units):
+        if self.units and all(self.acks_unknown(u) for u in self.units):
             return None
         return rate(self.acks, self.households)
 
@@ -124,6 +137,7 @@ class PushCoverage:
             "median_sign_minutes": self.median_sign_minutes,
             "median_deliver_minutes": self.median_deliver_minutes,
             "units": [unit_json(u) for u in self.units],
+            **({"reads": self.reads} if self.reads else {}),
         }
 
 

@@ -1,7 +1,5 @@
-"""Domain types shared by the core, the store and the transports.
-
-Plain frozen dataclasses: no I/O, no SQL rows, no transport objects.
-"""
+"""Domain types shared by the core, the store and the transports: plain frozen dataclasses,
+no I/O, no SQL rows, no transport objects."""
 
 from __future__ import annotations
 
@@ -266,6 +264,8 @@ class UnitTally:
     households: int
     reached: int
     acks: int
+    reads: int = 0
+    read_acks: int = 0
 
 
 @dataclass(frozen=True)

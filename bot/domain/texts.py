@@ -1,7 +1,8 @@
 """What the bot says in chat: announcements, answers, 催办, confirmations.
 
 The 督办 and 工作汇报 notices that scheduled jobs post are in `bot.domain.job_texts`, 通报 in
-`bot.domain.bulletin`. Never names households or phone numbers.
+`bot.domain.bulletin`, read-confirm links and their page in `bot.domain.readlink_texts`.
+Never names households or phone numbers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from bot.domain import readlink_texts
 from bot.domain.coverage import FLAG_RULE, SCORE_RULE, PushCoverage, UnitRank, percent
 from bot.domain.followup import AT_DEADLINE
 from bot.domain.model import Content, Delivery, Group, Member, Push, Reminder
@@ -57,10 +59,16 @@ def scope_label(scope: Sequence[str], all_units: Sequence[str]) -> str:
 
 
 def announce(
-    push: Push, scope: str, pushers: Sequence[Member], now: datetime, by_task: bool = False
+    push: Push,
+    scope: str,
+    pushers: Sequence[Member],
+    now: datetime,
+    by_task: bool = False,
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The command-group announcement of a new push (`by_task`: its groups are customer
-    groups the members send to through WeCom's 群发助手, where sending is signing)."""
+    groups the members send to through WeCom's 群发助手, where sending is signing; `links`:
+    read-confirm links of the groups whose pushers post the content by hand)."""
     ask = (
         "请以下推送员第一时间在企业微信「群发助手」确认发送到本村/本单位客户群（发送即签收）："
         if by_task
@@ -75,13 +83,16 @@ def announce(
         f"截止：{when(push.deadline, now)}",
         ask,
         mention_line(pushers) or "（范围内没有推送员）",
+        *readlink_texts.pasted_lines(links),
     ]
     return "\n".join(lines)
 
 
-def relay(push: Push) -> str:
-    """What the bot posts into a village/unit group."""
-    return f"【反诈提醒】{push.title}\n\n{push.body}\n\n请各位阅读后回复“收到”。"
+def relay(push: Push, links: Sequence[tuple[str, str]] = ()) -> str:
+    """What the bot posts into a village/unit group (or a 群发 task sends); `links`: the
+    read-confirm links (group name, URL) of the groups it goes to."""
+    text = f"【反诈提醒】{push.title}\n\n{push.body}\n\n请各位阅读后回复“收到”。"
+    return "\n".join([text, *readlink_texts.relay_lines(links)])
 
 
 def progress(

@@ -129,8 +129,8 @@ def _coverage_sheet(sheet: Worksheet, cov: PushCoverage, tz: tzinfo, now: dateti
                 u.households,
                 u.reached,
                 rate(u.reached, u.households),
-                u.acks,
-                rate(u.acks, u.households),
+                u.acks + u.read_acks,
+                rate(u.acks + u.read_acks, u.households),
             ]
         )
     sheet.append(

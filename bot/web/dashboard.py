@@ -137,6 +137,7 @@ def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, 
         "delivery": _metric(cov.delivered, cov.groups, cov.delivery_rate),
         "reach": _metric(cov.reached, cov.households, cov.reach),
         "ack": _metric(cov.acks, cov.households, cov.ack_rate),
+        "reads": cov.reads,
         "median_sign_minutes": cov.median_sign_minutes,
         "median_deliver_minutes": cov.median_deliver_minutes,
         "units": [
@@ -145,7 +146,9 @@ def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, 
                 "sign_rate": percent(rate(u.signed, u.pushers)),
                 "delivery_rate": percent(rate(u.delivered, u.groups)),
                 "ack_rate": percent(cov.unit_ack_rate(u)),
-                "acks_seen": u.unit not in cov.unseen_acks,
+                "acks_seen": not cov.acks_unknown(u),
+                "reads": u.reads,
+                "read_acks": u.read_acks,
             }
             for u in cov.units
         ],

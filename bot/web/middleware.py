@@ -15,6 +15,8 @@ from bot.web.views.render import error_page
 log = logging.getLogger("bot.web")
 
 PUBLIC_PATHS = frozenset({"/login"})
+# Pages anyone may open: the dashboard's own files and the read-confirm links (/r/<token>).
+PUBLIC_PREFIXES = ("/static/", "/r/")
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 CONTENT_SECURITY_POLICY = (
@@ -71,7 +73,7 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 @web.middleware
 async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every page and API call needs a session (except the login page); POSTs need CSRF."""
-    if request.path in PUBLIC_PATHS or request.path.startswith("/static/"):
+    if request.path in PUBLIC_PATHS or request.path.startswith(PUBLIC_PREFIXES):
         return await handler(request)
     ctx = ctx_of(request)
     session = ctx.codec.read(request.cookies.get(SESSION_COOKIE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web import api, console, desk, files
-from bot.web.views import library, login, pushes, reports, roster, tips
+from bot.web.views import library, login, pushes, readlink, reports, roster, tips
 
 
 def add_pages(r: web.UrlDispatcher) -> None:
@@ -32,6 +32,9 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
     r.add_get("/static/{name:[\\w.-]+}", files.static_file)
+    # Public (no login): the read-confirm page households open from a group.
+    r.add_get("/r/{token}", readlink.read_page)
+    r.add_post("/r/{token}", readlink.read_tap)
 
 
 def add_api(r: web.UrlDispatcher) -> None:

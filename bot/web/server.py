@@ -24,6 +24,7 @@ from bot.web.auth import (
 from bot.web.context import CTX, WebContext
 from bot.web.middleware import authenticate, errors, security_headers
 from bot.web.routes import add_routes
+from bot.web.views.readlink import READ_LIMITS, ReadLimits
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -91,6 +92,7 @@ def create_web_app(
     )
     app = web.Application(middlewares=[errors, authenticate], client_max_size=MAX_UPLOAD_BYTES)
     app[CTX] = ctx
+    app[READ_LIMITS] = ReadLimits()
     add_routes(app)
     app.on_response_prepare.append(security_headers)
     _follow_console(app, ctx)

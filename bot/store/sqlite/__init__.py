@@ -11,6 +11,7 @@ from bot.store.sqlite.bindings import BindingTables
 from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
+from bot.store.sqlite.readlink import ReadTapTables
 from bot.store.sqlite.records import RecordTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
@@ -27,6 +28,7 @@ class SqliteStore(
     BaselineTables,
     TaskTables,
     TipTables,
+    ReadTapTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

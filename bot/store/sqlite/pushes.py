@@ -288,8 +288,8 @@ class PushTables(SqliteBase):
         return [
             UnitTally(*r)
             for r in self._x(
-                "SELECT unit, pushers, signed, groups, delivered, households, reached, acks "
-                "FROM push_units WHERE push_id = ? ORDER BY ord",
+                "SELECT unit, pushers, signed, groups, delivered, households, reached, acks, "
+                "reads, read_acks FROM push_units WHERE push_id = ? ORDER BY ord",
                 (push_id,),
             )
         ]

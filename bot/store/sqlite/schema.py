@@ -74,7 +74,7 @@ def m050_mass_tasks(db: Database) -> None:
 
 
 @migrations()
-def m06x_tips(db: Database) -> None:
+def m060_tips(db: Database) -> None:
     """Households' fraud reports (线索) and their append-only notes (issue 11)."""
     db.execute(
         "CREATE TABLE tips (id INTEGER PRIMARY KEY, at TEXT NOT NULL, wechat TEXT NOT NULL, "
@@ -86,6 +86,24 @@ def m06x_tips(db: Database) -> None:
         "CREATE TABLE tip_notes (id INTEGER PRIMARY KEY, tip_id INTEGER NOT NULL "
         "REFERENCES tips (id), at TEXT NOT NULL, who TEXT NOT NULL, text TEXT NOT NULL, "
         "status TEXT)"
+    )
+
+
+@migrations()
+def m061_read_taps(db: Database) -> None:
+    """Taps on read-confirm links (issue 11): one per push and device; each bumps its unit's
+    `reads`, and `read_acks` where the bot cannot hear the group's replies."""
+    db.execute(
+        "CREATE TABLE read_taps (push_id INTEGER NOT NULL, device TEXT NOT NULL, "
+        "group_id TEXT NOT NULL, unit TEXT, heard INTEGER NOT NULL, at TEXT NOT NULL, "
+        "PRIMARY KEY (push_id, device)) WITHOUT ROWID"
+    )
+    db.execute("ALTER TABLE push_units ADD COLUMN reads INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE push_units ADD COLUMN read_acks INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "CREATE TRIGGER read_taps_count AFTER INSERT ON read_taps BEGIN "
+        "UPDATE push_units SET reads = reads + 1, read_acks = read_acks + (1 - NEW.heard) "
+        "WHERE push_id = NEW.push_id AND unit = NEW.unit; END"
     )
 
 

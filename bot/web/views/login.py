@@ -36,7 +36,7 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def _secure(request: web.Request) -> bool:
+def is_secure(request: web.Request) -> bool:
     """Whether the browser reached us over HTTPS (through a trusted proxy, if configured)."""
     if request.secure:
         return True
@@ -46,7 +46,7 @@ def _secure(request: web.Request) -> bool:
     return proto.strip().lower() == "https"
 
 
-def _client_ip(request: web.Request) -> str:
+def client_ip(request: web.Request) -> str:
     """The browser's address (behind a trusted proxy: the one the proxy appended)."""
     forwarded = request.headers.get("X-Forwarded-For", "")
     if ctx_of(request).config.web.trust_proxy and forwarded.strip():
@@ -84,7 +84,7 @@ def _login_response(
             httponly=True,
             samesite="Strict",
             path="/login",
-            secure=_secure(request),
+            secure=is_secure(request),
         )
     return response
 
@@ -110,7 +110,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     form_token = str(form.get("csrf", ""))
     if not cookie_token or not secrets.compare_digest(cookie_token, form_token):
         return _login_response(request, "页面已过期，请重新登录", 403, next_url)
-    ip = _client_ip(request)
+    ip = client_ip(request)
     now = ctx.now()
     wait = ctx.limiter.retry_after(ip, name)
     if wait:
@@ -147,7 +147,7 @@ def _start_session(
         samesite="Strict",
         path="/",
         max_age=SESSION_SECONDS,
-        secure=_secure(request),
+        secure=is_secure(request),
     )
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
