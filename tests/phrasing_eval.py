@@ -21,6 +21,9 @@ from pathlib import Path
 from bot.commands import parse
 
 DEV_SET = Path(__file__).parent / "data" / "leader_phrasings.tsv"
+# Written after the grammar was tuned on DEV_SET; its first run scored 89.7% (baseline
+# 39.4%), every miss a command left unanswered, no chat answered.
+HELD_OUT = Path(__file__).parent / "data" / "leader_phrasings_heldout.tsv"
 
 # The naive rule: the first command word the message contains (the longer ones first).
 BASELINE_WORDS = ("未签收", "未转发", "催办", "进度", "排名", "日报", "周报", "帮助", "查")
@@ -133,9 +136,9 @@ def evaluate(cases: list[Case] | None = None) -> Evaluation:
     )
 
 
-def describe(evaluation: Evaluation) -> str:
+def describe(evaluation: Evaluation, title: str = "dev set") -> str:
     """The figures and the misses as text."""
-    lines = [f"dev set: {evaluation.size} phrasings"]
+    lines = [f"{title}: {evaluation.size} phrasings"]
     for category, count in sorted(evaluation.by_category.items(), key=lambda kv: -kv[1]):
         lines.append(f"  {category:<12} {count}")
     lines.append(f"parser (name, push, keyword, period): {evaluation.parser:.1%}")
@@ -148,8 +151,9 @@ def describe(evaluation: Evaluation) -> str:
 
 
 def main() -> None:
-    """Print the figures and the misses."""
+    """Print the figures and the misses, for the dev set and the held-out set."""
     print(describe(evaluate()))
+    print(describe(evaluate(load_cases(HELD_OUT)), "held-out set"))
 
 
 if __name__ == "__main__":

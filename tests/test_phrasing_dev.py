@@ -6,7 +6,7 @@ beside the keyword baseline, which the parser must beat.
 
 from __future__ import annotations
 
-from tests.phrasing_eval import describe, evaluate, load_cases
+from tests.phrasing_eval import HELD_OUT, describe, evaluate, load_cases
 
 REQUIRED_ACCURACY = 0.95
 
@@ -46,3 +46,11 @@ def test_chat_mentioning_command_words_stays_silent() -> None:
         if case.command is None and got.command is not None
     ]
     assert spoken == []
+
+
+def test_held_out_phrasings_answer_no_chat() -> None:
+    evaluation = evaluate(load_cases(HELD_OUT))
+    print(describe(evaluation))
+    assert evaluation.size >= 150
+    assert evaluation.parser >= REQUIRED_ACCURACY
+    assert not [case for case, got in evaluation.misses if case.command is None]

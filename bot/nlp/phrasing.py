@@ -24,15 +24,15 @@ EDGE_PUNCT = " \t?？!！。.,，~～、:："
 
 # "How is it / how many": 怎么样 and its regional forms, 多少 and its regional forms.
 _HOW = """
-    怎么样 咋样 如何 怎样 啥样 咋个样 啷个样 么样 点样 多少 几个 几成 好多 几多
+    怎么样 咋样 如何 怎样 啥样 咋个样 啷个样 么样 点样 多少 几个 几成 好多 几多 百分之多少 百分之几
     啥子情况 什么情况 啥情况 到哪一步 哪一步 到哪了 哪个程度 什么程度
 """
 _HOW_RE = "|".join(sorted(_HOW.split(), key=len, reverse=True))
 
 # Politeness, addressing the bot, time words and sentence-final particles: allowed anywhere.
 _COMMON = """
-    请 麻烦 帮我 帮忙 给我 机器人 小助手 助手 一下 下 一哈 下子 现在 目前 当前 而家 今天 今日
-    的 了 吧 呢 啊 呀 吗 嘛 啦 嘞 哈 撒 咯 哦 么
+    请 麻烦 帮我 帮忙 给我 机器人 小助手 助手 你好 您好 一下 下 一哈 下子 现在 目前 当前 而家
+    今天 今日 的 了 吧 呢 啊 呀 吗 嘛 啦 嘞 哈 撒 咯 哦 么
 """
 _QUERY_FILLERS = (
     _COMMON
@@ -41,7 +41,7 @@ _QUERY_FILLERS = (
     查一下 查下 查查 查看 查询 看一下 看下 看看 看哈 瞧瞧 发一下 发下 发 发我 发给我 报一下 报
     报给我 说 说下 说一下 汇报 通报 更新 统计 把 来个 来份 发个 出 出个 生成 整个 出来 出来没
     最新 情况 一期 这期 这一期 本期 上一期 上期 推送 签收 转发 回执 户 个 群 村 有 到 全镇 整体
-    群里 是 看 本周 这周
+    群里 是 看 本周 这周 进度 进展
 """
 )
 _WHO_FILLERS = (
@@ -60,11 +60,13 @@ _URGE_FILLERS = (
     _COMMON
     + """
     他们 大家 没签收的 未签收的 没转发的 未转发的 还没签收的 还没转发的 没有签收的 没有转发的
-    那几个 那些 网格员 推送员 去 再 一遍 一次 赶紧 搞快 挨个 一键 把
+    那几个 那些 网格员 推送员 去 再 一遍 一次 赶紧 搞快 快 挨个 一键 把 发 发个 签收 转发
 """
 )
 _HELP_FILLERS = (
-    _COMMON + "请问 你 都 有哪些 有什么 有啥 哪些 什么 怎么 如何 看看 查看 功能 列表 这个 用 给"
+    _COMMON
+    + "请问 你 都 有哪些 有什么 有啥 哪些 什么 怎么 如何 看看 查看 功能 列表 这个 用 给 信息"
+    + " 教 教我 我"
 )
 
 _NOT_YET = r"(?:还没有|还没|没有|没|未曾|未|冇|仲未)"
@@ -89,7 +91,10 @@ _INTENTS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ),
     (
         "未转发",
-        re.compile(rf"{_NOT_YET}(?:转发|转到群里|转到|转|发到群里|发到|发出去|发|送达)"),
+        re.compile(
+            rf"{_NOT_YET}(?:转发|转到群里|转到|转|发到群里|发到|发出去|发|送达)"
+            rf"|(?<=群){_NOT_YET}收到"
+        ),
         _WHO_FILLERS,
     ),
     ("催办", re.compile(r"催办|催促|催一催|催催|催|督促|提醒"), _URGE_FILLERS),
@@ -102,7 +107,7 @@ _INTENTS: tuple[tuple[str, re.Pattern[str], str], ...] = (
     (
         "进度",
         re.compile(
-            r"进度|进展|(?:完成|签收|转发|推送|落实|回执|覆盖|送达)(?:情况|率)"
+            r"进度|进展|(?:完成|签收|转发|推送|落实|回执|覆盖|送达)的?(?:情况|率|度)"
             r"|(?:签收|转发|推送|推|落实|回执|覆盖|送达|完成|回复收到|回收到|弄|搞|整|收|签|转)"
             rf"(?:了|得|的|咗)?到?有?(?:{_HOW_RE})"
             r"|(?:多少|几个)个?(?:户|人|家|群|村)?(?:签收|转发|收到|完成|送达)"
@@ -120,6 +125,7 @@ _INTENTS: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "帮助",
         re.compile(
             r"帮助|help|怎么用|咋个用|咋用|点用|如何使用|怎么使用|使用说明|用法|菜单|命令|指令"
+            r"|(?:怎么|如何|咋)操作"
             r"|功能|说明书|(?:会|能)(?:干|做)(?:啥|什么|嘛)|会些什么|会什么|会啥"
         ),
         _HELP_FILLERS,
@@ -127,6 +133,11 @@ _INTENTS: tuple[tuple[str, re.Pattern[str], str], ...] = (
 )
 # With a push named (第3期怎么样了, 看看第4期的情况) "how is it" alone asks for its 进度.
 _REFERENCED_INTENTS = (("进度", re.compile(rf"情况|{_HOW_RE}"), _QUERY_FILLERS),)
+
+
+# Spaces and the commas between clauses do not change what is asked (你好，怎么用).
+_INNER_PUNCT_RE = re.compile(r"[\s，,、]+")
+_THIS_PUSH_RE = re.compile(r"这一?期|本期")
 
 
 def _filler_re(words: str) -> re.Pattern[str]:
@@ -138,7 +149,7 @@ _FILLER_RES = {id(words): _filler_re(words) for _, _, words in _INTENTS + _REFER
 
 _MATERIAL = r"(?:素材|资料|海报|视频|内容|文章|材料|宣传|图片|通知)"
 _SEARCH_HEAD_RE = re.compile(
-    r"^(?:帮我|请|麻烦)?(?P<library>在?素材库里?)?"
+    r"^(?:帮我|请|麻烦)?(?P<library>在?素材库?里?)?"
     r"(?:(?P<search>查询|查找|查一下|查一查|查下|查查|搜一下|搜下|搜搜|搜索|搜"
     r"|(?:查|搜|找)素材(?=\s)|查(?=\s))"
     r"|(?P<ask>有没有|有|找一下|找下|找找|找个|找|来个|来份|来一个))\s*(?P<keyword>.+)$"
@@ -164,7 +175,8 @@ def ranking_period(text: str) -> str | None:
 
 
 def _free_intent(core: str, referenced: bool) -> str | None:
-    compact = re.sub(r"\s+", "", core).strip(EDGE_PUNCT)
+    compact = _INNER_PUNCT_RE.sub("", core).strip(EDGE_PUNCT)
+    referenced = referenced or _THIS_PUSH_RE.search(compact) is not None
     intents = _INTENTS + _REFERENCED_INTENTS if referenced else _INTENTS
     for name, pattern, words in intents:
         for match in pattern.finditer(compact):
@@ -180,7 +192,8 @@ def _search_keyword(core: str) -> str | None:
     if match is None:
         return None
     keyword = match["keyword"].strip(EDGE_PUNCT + "「」“”\"'")
-    if match["ask"] and not match["library"] and not _ASKS_FOR_MATERIAL_RE.search(keyword):
+    topic = keyword.startswith(("关于", "有关"))
+    if match["ask"] and not (match["library"] or topic or _ASKS_FOR_MATERIAL_RE.search(keyword)):
         return None
     keyword = _KEYWORD_LEAD_RE.sub("", keyword)
     trimmed = _KEYWORD_TAIL_RE.sub("", keyword).strip(EDGE_PUNCT)
