@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from bot.nlp.normalize import edge_mentions, normalize, to_simplified
 from bot.nlp.phrasing import EDGE_PUNCT, FREE_MAX_CHARS, free_phrasing, ranking_period
 
 __all__ = ["COMMAND_NAMES", "HELP_TEXT", "Command", "parse"]
@@ -100,7 +101,7 @@ _CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 
 _MENTION_RE = re.compile(r"@\S+")
 _SLASH_RE = re.compile(r"^[/／]\s*")
-_NUM = r"(\d+|[零〇一二两三四五六七八九十]{1,3})"
+_NUM = r"(\d+|[零〇一二两三四五六七八九十百]{1,6})"
 # Pushes are 第N期 (also N期, N号推送, and the old #N); materials are 素材N (also N号素材).
 _LEGACY_HASH_RE = re.compile(r"#\s*(\d+)")
 _REFERENCE_RES = (
@@ -121,9 +122,7 @@ _PUSH_HEAD_RE = re.compile(r"^推送(?=$|[\s:#]|第|范围|截止|截至|对象|
 _TYPED_PUSH_REST_RE = re.compile(r"^.*?推送[\s:：]*")
 
 
-def _cn_int(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
+def _below_hundred(text: str) -> int | None:
     if "十" in text:
         tens, _, ones = text.partition("十")
         tens_value = _CN_DIGITS.get(tens, -1) if tens else 1
@@ -134,6 +133,26 @@ def _cn_int(text: str) -> int | None:
     if len(text) == 1 and text in _CN_DIGITS:
         return _CN_DIGITS[text]
     return None
+
+
+def _cn_int(text: str) -> int | None:
+    """3, 十二, 二十一, 一百, 一百零五, 一百二十 as an int; None for anything else."""
+    if text.isdigit():
+        return int(text)
+    if "百" not in text:
+        return _below_hundred(text)
+    head, _, rest = text.partition("百")
+    hundreds = _CN_DIGITS.get(head or "一", -1) * 100
+    if hundreds <= 0:
+        return None
+    if not rest:
+        return hundreds
+    if rest[0] in "零〇":
+        ones = _CN_DIGITS.get(rest[1:], -1)
+        return None if ones <= 0 else hundreds + ones
+    # 一百五 is 150 in speech.
+    below = _CN_DIGITS.get(rest, -1) * 10 if len(rest) == 1 else _below_hundred(rest)
+    return None if below is None or below < 0 else hundreds + below
 
 
 def _find(text: str, patterns: tuple[re.Pattern[str], ...]) -> tuple[int, str, str] | None:
@@ -276,14 +295,30 @@ def parse(text: str) -> Command | None:
     folded = _fold(text)
     if not folded:
         return None
-    lines = folded.splitlines()
+    first = _SLASH_RE.sub("", folded.splitlines()[0].strip())
+    if first.startswith("推送"):
+        # 推送 heads a push; "推送情况怎么样" asks for 进度 like any other query.
+        return _parse_push(raw, first) or _parse_query(raw)
+    return _parse_query(raw)
+
+
+# A message that @mentions someone else is talking to that person, not to the bot.
+_BOT_NAME_RE = re.compile(r"机器人|助手|助理|bot|反诈", re.IGNORECASE)
+
+
+def _addressed_to_person(raw: str) -> bool:
+    names, _ = edge_mentions(to_simplified(unicodedata.normalize("NFKC", raw)))
+    return any(not _BOT_NAME_RE.search(name) for name in names)
+
+
+def _parse_query(raw: str) -> Command | None:
+    """Every command but 推送, read from the normalised text (简体, half width)."""
+    lines = _MENTION_RE.sub(" ", normalize(raw, join_cjk=False)).strip().splitlines()
+    if not lines:
+        return None
     first = lines[0].strip()
     slash = bool(_SLASH_RE.match(first))
     first = _SLASH_RE.sub("", first)
-
-    if first.startswith("推送"):
-        return _parse_push(raw, first)
-
     extra = [line for line in lines[1:] if line.strip()]
     if any(not _OPTION_LINE_RE.match(line) for line in extra):
         return None
@@ -300,7 +335,9 @@ def parse(text: str) -> Command | None:
     else:
         if not slash and len(re.sub(r"\s+", "", first)) > FREE_MAX_CHARS:
             return None
-        free = free_phrasing(core)
+        if _addressed_to_person(raw):
+            return None
+        free = free_phrasing(core, referenced=push_id is not None)
         if free is None:
             return None
         name, keyword = free
