@@ -29,15 +29,15 @@ The rules, in order:
 from __future__ import annotations
 
 import re
-import unicodedata
 from enum import IntEnum
 from functools import lru_cache
 from typing import NamedTuple
 
+from bot.nlp.emoji import ACK_MARK, replace_emoji_codes
+from bot.nlp.normalize import fold, join_spaced, strip_mentions
+from bot.nlp.quote import split_quote
 from bot.nlp.segment import cut, pos_tokenizer
-
-# Private-use character standing for an acknowledging emoji after normalisation.
-_ACK_MARK = "\ue000"
+from bot.nlp.solitaire import parse_solitaire
 
 
 def _words(text: str) -> frozenset[str]:
@@ -142,13 +142,13 @@ _ALLOWED = (
 )
 
 _ACK_EMOJI = frozenset("👍👌🙏🤝💪✊✅✔☑🫡👏🆗🙆")
-_WECHAT_ACK_CODES = _words("强 ok 好的 抱拳 握手 拳头 胜利 合十 鼓掌 赞")
-_WECHAT_QUESTION_CODES = _words("疑问 问号")
 
 _QUOTE_RE = re.compile(r"「[^」]*」")
 _QUOTE_SEPARATOR_RE = re.compile(r"^.*(?:-\s){5,}-?\s*$", re.MULTILINE | re.DOTALL)
-_MENTION_RE = re.compile(r"@\S+")
-_WECHAT_CODE_RE = re.compile(r"\[([^\[\]\s]{1,4})\]")
+# A mention typed by hand, glued to the reply (@王网格员收到): keep the reply.
+_GLUED_MENTION_RE = re.compile(
+    r"@[^\s@]{1,12}?(?=(?:已?收到|已阅|已读|好的|明白|知道|已转发)[了啦!。~]*$)"
+)
 _REFERENCE_RE = re.compile(r"#\s*\d+|第\s*\d+\s*[期号条次]|\d+\s*号推送")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -200,20 +200,10 @@ def _strip_quote(text: str) -> str:
     return _QUOTE_RE.sub(" ", text)
 
 
-def _replace_wechat_code(match: re.Match[str]) -> str:
-    code = match.group(1).lower()
-    if code in _WECHAT_ACK_CODES:
-        return _ACK_MARK
-    if code in _WECHAT_QUESTION_CODES:
-        return "?"
-    return " "
-
-
 def normalize(text: str) -> str:
     """Fold a chat message to the form the acknowledgement rules read."""
-    text = unicodedata.normalize("NFKC", _strip_quote(text))
-    text = _MENTION_RE.sub(" ", text)
-    text = _WECHAT_CODE_RE.sub(_replace_wechat_code, text)
+    text = _strip_quote(replace_emoji_codes(fold(text)))
+    text = join_spaced(strip_mentions(_GLUED_MENTION_RE.sub(" ", text)))
     text = _REFERENCE_RE.sub(" ", text)
     text = text.replace("❓", "?").replace("❔", "?")
     return _SPACE_RE.sub(" ", text).strip().lower()
@@ -236,7 +226,7 @@ def _split(text: str) -> list[_Clause]:
         if ch == "?":
             if clauses:
                 clauses[-1] = clauses[-1]._replace(question=True)
-        elif ch == _ACK_MARK or ch in _ACK_EMOJI:
+        elif ch == ACK_MARK or ch in _ACK_EMOJI:
             clauses.append(_Clause("", True, False))
     flush()
     return clauses
@@ -253,7 +243,10 @@ def _pure_grade(tokens: list[str]) -> _Grade | None:
     if solo:
         rest = [t for t in tokens if t not in _FILLERS and t not in _SOLO]
         if rest:
-            return None
+            # 收到1, 好的11: an acknowledgement with the "1" a request asked for.
+            ones_only = all(not t.strip("1") for t in tokens if t in _SOLO)
+            grade = _pure_grade(rest) if ones_only else None
+            return grade if grade is not None and grade >= _Grade.WEAK else None
         return _Grade.STRONG if any(t in _SOLO_STRONG for t in tokens) else _Grade.WEAK
     done = any(t in _DONE_MARKERS for t in tokens)
     modal = any(t in _MODAL_MARKERS for t in tokens)
@@ -341,18 +334,33 @@ def _decide(norm: str) -> bool:
     return True
 
 
+def _own_words(text: str, sender: str | None) -> str | None:
+    """The part of a message that is the sender's reply, normalised; None when it is
+    the sender's name joining a 接龙 that asks for reading (a receipt without words)."""
+    text = split_quote(fold(text)).reply
+    solitaire = parse_solitaire(text)
+    if solitaire is None:
+        return normalize(text)
+    entry = normalize(solitaire.own_entry(sender and fold(sender)) or "")
+    if solitaire.asks_for_reading and (not entry or _is_label(entry)):
+        return None
+    return entry
+
+
 @lru_cache(maxsize=16384)
-def _decide_raw(text: str) -> bool:
-    return _decide(normalize(text))
+def _decide_raw(text: str, sender: str | None = None) -> bool:
+    words = _own_words(text, sender)
+    return True if words is None else _decide(words)
 
 
-def is_acknowledgement(text: str) -> bool:
+def is_acknowledgement(text: str, sender: str | None = None) -> bool:
     """Tell whether a chat reply acknowledges a pushed notice (收到, 已阅, 已转发, 👍…).
 
     Negations (没收到, 看不懂), questions (收到吗, 收到？), instructions to others
     (请大家回复收到, 收到的扣1), refusals and complaints (别发了, 退群, 烦死了天天发) and
     "received something" sentences (收到一个诈骗电话) are not acknowledgements; "1" or
-    "扣1" alone answers a request and is one. Results are cached: households repeat the
-    same few phrases.
+    "扣1" alone answers a request and is one. Only the reply of a quote reply counts, and
+    only the sender's own line of a 接龙 (the line with `sender`'s name, else the last).
+    Results are cached: households repeat the same few phrases.
     """
-    return _decide_raw(text)
+    return _decide_raw(text, sender)

@@ -1,0 +1,87 @@
+"""Chat text as WeChat delivers it, folded to one form the language rules can read.
+
+WeChat text arrives with full-width letters and digits (ＯＫ, １), traditional characters
+(已閱, 沒收到), @mentions ending in the U+2005 space WeChat inserts after a picked name, and
+spaces typed inside words (收 到, 好 的 收 到). `normalize` undoes all of that; the steps are
+public so that a caller who needs line breaks (接龙 lists, quote replies) can fold first and
+split later.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# A mention runs from @ to the next space (WeChat puts U+2005 there; NFKC makes it a space),
+# the next @ or the end of the text.
+_MENTION_RE = re.compile(r"@[^\s@]*")
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HSPACE = r"[^\S\n]+"
+# One horizontal space run between two CJK characters (the lookarounds keep the characters).
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}]){_HSPACE}(?=[{_CJK}])")
+# Letters spaced out one by one: O K, o k.
+_SPACED_LETTERS_RE = re.compile(r"\b[A-Za-z](?:[^\S\n][A-Za-z]\b)+")
+_TOKEN_RE = re.compile(rf"[^\s]+|{_HSPACE}")
+_SPACE_RE = re.compile(r"\s+")
+# From this many word gaps on one line, the writer spaces every word: join them all.
+_WORD_SPACED_GAPS = 3
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """NFKC (full-width letters, digits and punctuation; ① → 1) and traditional → simplified.
+
+    Line breaks are kept.
+    """
+    return str(_t2s().convert(unicodedata.normalize("NFKC", text)))
+
+
+def strip_mentions(text: str) -> str:
+    """Replace each @mention (@李四, @所有人) with a space."""
+    return _MENTION_RE.sub(" ", text)
+
+
+def _is_cjk(ch: str) -> bool:
+    return bool(re.match(f"[{_CJK}]", ch))
+
+
+def _join_line(line: str) -> str:
+    gaps = len(_CJK_GAP_RE.findall(line))
+    if gaps == 0:
+        return line
+    if gaps >= _WORD_SPACED_GAPS:
+        return _CJK_GAP_RE.sub("", line)
+    tokens = _TOKEN_RE.findall(line)
+    out: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.isspace() and 0 < index < len(tokens) - 1:
+            left, right = tokens[index - 1], tokens[index + 1]
+            # A space next to a lone character is inside a word (收 到, 已 收到); a space
+            # between two words is punctuation (收到 谢谢) and stays.
+            if _is_cjk(left[-1]) and _is_cjk(right[0]) and (len(left) == 1 or len(right) == 1):
+                continue
+        out.append(token)
+    return "".join(out)
+
+
+def join_spaced(text: str) -> str:
+    """Remove spaces typed inside words: 收 到 → 收到, O K → OK, 没 收 到 → 没收到.
+
+    A space between two longer words (收到 谢谢) is kept, unless the line spaces every word
+    (收到 一个 诈骗 电话). Line breaks are kept.
+    """
+    text = _SPACED_LETTERS_RE.sub(lambda m: m.group(0).replace(" ", ""), text)
+    return "\n".join(_join_line(line) for line in text.split("\n"))
+
+
+def normalize(text: str) -> str:
+    """Fold, drop @mentions, join spaced-out words and collapse whitespace to single spaces."""
+    text = join_spaced(strip_mentions(fold(text)))
+    return _SPACE_RE.sub(" ", text).strip()
