@@ -122,6 +122,8 @@ def test_solitaire_acknowledgement_is_the_senders_own_line() -> None:
     names_only = "#接龙\n已读请接龙\n1. 李四\n2. 王户7"
     assert is_acknowledgement(names_only, sender="王户7")
     assert not is_acknowledgement("#接龙\n周末讲座报名\n1. 李四\n2. 王户7", sender="王户7")
+    assert not is_acknowledgement("#接龙\n已读请接龙", sender="王户7")
+    assert not is_acknowledgement("#接龙\n已读请接龙\n例：张三 已读", sender="张三")
 
 
 def _message(text: str) -> IncomingMessage:

@@ -2,8 +2,12 @@
 
 The rules, in order:
 
-1. Normalise: drop quoted replies, @mentions and push references (#3, 第3期), NFKC-fold
-   full-width characters, lowercase, turn WeChat emoji codes ([强], [OK]…) into markers.
+0. Take the sender's own words: the reply of a quote reply (quote first or last, see
+   nlp/quote.py), the sender's line of a 接龙 (nlp/solitaire.py: the line with their name,
+   else the last; their bare name on a list that asks for reading is a receipt).
+1. Normalise (nlp/normalize.py): NFKC-fold full-width characters, traditional to simplified
+   (opencc), drop @mentions and push references (#3, 第3期), join words typed with spaces
+   (收 到), lowercase, turn WeChat emoji codes ([强], [OK], /:strong…) into markers.
 2. Reject the whole message when it negates an acknowledgement verb anywhere (没收到,
    还没看, 看不懂, 不明白), tells others to acknowledge (请大家回复收到, 收到请回复, 收到的扣1),
    or refuses or complains (不看, 别发了, 退群, 烦死了天天发): a household that says
@@ -341,7 +345,10 @@ def _own_words(text: str, sender: str | None) -> str | None:
     solitaire = parse_solitaire(text)
     if solitaire is None:
         return normalize(text)
-    entry = normalize(solitaire.own_entry(sender and fold(sender)) or "")
+    own = solitaire.own_entry(sender and fold(sender))
+    if own is None:
+        return ""  # a list just started, with nobody on it yet
+    entry = normalize(own)
     if solitaire.asks_for_reading and (not entry or _is_label(entry)):
         return None
     return entry
