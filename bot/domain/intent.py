@@ -156,7 +156,11 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
         if report:
             return WorkReportIntent(report["body"].strip())
     if member.role is Role.HOUSEHOLD:
-        if group is not None and in_household_group and nlp.is_acknowledgement(text):
+        if (
+            group is not None
+            and in_household_group
+            and nlp.is_acknowledgement(text, sender=member.name)
+        ):
             return ReceiptIntent(group.id)
         signal = classify_tip(text) if group is not None and in_household_group else None
         return TipIntent(group.id, text, signal) if group is not None and signal else None
@@ -179,7 +183,7 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
         # In a forward-mode group this is how the push arrives; in a relay-mode group a
         # cadre who pasted the notice himself has delivered it, and the bot must not repeat it.
         return ForwardIntent(group.id, text)
-    if member.role is Role.PUSHER and nlp.is_acknowledgement(text):
+    if member.role is Role.PUSHER and nlp.is_acknowledgement(text, sender=member.name):
         return SignIntent(None, quote.quoted)
     return None
 

@@ -2,8 +2,12 @@
 
 The rules, in order:
 
-1. Normalise: drop quoted replies, @mentions and push references (#3, 第3期), NFKC-fold
-   full-width characters, lowercase, turn WeChat emoji codes ([强], [OK]…) into markers.
+0. Take the sender's own words: the reply of a quote reply (quote first or last, see
+   nlp/quote.py), the sender's line of a 接龙 (nlp/solitaire.py: the line with their name,
+   else the last; their bare name on a list that asks for reading is a receipt).
+1. Normalise (nlp/normalize.py): NFKC-fold full-width characters, traditional to simplified
+   (opencc), drop @mentions and push references (#3, 第3期), join words typed with spaces
+   (收 到), lowercase, turn WeChat emoji codes ([强], [OK], /:strong…) into markers.
 2. Reject the whole message when it negates an acknowledgement verb anywhere (没收到,
    还没看, 看不懂, 不明白), tells others to acknowledge (请大家回复收到, 收到请回复, 收到的扣1),
    or refuses or complains (不看, 别发了, 退群, 烦死了天天发): a household that says
@@ -29,15 +33,15 @@ The rules, in order:
 from __future__ import annotations
 
 import re
-import unicodedata
 from enum import IntEnum
 from functools import lru_cache
 from typing import NamedTuple
 
+from bot.nlp.emoji import ACK_MARK, replace_emoji_codes
+from bot.nlp.normalize import fold, join_spaced, strip_mentions
+from bot.nlp.quote import split_quote
 from bot.nlp.segment import cut, pos_tokenizer
-
-# Private-use character standing for an acknowledging emoji after normalisation.
-_ACK_MARK = "\ue000"
+from bot.nlp.solitaire import parse_solitaire
 
 
 def _words(text: str) -> frozenset[str]:
@@ -79,7 +83,7 @@ _SOLO_STRONG = _words("阅 妥")
 _NEEDS_DONE = _words(
     """
     看 读 收 签 转 发 推 传 转发 推送 转给 转到 发到 发给 分享 传达 告知 转告 通知 学习 学
-    确认 完成 落实 执行 宣传 提醒 安排 办 办理 部署 告诉 组织 懂
+    确认 完成 落实 执行 宣传 提醒 安排 办 办理 部署 告诉 组织 懂 下载 安装
     """
 )
 # Pledges that acknowledge only with a modal: 会注意的, 一定注意; a bare 注意 (or 注意了)
@@ -113,7 +117,7 @@ _POLITE = _words(
     内容 素材 材料 宣传 这个 这条 此 此条 本条 上面 以上 精神 指示 要求 任务 群 群里 家族群
     村群 朋友圈 家里 老人 父母 孩子 邻居 亲戚 朋友 村民 给 到 至 本 一下 下 去 再 并 和 跟
     一起 每户 每家 到位 完成 转发 学习 本群 村民群 微信群 工作群 各群 各组 各村 各户 爸妈
-    爸爸 妈妈 老爸 老妈 家长 子女 儿女 村里 村委 村委会 网格员 关心 关怀 谢谢你们
+    爸爸 妈妈 老爸 老妈 家长 子女 儿女 村里 村委 村委会 网格员 关心 关怀 谢谢你们 里
     """
 )
 # Name-like words that may label a household in front of 收到 (3组李四收到, 我妈收到了).
@@ -142,13 +146,13 @@ _ALLOWED = (
 )
 
 _ACK_EMOJI = frozenset("👍👌🙏🤝💪✊✅✔☑🫡👏🆗🙆")
-_WECHAT_ACK_CODES = _words("强 ok 好的 抱拳 握手 拳头 胜利 合十 鼓掌 赞")
-_WECHAT_QUESTION_CODES = _words("疑问 问号")
 
 _QUOTE_RE = re.compile(r"「[^」]*」")
 _QUOTE_SEPARATOR_RE = re.compile(r"^.*(?:-\s){5,}-?\s*$", re.MULTILINE | re.DOTALL)
-_MENTION_RE = re.compile(r"@\S+")
-_WECHAT_CODE_RE = re.compile(r"\[([^\[\]\s]{1,4})\]")
+# A mention typed by hand, glued to the reply (@王网格员收到): keep the reply.
+_GLUED_MENTION_RE = re.compile(
+    r"@[^\s@]{1,12}?(?=(?:已?收到|已阅|已读|好的|明白|知道|已转发)[了啦!。~]*$)"
+)
 _REFERENCE_RE = re.compile(r"#\s*\d+|第\s*\d+\s*[期号条次]|\d+\s*号推送")
 _SPACE_RE = re.compile(r"\s+")
 
@@ -200,20 +204,10 @@ def _strip_quote(text: str) -> str:
     return _QUOTE_RE.sub(" ", text)
 
 
-def _replace_wechat_code(match: re.Match[str]) -> str:
-    code = match.group(1).lower()
-    if code in _WECHAT_ACK_CODES:
-        return _ACK_MARK
-    if code in _WECHAT_QUESTION_CODES:
-        return "?"
-    return " "
-
-
 def normalize(text: str) -> str:
     """Fold a chat message to the form the acknowledgement rules read."""
-    text = unicodedata.normalize("NFKC", _strip_quote(text))
-    text = _MENTION_RE.sub(" ", text)
-    text = _WECHAT_CODE_RE.sub(_replace_wechat_code, text)
+    text = _strip_quote(replace_emoji_codes(fold(text)))
+    text = join_spaced(strip_mentions(_GLUED_MENTION_RE.sub(" ", text)))
     text = _REFERENCE_RE.sub(" ", text)
     text = text.replace("❓", "?").replace("❔", "?")
     return _SPACE_RE.sub(" ", text).strip().lower()
@@ -236,7 +230,7 @@ def _split(text: str) -> list[_Clause]:
         if ch == "?":
             if clauses:
                 clauses[-1] = clauses[-1]._replace(question=True)
-        elif ch == _ACK_MARK or ch in _ACK_EMOJI:
+        elif ch == ACK_MARK or ch in _ACK_EMOJI:
             clauses.append(_Clause("", True, False))
     flush()
     return clauses
@@ -253,7 +247,10 @@ def _pure_grade(tokens: list[str]) -> _Grade | None:
     if solo:
         rest = [t for t in tokens if t not in _FILLERS and t not in _SOLO]
         if rest:
-            return None
+            # 收到1, 好的11: an acknowledgement with the "1" a request asked for.
+            ones_only = all(not t.strip("1") for t in tokens if t in _SOLO)
+            grade = _pure_grade(rest) if ones_only else None
+            return grade if grade is not None and grade >= _Grade.WEAK else None
         return _Grade.STRONG if any(t in _SOLO_STRONG for t in tokens) else _Grade.WEAK
     done = any(t in _DONE_MARKERS for t in tokens)
     modal = any(t in _MODAL_MARKERS for t in tokens)
@@ -341,18 +338,36 @@ def _decide(norm: str) -> bool:
     return True
 
 
+def _own_words(text: str, sender: str | None) -> str | None:
+    """The part of a message that is the sender's reply, normalised; None when it is
+    the sender's name joining a 接龙 that asks for reading (a receipt without words)."""
+    text = split_quote(fold(text)).reply
+    solitaire = parse_solitaire(text)
+    if solitaire is None:
+        return normalize(text)
+    own = solitaire.own_entry(sender and fold(sender))
+    if own is None:
+        return ""  # a list just started, with nobody on it yet
+    entry = normalize(own)
+    if solitaire.asks_for_reading and (not entry or _is_label(entry)):
+        return None
+    return entry
+
+
 @lru_cache(maxsize=16384)
-def _decide_raw(text: str) -> bool:
-    return _decide(normalize(text))
+def _decide_raw(text: str, sender: str | None = None) -> bool:
+    words = _own_words(text, sender)
+    return True if words is None else _decide(words)
 
 
-def is_acknowledgement(text: str) -> bool:
+def is_acknowledgement(text: str, sender: str | None = None) -> bool:
     """Tell whether a chat reply acknowledges a pushed notice (收到, 已阅, 已转发, 👍…).
 
     Negations (没收到, 看不懂), questions (收到吗, 收到？), instructions to others
     (请大家回复收到, 收到的扣1), refusals and complaints (别发了, 退群, 烦死了天天发) and
     "received something" sentences (收到一个诈骗电话) are not acknowledgements; "1" or
-    "扣1" alone answers a request and is one. Results are cached: households repeat the
-    same few phrases.
+    "扣1" alone answers a request and is one. Only the reply of a quote reply counts, and
+    only the sender's own line of a 接龙 (the line with `sender`'s name, else the last).
+    Results are cached: households repeat the same few phrases.
     """
-    return _decide_raw(text)
+    return _decide_raw(text, sender)
