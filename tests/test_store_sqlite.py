@@ -20,6 +20,7 @@ MIGRATIONS = [
     "m030_sessions",
     "m040_push_control",
     "m050_mass_tasks",
+    "m060_media",
 ]
 
 
