@@ -22,6 +22,7 @@ MIGRATIONS = [
     "m050_mass_tasks",
     "m060_tips",
     "m061_read_taps",
+    "m062_media",
 ]
 
 

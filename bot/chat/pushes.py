@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.chat.mediapush import queue_media
 from bot.chat.readlinks import pasted_links
 from bot.chat.tasks import task_groups
 from bot.context import Context
@@ -101,6 +102,7 @@ class Pushes:
                 [p.wechat for p in pushers],
                 key=f"announce:{push.id}",
             )
+            queue_media(ctx, push, ctx.command_group, f"announce:{push.id}", relay=False)
             app.chat.relays.ready(ctx, push.id)
             app.chat.tasks.plan(ctx, push, app.org, plan.deliveries)
             app.store.audit(ctx.now, ctx.actor.name, "推送", texts.push_name(push))

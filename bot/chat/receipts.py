@@ -6,10 +6,11 @@ import hashlib
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.chat.mediaforward import is_media_forward
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import ForwardIntent, ReceiptIntent, SignIntent, WorkReportIntent
-from bot.domain.model import Evidence, IncomingMessage, Mode, WorkReport
+from bot.domain.model import Evidence, IncomingMessage, MessageKind, Mode, WorkReport
 from bot.domain.relay import group_pushers
 from bot.nlp import is_forward_of
 from bot.nlp.commands import take_reference
@@ -84,14 +85,19 @@ class Receipts:
             )
 
     def forward(self, ctx: Context, intent: ForwardIntent) -> None:
-        """A pusher's text in a group that is an open push forwarded: that group's delivery."""
+        """A pusher's text (or a push's image, card or file) in a group that is an open push
+        forwarded: that group's delivery."""
         store = ctx.app.store
         for push in reversed(store.pushes(since=open_since(ctx))):
             for d in store.deliveries(push.id):
                 if (
                     d.group_id == intent.group_id
                     and d.delivered_at is None
-                    and is_forward_of(push.body, intent.text)
+                    and (
+                        is_forward_of(push.body, intent.text)
+                        if intent.kind is MessageKind.TEXT
+                        else is_media_forward(ctx, push, intent)
+                    )
                 ):
                     if store.mark_delivered(push.id, d.group_id, ctx.now, "forward"):
                         ctx.app.chat.relays.ready(ctx, push.id)

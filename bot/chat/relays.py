@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.chat.mediapush import queue_media
 from bot.chat.readlinks import named_links
 from bot.context import Context
 from bot.domain import texts
-from bot.domain.model import OutboxItem
+from bot.domain.model import MessageKind, OutboxItem
 from bot.domain.relay import ready_relays
+
+TEXT = MessageKind.TEXT
 
 
 class Relays:
@@ -36,6 +39,7 @@ class Relays:
                 push_id=push_id,
                 group_id=d.group_id,
             )
+            queue_media(ctx, push, d.group_id, f"relay:{push_id}:{d.group_id}", relay=True)
 
     def resume(self, ctx: Context) -> None:
         """Queue relays that became ready but were not planned (e.g. a crash after a send)."""
@@ -45,8 +49,9 @@ class Relays:
                 self.ready(ctx, push.id)
 
     def on_sent(self, ctx: Context, item: OutboxItem, at: datetime) -> None:
-        """A relay row that went out is its group's delivery (recorded with the send)."""
-        if item.push_id is not None and item.group_id is not None:
+        """A relay's text that went out is its group's delivery (recorded with the send);
+        its media parts follow it and record nothing."""
+        if item.push_id is not None and item.group_id is not None and item.kind is TEXT:
             ctx.app.store.mark_delivered(item.push_id, item.group_id, at, "relay")
 
     def after_sent(self, ctx: Context, item: OutboxItem) -> None:

@@ -19,13 +19,16 @@ from bot.chat.pushes import NO_CONFIRMATION
 from bot.cli.report import coverage_json, coverage_text
 from bot.clock import SimClock
 from bot.config import Config, load_config
+from bot.domain.media import LinkCard
 from bot.domain.model import MessageKind, Org
 from bot.formats.checks import InputError, read_text
 from bot.formats.orgfile import load_org
 from bot.runtime import Runtime, build
 from bot.transport.base import ChatLine, Simulator
 
-_KEYS = {"at", "group", "from", "text", "id", "kind", "file"}
+_KEYS = {"at", "group", "from", "text", "id", "kind", "file", "url", "title"}
+# A video arrives (and is matched) as a file; a link is an article, 视频号 or mini-program card.
+_KINDS = {"text": "text", "image": "image", "video": "file", "file": "file", "link": "link"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
@@ -46,14 +49,16 @@ class ReplayEvent:
     kind: MessageKind
     data: bytes | None
     filename: str | None
+    link: LinkCard | None = None
 
 
 def _event_id(raw: dict[str, Any]) -> str:
     # Lines without an id get one derived from their content, so feeding the same log
     # twice still counts every message once.
-    basis = json.dumps(
-        [raw.get(k) for k in ("at", "group", "from", "text", "kind")], ensure_ascii=False
-    )
+    # (Media lines of the new kinds also by what they carry; older lines keep their ids.)
+    extra = {"link": ("url", "title"), "video": ("file",)}.get(raw.get("kind") or "", ())
+    keys = ("at", "group", "from", "text", "kind", *extra)
+    basis = json.dumps([raw.get(k) for k in keys], ensure_ascii=False)
     return "r-" + hashlib.sha1(basis.encode()).hexdigest()[:16]
 
 
@@ -78,6 +83,27 @@ def _attachment(events: Path, name: str, problems: list[str]) -> bytes | None:
     except OSError as exc:
         problems.append(f"字段 file 指向的文件 {name} 读不到（{exc.strerror or '无法读取'}）")
     return None
+
+
+def _media_fields(raw: dict[str, Any], kind: object, problems: list[str]) -> LinkCard | None:
+    """Check `kind` and the fields it needs; a link line's card."""
+    if kind not in _KINDS:
+        problems.append(f"字段 kind 的值 {kind!r} 无效，应为 text、image、link、video、file 之一")
+        return None
+    url, title = raw.get("url"), raw.get("title")
+    if kind != "link":
+        problems.extend(f"字段 {k} 只用于 kind = link" for k in ("url", "title") if k in raw)
+        if kind == "video" and not raw.get("file"):
+            problems.append("kind = video 需要字段 file（视频文件）")
+        return None
+    if not (isinstance(url, str) and url.strip()) and not (isinstance(title, str) and title):
+        problems.append("kind = link 需要字段 url 或 title（文章链接或卡片标题）")
+        return None
+    if isinstance(url, str) and url.strip() and not url.startswith(("https://", "http://")):
+        problems.append(f"字段 url 的值 {url!r} 应以 https:// 或 http:// 开头")
+        return None
+    ok = isinstance(url, str | None) and isinstance(title, str | None)
+    return LinkCard(url=(url or "").strip(), title=(title or "").strip()) if ok else None
 
 
 def parse_events(path: Path) -> list[ReplayEvent]:
@@ -109,12 +135,11 @@ def parse_events(path: Path) -> list[ReplayEvent]:
                     problems.append("字段 at 缺少时区（例如 +08:00）")
             except ValueError:
                 problems.append(f"字段 at 的值 {raw['at']!r} 不是 ISO 时间")
-        for key in ("group", "text", "id", "file"):
+        for key in ("group", "text", "id", "file", "url", "title"):
             if key in raw and raw[key] is not None and not isinstance(raw[key], str):
                 problems.append(f"字段 {key} 应为字符串")
         kind = raw.get("kind", "text")
-        if kind not in ("text", "image", "file"):
-            problems.append(f"字段 kind 的值 {kind!r} 无效，应为 text、image、file 之一")
+        link = _media_fields(raw, kind, problems)
         data = None
         if isinstance(raw.get("file"), str):
             data = _attachment(path, raw["file"], problems)
@@ -130,9 +155,10 @@ def parse_events(path: Path) -> list[ReplayEvent]:
                 text=raw.get("text") or "",
                 group=raw.get("group") or None,
                 id=raw.get("id") or _event_id(raw),
-                kind=MessageKind(kind),
+                kind=MessageKind(_KINDS[kind]),
                 data=data,
                 filename=Path(raw["file"]).name if raw.get("file") else None,
+                link=link,
             )
         )
     if errors:
@@ -189,6 +215,7 @@ async def replay(
             filename=ev.filename,
             message_id=ev.id,
             at=ev.at,
+            link=ev.link,
         )
         await rt.app.handle(msg)
         await rt.app.settle()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from bot import nlp
+from bot.domain.media import LinkCard
 from bot.domain.model import Group, IncomingMessage, Level, Member, MessageKind, Role
 from bot.nlp import commands
 from bot.nlp.quote import split_quote
@@ -66,10 +67,16 @@ class ReceiptIntent:
 
 @dataclass(frozen=True)
 class ForwardIntent:
-    """A pusher's text in a forward-mode group that may be the push forwarded."""
+    """A pusher's text, image, link card or file in a group: maybe the push forwarded.
+
+    For media `kind` says which; `data` holds an image's or file's bytes, `link` a card.
+    """
 
     group_id: str
     text: str
+    kind: MessageKind = MessageKind.TEXT
+    data: bytes | None = None
+    link: LinkCard | None = None
 
 
 @dataclass(frozen=True)
@@ -138,11 +145,13 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
     in_household_group = group is not None and group.level is not Level.COMMAND
     if msg.private and member.role is Role.HOUSEHOLD:
         return _household_question(msg)
-    if msg.kind is MessageKind.IMAGE:
-        if msg.private and member.role is Role.PUSHER:
-            return EvidenceIntent()
+    if msg.kind is MessageKind.IMAGE and msg.private:
+        return EvidenceIntent() if member.role is Role.PUSHER else None
+    if msg.kind is not MessageKind.TEXT:
+        if member.role in FORWARD_ROLES and group is not None and in_household_group:
+            return ForwardIntent(group.id, msg.text, msg.kind, msg.data, msg.link)
         return None
-    if msg.kind is not MessageKind.TEXT or not msg.text.strip():
+    if not msg.text.strip():
         return None
     quote = split_quote(msg.text)
     text = quote.reply

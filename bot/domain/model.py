@@ -1,5 +1,4 @@
-"""Domain types shared by the core, the store and the transports: plain frozen dataclasses,
-no I/O, no SQL rows, no transport objects."""
+"""Domain types shared by core, store and transports: frozen dataclasses, no I/O or SQL."""
 
 from __future__ import annotations
 
@@ -7,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
+
+from bot.domain.media import LinkCard
 
 
 class Level(StrEnum):
@@ -132,9 +133,8 @@ class Org:
                 by_group.setdefault(gid, []).append(m)
         object.__setattr__(self, "_groups_by_id", {g.id: g for g in self.groups})
         object.__setattr__(self, "_members_by_wechat", {m.wechat: m for m in self.members})
-        object.__setattr__(
-            self, "_members_by_group", {gid: tuple(ms) for gid, ms in by_group.items()}
-        )
+        by_group_t = {gid: tuple(ms) for gid, ms in by_group.items()}
+        object.__setattr__(self, "_members_by_group", by_group_t)
 
     _groups_by_id: dict[str, Group] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -170,6 +170,7 @@ class IncomingMessage:
     mentions: tuple[str, ...] = ()
     data: bytes | None = None
     filename: str | None = None
+    link: LinkCard | None = None  # a link/视频号/mini-program card: its url and title
 
     @property
     def private(self) -> bool:
@@ -186,7 +187,10 @@ class Content:
     body: str
     fraud_types: tuple[str, ...] = ()
     audiences: tuple[str, ...] = ()
-    media: tuple[str, ...] = ()
+    media: tuple[str, ...] = ()  # images (posters)
+    video: str | None = None
+    files: tuple[str, ...] = ()
+    link: LinkCard | None = None
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,7 @@ class OutgoingMessage:
     dedupe_key: str | None = None
     push_id: int | None = None
     group_id: str | None = None
+    link: LinkCard | None = None
 
 
 @dataclass(frozen=True)
@@ -285,6 +290,7 @@ class OutboxItem:
     created_at: datetime
     not_before: datetime | None = None
     sent_at: datetime | None = None
+    link: LinkCard | None = None
 
 
 @dataclass(frozen=True)
@@ -373,8 +379,7 @@ class AuditEntry(NamedTuple):
 
 
 class PendingPush(NamedTuple):
-    """A big push kept until its sender's 确认: the draft (as its owner serialised it) and
-    when it was asked."""
+    """A big push kept until its sender's 确认: the serialised draft and when it was asked."""
 
     payload: dict[str, Any]
     asked_at: datetime
@@ -382,11 +387,8 @@ class PendingPush(NamedTuple):
 
 @dataclass(frozen=True)
 class MassTask:
-    """One 群发 task: a push sent by one member into their task-mode groups.
-
-    `state` is "pending" (not yet created on the platform), "created" or "failed";
-    `sent_at` is when the member confirmed and sent it; `reminds` the platform reminders.
-    """
+    """One 群发 task: a push sent by one member into their task-mode groups; `state` is
+    "pending" (not yet created), "created" or "failed"; `reminds` the platform reminders."""
 
     push_id: int
     member: str

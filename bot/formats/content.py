@@ -5,7 +5,7 @@
     title = "刷单返利都是骗局"
     fraud_types = ["刷单返利"]
     audiences = ["全体村民", "青年"]
-    media = ["posters/shuadan.png"]   # optional
+    media = ["posters/shuadan.png"]   # optional; also video, files, link (bot.formats.media)
     +++
     正文……
 
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bot.domain.model import Content
 from bot.formats.checks import InputError, Report, Table, parse_toml, read_text
+from bot.formats.media import MEDIA_KEYS, media_problems, parse_link, parse_media_paths
 from bot.settings import Config
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
 
 FENCE = "+++"
 REQUIRED_KEYS = ("id", "title", "fraud_types", "audiences")
-OPTIONAL_KEYS = ("media",)
+OPTIONAL_KEYS = MEDIA_KEYS
 LIST_KEYS = ("fraud_types", "audiences", "media")
 
 
@@ -80,15 +81,9 @@ def load_library(directory: str | Path) -> list[Content]:
 
 
 def missing_media(directory: str | Path, library: Iterable[Content]) -> list[str]:
-    """A sentence for each `media` image that is not a file under `directory`."""
-    directory = Path(directory)
-    return [
-        f"素材{item.id}《{item.title}》：字段 media 中的图片 {name} 不存在"
-        f"（路径相对素材目录 {directory}）"
-        for item in library
-        for name in item.media
-        if not (directory / name).is_file()
-    ]
+    """A sentence for each media file (image, video, file, link thumb) that is missing,
+    outside `directory` or too big to send."""
+    return media_problems(directory, library)
 
 
 def parse_item(text: str, source: str = "素材") -> Content:
@@ -114,6 +109,8 @@ def parse_item(text: str, source: str = "素材") -> Content:
         key: tuple(s.strip() for s in table.text_list(key, required=key in REQUIRED_KEYS) or ())
         for key in LIST_KEYS
     }
+    video, files = parse_media_paths(table)
+    link = parse_link(table, data)
     errors = report.errors
     body = "\n".join(lines[end + 1 :]).strip()
     if not body:
@@ -128,6 +125,9 @@ def parse_item(text: str, source: str = "素材") -> Content:
         fraud_types=lists["fraud_types"],
         audiences=lists["audiences"],
         media=lists["media"],
+        video=video,
+        files=files,
+        link=link,
     )
 
 

@@ -139,6 +139,9 @@ class PacedSender:
             return await t.send_image(item.conversation, item.path)
         if item.kind is MessageKind.FILE and item.path:
             return await t.send_file(item.conversation, item.path)
+        if item.kind is MessageKind.LINK and item.link is not None:
+            card = item.link
+            return await t.send_link(item.conversation, card.title, card.url, card.desc)
         return await t.send_text(item.conversation, item.text, item.mentions)
 
     async def drain(self, limit: int | None = None) -> int:
@@ -158,14 +161,22 @@ class PacedSender:
                 self._idle.set()
                 return sent
             self._idle.clear()
-            due = [i for i in pending if self._due(i, now)]
+            due = _in_order([i for i in pending if self._due(i, now)], pending)
             if not due:
                 return sent
+            # A push's parts for one group go out in order: a part waits while an earlier
+            # one (its text, a retried image) has not gone out.
+            waiting: set[tuple[int, str]] = set()
             for item in due:
                 if limit is not None and sent >= limit:
                     return sent
+                part = (item.push_id, item.conversation) if item.push_id else None
+                if part in waiting:
+                    continue
                 if await self.send_one(item):
                     sent += 1
+                elif part is not None:
+                    waiting.add(part)
         return sent
 
     async def wait_idle(self) -> None:
@@ -192,3 +203,18 @@ class PacedSender:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(wait):
                     await self._wake.wait()
+
+
+def _in_order(due: list[OutboxItem], pending: list[OutboxItem]) -> list[OutboxItem]:
+    """The due rows that no earlier, not yet due row of the same push and group precedes."""
+    held: set[tuple[int, str]] = set()
+    due_ids = {i.id for i in due}
+    kept = []
+    for item in pending:
+        part = (item.push_id, item.conversation) if item.push_id else None
+        if item.id not in due_ids:
+            if part is not None:
+                held.add(part)
+        elif part not in held:
+            kept.append(item)
+    return kept

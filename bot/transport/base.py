@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+from bot.domain.media import LinkCard
 from bot.domain.model import ContactInfo, IncomingMessage, MessageKind, Org, RoomInfo
 
 __all__ = [
@@ -168,6 +169,7 @@ class Simulator(Protocol):
         mentions: Sequence[str] = (),
         message_id: str | None = None,
         at: datetime | None = None,
+        link: LinkCard | None = None,
     ) -> IncomingMessage:
         """An inbound message as if `sender` spoke (None group: privately to the bot)."""
         ...

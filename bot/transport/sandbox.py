@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import Clock
+from bot.domain.media import LinkCard
 from bot.domain.model import IncomingMessage, MessageKind, Mode, Org
 from bot.transport.base import (
     SIMULATED_BOT,
@@ -220,6 +221,7 @@ class SandboxTransport:
         mentions: Sequence[str] = (),
         message_id: str | None = None,
         at: datetime | None = None,
+        link: LinkCard | None = None,
     ) -> IncomingMessage:
         """Build an inbound message as if `sender` spoke (and put it in the transcript)."""
         if group is not None and group not in self.world.rooms:
@@ -234,9 +236,11 @@ class SandboxTransport:
             mentions=tuple(mentions),
             data=data,
             filename=filename,
+            link=link,
         )
+        shown = text or (link.as_text() if link else f"[{kind.value}]")
         self.world.transcript.append(
-            ChatLine(msg.at, group or SandboxWorld.BOT, sender, text or f"[{kind.value}]", kind)
+            ChatLine(msg.at, group or SandboxWorld.BOT, sender, shown, kind)
         )
         return msg
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web import api, console, desk, files
-from bot.web.views import library, login, pushes, readlink, reports, roster, tips
+from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
 
 
 def add_pages(r: web.UrlDispatcher) -> None:
@@ -23,6 +23,8 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/content", library.content_list)
     r.add_get("/content/{content_id:\\d+}", library.content_item)
     r.add_post("/content/{content_id:\\d+}/push", library.content_push)
+    r.add_post("/content/new", media.content_upload)
+    r.add_get("/content/{content_id:\\d+}/media/{index:\\d+}", media.content_media)
     r.add_get("/bulletins", reports.bulletins)
     r.add_get("/bulletins/{bulletin_id:\\d+}/image", files.bulletin_image)
     r.add_get("/tips", tips.tip_list)

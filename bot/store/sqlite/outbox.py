@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from bot.domain.media import LinkCard
 from bot.domain.model import MessageKind, OutboxItem, OutgoingMessage
 from bot.store.sqlite.base import SqliteBase, ts
 
@@ -20,7 +22,8 @@ class OutboxTables(SqliteBase):
         """Add an outbox row; with a dedupe key, a second enqueue is ignored (returns None)."""
         cur = self._x(
             "INSERT OR IGNORE INTO outbox (dedupe_key, conversation, kind, text, mentions, path, "
-            "push_id, group_id, created_at, not_before) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "push_id, group_id, created_at, not_before, link) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 out.dedupe_key,
                 out.conversation,
@@ -32,13 +35,14 @@ class OutboxTables(SqliteBase):
                 out.group_id,
                 ts(now),
                 ts(not_before),
+                json.dumps(asdict(out.link), ensure_ascii=False) if out.link else None,
             ),
         )
         return int(cur.lastrowid) if cur.rowcount == 1 and cur.lastrowid else None
 
     _OUTBOX_COLS = (
         "id, conversation, kind, text, mentions, path, push_id, group_id, status, attempts, "
-        "created_at, not_before, sent_at"
+        "created_at, not_before, sent_at, link"
     )
 
     def _outbox(self, r: Sequence[Any]) -> OutboxItem:
@@ -56,6 +60,7 @@ class OutboxTables(SqliteBase):
             created_at=self._dt_req(r[10]),
             not_before=self._dt(r[11]),
             sent_at=self._dt(r[12]),
+            link=LinkCard(**json.loads(r[13])) if r[13] else None,
         )
 
     def pending_outbox(self, limit: int = 100) -> list[OutboxItem]:

@@ -107,6 +107,12 @@ def m061_read_taps(db: Database) -> None:
     )
 
 
+@migrations()
+def m062_media(db: Database) -> None:
+    """A link card's fields on its outbox row (media pushes, issue 11)."""
+    db.execute("ALTER TABLE outbox ADD COLUMN link TEXT")
+
+
 _SCHEMA_020 = [
     "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
     """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,

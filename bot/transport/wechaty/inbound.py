@@ -13,6 +13,7 @@ import contextlib
 import logging
 from datetime import UTC, tzinfo
 
+from bot.domain.media import LinkCard
 from bot.domain.model import IncomingMessage, MessageKind
 from bot.settings import WechatySection
 from bot.transport.base import TransportStatus
@@ -64,8 +65,9 @@ class Inbound:
         text = payload.text or ""
         data: bytes | None = None
         filename: str | None = payload.filename or None
+        link: LinkCard | None = None
         if kind is MessageKind.LINK:
-            text = await self._link_text(session, message_id, text)
+            text, link = await self._link_text(session, message_id, text)
         elif kind in (MessageKind.IMAGE, MessageKind.FILE):
             fetched = await self._download(session, message_id)
             if fetched is not None:
@@ -82,18 +84,23 @@ class Inbound:
             mentions=tuple(payload.mention_ids),
             data=data,
             filename=filename,
+            link=link,
         )
 
-    async def _link_text(self, session: Session, message_id: str, fallback: str) -> str:
+    async def _link_text(
+        self, session: Session, message_id: str, fallback: str
+    ) -> tuple[str, LinkCard | None]:
+        """A link card as text ("title\nurl") and as a card (for forward matching)."""
         try:
             response = await session.stub.message_url(id=message_id)
         except Exception as exc:
             log.warning("获取链接消息 %s 失败：%s", message_id, self._reason(exc))
-            return fallback
+            return fallback, None
         link = json_object(response.url_link)
         title = str(link.get("title", "")).strip()
         url = str(link.get("url", "")).strip()
-        return "\n".join(part for part in (title, url) if part) or fallback
+        card = LinkCard(url=url, title=title, desc=str(link.get("description", "")).strip())
+        return "\n".join(part for part in (title, url) if part) or fallback, card
 
     async def _download(self, session: Session, message_id: str) -> tuple[bytes, str] | None:
         """The bytes of an image/file message: MessageFileStream (chunks), else MessageFile."""
