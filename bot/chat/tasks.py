@@ -18,9 +18,10 @@ from datetime import timedelta
 from bot.chat.readlinks import named_links
 from bot.context import Context
 from bot.domain import texts
-from bot.domain.model import Delivery, MassTask, Mode, Org, Push
+from bot.domain.model import Delivery, Mode, Org, Push
 from bot.domain.quota import quota_window
 from bot.domain.relay import group_pushers
+from bot.domain.tasks import MassTask
 from bot.formats.content import content_folder
 from bot.transport import mass_sender_of
 from bot.transport.base import FatalTransportError, MassReport, MassSender, TransportError

@@ -165,14 +165,7 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
         if report:
             return WorkReportIntent(report["body"].strip())
     if member.role is Role.HOUSEHOLD:
-        if (
-            group is not None
-            and in_household_group
-            and nlp.is_acknowledgement(text, sender=member.name)
-        ):
-            return ReceiptIntent(group.id)
-        signal = classify_tip(text) if group is not None and in_household_group else None
-        return TipIntent(group.id, text, signal) if group is not None and signal else None
+        return _household_in_group(text, member, group if in_household_group else None)
     command = commands.parse(text)
     if command is not None:
         reason = permission(member.role, command.name)
@@ -195,6 +188,18 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
     if member.role is Role.PUSHER and nlp.is_acknowledgement(text, sender=member.name):
         return SignIntent(None, quote.quoted)
     return None
+
+
+def _household_in_group(
+    text: str, member: Member, group: Group | None
+) -> ReceiptIntent | TipIntent | None:
+    """A household's words in their group: a receipt, a fraud report (线索), or chat."""
+    if group is None:
+        return None
+    if nlp.is_acknowledgement(text, sender=member.name):
+        return ReceiptIntent(group.id)
+    signal = classify_tip(text)
+    return TipIntent(group.id, text, signal) if signal else None
 
 
 def _household_question(msg: IncomingMessage) -> AskIntent | None:

@@ -383,20 +383,3 @@ class PendingPush(NamedTuple):
 
     payload: dict[str, Any]
     asked_at: datetime
-
-
-@dataclass(frozen=True)
-class MassTask:
-    """One 群发 task: a push sent by one member into their task-mode groups; `state` is
-    "pending" (not yet created), "created" or "failed"; `reminds` the platform reminders."""
-
-    push_id: int
-    member: str
-    groups: tuple[str, ...]
-    created_at: datetime
-    state: str = "pending"
-    task_id: str | None = None
-    sent_at: datetime | None = None
-    error: str = ""
-    reminds: tuple[datetime, ...] = ()
-    remind_wanted: datetime | None = None

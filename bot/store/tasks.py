@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.model import MassTask
+from bot.domain.tasks import MassTask
 
 
 class TaskStore(Protocol):

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.domain.model import MassTask
+from bot.domain.tasks import MassTask
 from bot.store.sqlite.base import SqliteBase, ts
 
 _COLS = (
