@@ -305,3 +305,25 @@ async def test_roster_wipe_needs_the_typed_number_then_restores(
     await expect(page.locator("table").first).to_contain_text("李网格长")
     assert len(rt.app.org.members) == 26
     assert rt.store.roster_version() == version + 2
+
+
+async def test_a_household_tip_is_followed_up_on_the_tips_page(
+    browser: Any, base_url: str, rt: Runtime
+) -> None:
+    from playwright.async_api import expect
+
+    # A household reports in the village group: no answer there, a 线索 for the dashboard.
+    await rt.app.handle(rt.simulator.message("wj_h1", "我刚才被骗了，已经转账三千元", "wj"))  # type: ignore[union-attr]
+    await rt.app.settle()
+    office = await new_page(browser, base_url)
+    await office.click("nav >> text=线索")
+    row = office.locator("table tr", has_text="已经转账三千元")
+    await expect(row).to_contain_text("紧急")
+    await row.locator("a").first.click()
+    await office.select_option("select[name=status]", "已联系")
+    await office.fill("textarea[name=note]", "已电话联系，提醒其到派出所报案")
+    await office.click("button:has-text('保存')")
+    await expect(office.locator("h2").first).to_contain_text("已联系")
+    await expect(office.locator("table")).to_contain_text("已电话联系，提醒其到派出所报案")
+    actions = [action for _, _, action, _ in rt.store.audit_log()]
+    assert "线索" in " ".join(actions)
