@@ -21,19 +21,24 @@ from bot.domain.model import (
 )
 from bot.domain.relay import plan_push
 from bot.store import ROSTER_HISTORY, Store, open_store
+from tests.pgserver import new_database, postgres_server  # noqa: F401 (fixture)
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 
-# One opener per implementation; a second store (PostgreSQL) adds its own here.
-OPENERS: dict[str, Callable[[Path], Store]] = {
-    "sqlite": lambda tmp: open_store(tmp / "bot.db", SHANGHAI),
+# One opener per implementation, given the test's temp folder and the fixture request.
+OPENERS: dict[str, Callable[[Path, pytest.FixtureRequest], Store]] = {
+    "sqlite": lambda tmp, _: open_store(tmp / "bot.db", SHANGHAI),
+    # A fresh database on the session's real PostgreSQL server (tests/pgserver.py).
+    "postgres": lambda _, request: open_store(
+        new_database(request.getfixturevalue("postgres_server")), SHANGHAI
+    ),
 }
 
 
 @pytest.fixture(params=sorted(OPENERS))
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """A fresh, empty store of each implementation."""
-    s = OPENERS[request.param](tmp_path)
+    s = OPENERS[request.param](tmp_path, request)
     yield s
     s.close()
 

@@ -1,0 +1,46 @@
+"""SQLite statements as PostgreSQL runs them.
+
+The table families' SQL is shared with the SQLite store; the few SQLite spellings it uses
+are rewritten here once per distinct statement: `?` placeholders, INSERT OR IGNORE / OR
+REPLACE, INDEXED BY hints, ORDER BY rowid (a `seq` column in PostgreSQL) and json_each over
+a TEXT column.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# The primary key each INSERT OR REPLACE target conflicts on.
+REPLACE_KEYS: dict[str, tuple[str, ...]] = {
+    "meta": ("key",),
+    "revoked_sessions": ("nonce",),
+    "work_reports": ("day", "unit", "wechat"),
+    "rotations": ("name",),
+    "pending_pushes": ("wechat",),
+}
+
+_REPLACE = re.compile(r"INSERT OR REPLACE INTO (\w+) \(([^)]*)\)(.*)", re.S)
+_JSON_EACH = re.compile(r"json_each\(([\w.]+)\)")
+_INDEXED_BY = re.compile(r" INDEXED BY \w+")
+
+
+@lru_cache(maxsize=512)
+def translate(sql: str) -> str:
+    """The PostgreSQL spelling of one statement written for SQLite."""
+    out = sql.replace("%", "%%").replace("?", "%s")
+    if "INSERT OR IGNORE INTO" in out:
+        out = out.replace("INSERT OR IGNORE INTO", "INSERT INTO") + " ON CONFLICT DO NOTHING"
+    match = _REPLACE.match(out)
+    if match:
+        table, cols, rest = match.groups()
+        keys = REPLACE_KEYS[table]
+        names = [c.strip() for c in cols.split(",")]
+        sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in names if c not in keys)
+        out = (
+            f"INSERT INTO {table} ({cols}){rest} ON CONFLICT ({', '.join(keys)}) "
+            f"DO UPDATE SET {sets}"
+        )
+    out = out.replace("ORDER BY rowid", "ORDER BY seq")
+    out = _INDEXED_BY.sub("", out)  # the planner picks its own index
+    return _JSON_EACH.sub(r"json_array_elements_text(\1::json) AS j(value)", out)
