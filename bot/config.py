@@ -27,6 +27,7 @@ from bot.settings import (
     QuietSection,
     SchedulerSection,
     SenderSection,
+    StoreSection,
     WebSection,
     WebUser,
     WechatySection,
@@ -43,6 +44,7 @@ __all__ = [
     "QuietSection",
     "SchedulerSection",
     "SenderSection",
+    "StoreSection",
     "WebSection",
     "WebUser",
     "WechatySection",
@@ -67,6 +69,7 @@ _SECTIONS: dict[str, type] = {
     "quiet": QuietSection,
     "bulletin": BulletinSection,
     "wecom": WecomSection,
+    "store": StoreSection,
 }
 _TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", bool: "true/false"}
 
@@ -192,6 +195,11 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
     if not 0 < web.port < 65536:
         errors.append(f"配置项 web.port 的值 {web.port} 不是有效端口")
     _validate_public_url(web, errors)
+    url = s["store"].url
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        errors.append(
+            f"配置项 store.url 的值 {url!r} 无效：留空用 SQLite，或填 postgresql://… 地址"
+        )
     if bot.transport == "wechaty":
         wechaty: WechatySection = s["wechaty"].with_env()
         if not wechaty.endpoint or ":" not in wechaty.endpoint:

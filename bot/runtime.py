@@ -81,7 +81,7 @@ def build(
     """
     if fast:
         config = replace(config, sender=FAST_SENDER)
-    store = open_store(config.db_path, config.tz)
+    store = open_store(config.store_target, config.tz)
     if org is not None:
         App.import_roster(store, org, clock.now(), "内置")
     else:

@@ -211,6 +211,15 @@ class WebSection:
 
 
 @dataclass(frozen=True)
+class StoreSection:
+    """`[store]`: where the bot keeps its records. Empty `url`: the SQLite file
+    data_dir/bot.db; "postgresql://user@host/db": a PostgreSQL database several processes
+    can share."""
+
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration; paths are resolved against `base_dir`."""
 
@@ -224,6 +233,7 @@ class Config:
     quiet: QuietSection = field(default_factory=QuietSection)
     bulletin: BulletinSection = field(default_factory=BulletinSection)
     wecom: WecomSection = field(default_factory=WecomSection)
+    store: StoreSection = field(default_factory=StoreSection)
     base_dir: Path = field(default_factory=Path.cwd)
     source: str = "默认配置"
 
@@ -246,3 +256,8 @@ class Config:
     def db_path(self) -> Path:
         """The SQLite database file."""
         return self.data_dir / "bot.db"
+
+    @property
+    def store_target(self) -> str | Path:
+        """What `open_store` opens: `store.url` when set, else the SQLite file."""
+        return self.store.url or self.db_path

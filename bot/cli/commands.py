@@ -82,7 +82,7 @@ async def roster(args: argparse.Namespace) -> int:
     from bot.store import open_store
 
     config = load_config(args.config)
-    store = open_store(config.db_path, config.tz)
+    store = open_store(config.store_target, config.tz)
     try:
         if args.roster_command == "history":
             print(history_text(store, config.tz))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.config import Config
 from bot.store import Store, open_store
@@ -14,17 +15,25 @@ OUTBOX_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送�
 
 def status_text(config: Config) -> str:
     """A Chinese status report of connection, bindings, unmatched rooms/members and outbox."""
-    if not config.db_path.exists():
+    if not config.store.url and not config.db_path.exists():
         return f"还没有数据库（{config.db_path}）：机器人尚未运行过。"
-    store = open_store(config.db_path, config.tz)
+    store = open_store(config.store_target, config.tz)
     try:
         return _render(config, store)
     finally:
         store.close()
 
 
+def _where(config: Config) -> str:
+    """The SQLite file, or the PostgreSQL server and database without any password."""
+    if not config.store.url:
+        return str(config.db_path)
+    url = urlsplit(config.store.url)
+    return f"PostgreSQL {url.hostname or 'localhost'}:{url.port or 5432}{url.path}"
+
+
 def _render(config: Config, store: Store) -> str:
-    lines = [f"数据库：{config.db_path}", f"通道：{config.bot.transport}"]
+    lines = [f"数据库：{_where(config)}", f"通道：{config.bot.transport}"]
     raw = store.get_meta(STATUS_KEY)
     if raw:
         s: dict[str, Any] = json.loads(raw)
