@@ -2,8 +2,8 @@
 
 The table families' SQL is shared with the SQLite store; the few SQLite spellings it uses
 are rewritten here once per distinct statement: `?` placeholders, INSERT OR IGNORE / OR
-REPLACE, INDEXED BY hints, ORDER BY rowid (a `seq` column in PostgreSQL) and json_each over
-a TEXT column.
+REPLACE, INDEXED BY hints, WHERE 1, ORDER BY rowid (a `seq` column in PostgreSQL) and
+json_each over a TEXT column.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ REPLACE_KEYS: dict[str, tuple[str, ...]] = {
 _REPLACE = re.compile(r"INSERT OR REPLACE INTO (\w+) \(([^)]*)\)(.*)", re.S)
 _JSON_EACH = re.compile(r"json_each\(([\w.]+)\)")
 _INDEXED_BY = re.compile(r" INDEXED BY \w+")
+_WHERE_1 = re.compile(r"WHERE 1(?= AND | ORDER |$)")
 
 
 @lru_cache(maxsize=512)
@@ -43,4 +44,5 @@ def translate(sql: str) -> str:
         )
     out = out.replace("ORDER BY rowid", "ORDER BY seq")
     out = _INDEXED_BY.sub("", out)  # the planner picks its own index
+    out = _WHERE_1.sub("WHERE TRUE", out)  # SQLite takes 1 for true
     return _JSON_EACH.sub(r"json_array_elements_text(\1::json) AS j(value)", out)
