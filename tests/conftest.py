@@ -20,6 +20,7 @@ from bot.config import Config, SenderSection, load_config
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
 from bot.runtime import Runtime, build
 from bot.web import create_web_app
+from tests.pgserver import postgres_server  # noqa: F401 (one server per session)
 
 START = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
 

@@ -17,13 +17,13 @@ from bot.runtime import build
 from bot.settings import StoreSection
 from tests.chat import cov
 from tests.conftest import make_config, small_town
-from tests.pgserver import new_database, postgres_server  # noqa: F401 (fixture)
+from tests.pgserver import new_database
 from tests.test_lifecycle import *  # noqa: F403 (the same tests, collected here too)
 from tests.test_lifecycle import NOTICE
 
 
 @pytest.fixture
-def config(tmp_path: Path, postgres_server: str) -> Config:  # noqa: F811
+def config(tmp_path: Path, postgres_server: str) -> Config:
     """The usual test config, with its records in a fresh PostgreSQL database."""
     return replace(make_config(tmp_path), store=StoreSection(url=new_database(postgres_server)))
 
@@ -36,7 +36,7 @@ del test_each_event_three_times_counts_once  # noqa: F821
 async def test_each_event_three_times_counts_once_pg(
     config: Config,
     clock: SimClock,
-    postgres_server: str,  # noqa: F811
+    postgres_server: str,
 ) -> None:
     async def scenario(copies: int) -> dict[str, object]:
         cfg = replace(config, store=StoreSection(url=new_database(postgres_server)))

@@ -21,7 +21,7 @@ from bot.domain.model import (
 )
 from bot.domain.relay import plan_push
 from bot.store import ROSTER_HISTORY, Store, open_store
-from tests.pgserver import new_database, postgres_server  # noqa: F401 (fixture)
+from tests.pgserver import new_database
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
 

@@ -13,7 +13,7 @@ from bot.store import is_postgres_url, open_store
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.dialect import translate
 from bot.store.postgres.schema import STEPS
-from tests.pgserver import new_database, postgres_server  # noqa: F401 (fixture)
+from tests.pgserver import new_database
 
 
 def test_translate_sqlite_spellings() -> None:
@@ -33,6 +33,7 @@ def test_translate_sqlite_spellings() -> None:
     assert translate("SELECT a FROM d WHERE p = ? ORDER BY rowid") == (
         "SELECT a FROM d WHERE p = %s ORDER BY seq"
     )
+    assert translate("INSERT INTO audit (at) VALUES (?)").endswith("VALUES (%s) RETURNING id")
     assert "json_array_elements_text(pushes.scope::json) AS j(value)" in translate(
         "SELECT 1 FROM json_each(pushes.scope) WHERE value = ?"
     )
@@ -49,7 +50,7 @@ def test_urls_pick_postgres(tmp_path: Path) -> None:
         parse_config({"store": {"url": "mysql://u@h/db"}}, tmp_path)
 
 
-def test_migrations_recorded_and_applied_once(postgres_server: str) -> None:  # noqa: F811
+def test_migrations_recorded_and_applied_once(postgres_server: str) -> None:
     url = new_database(postgres_server)
     first = open_store(url, SHANGHAI)
     assert isinstance(first, PostgresStore)
@@ -63,7 +64,7 @@ def test_migrations_recorded_and_applied_once(postgres_server: str) -> None:  # 
     assert sorted(names) == sorted(name for name, _ in STEPS)
 
 
-def test_nested_savepoint_keeps_outer_writes(postgres_server: str) -> None:  # noqa: F811
+def test_nested_savepoint_keeps_outer_writes(postgres_server: str) -> None:
     store = open_store(new_database(postgres_server), SHANGHAI)
     with store.transaction():
         store.set_meta("outer", "1")

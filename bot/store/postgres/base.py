@@ -21,16 +21,19 @@ from bot.store.sqlite.base import SqliteBase
 class Rows:
     """A statement's result as the shared table code reads it (sqlite3.Cursor's surface)."""
 
-    def __init__(self, conn: psycopg.Connection[Any], cur: psycopg.Cursor[Any]) -> None:
-        self._conn = conn
+    def __init__(self, cur: psycopg.Cursor[Any]) -> None:
         self._cur = cur
         self.rowcount = cur.rowcount
+        self._id: int | None = None
 
     @property
     def lastrowid(self) -> int | None:
-        """The id the last INSERT drew from its sequence, as SQLite's lastrowid."""
-        row = self._conn.execute("SELECT lastval()").fetchone()
-        return None if row is None else int(row[0])
+        """The id an INSERT returned (dialect adds RETURNING id), as SQLite's lastrowid;
+        None when nothing was inserted."""
+        if self._id is None and self._cur.description is not None:
+            row = self._cur.fetchone()
+            self._id = None if row is None else int(row[0])
+        return self._id
 
     def fetchone(self) -> Any:
         return self._cur.fetchone()
@@ -82,14 +85,14 @@ class PostgresBase(SqliteBase):
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
         cur = self._pg.execute(translate(sql), tuple(params))
-        return Rows(self._pg, cur)
+        return Rows(cur)
 
     def _many(  # type: ignore[override]
         self, sql: str, rows: Iterable[Sequence[Any]]
     ) -> Rows:
         cur = self._pg.cursor()
         cur.executemany(translate(sql), rows)
-        return Rows(self._pg, cur)
+        return Rows(cur)
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self._x(sql, params).fetchone()
