@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -126,6 +127,12 @@ class Org:
         """Members the roster places in a group."""
         return self._members_by_group.get(group_id, ())
 
+    def derived(self, key: str, build: Callable[[Org], Any]) -> Any:
+        """An index computed from this (immutable) roster once, on first use, then kept."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
+
     def __post_init__(self) -> None:
         by_group: dict[str, list[Member]] = {}
         for m in self.members:
@@ -145,6 +152,7 @@ class Org:
     _members_by_group: dict[str, tuple[Member, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
