@@ -120,8 +120,11 @@ class Org:
         return tuple(g for g in self.groups if g.parent == group_id)
 
     def with_role(self, role: Role) -> tuple[Member, ...]:
-        """Members with a role, in roster order."""
-        return tuple(m for m in self.members if m.role is role)
+        """Members with a role, in roster order (indexed once per roster)."""
+        found: tuple[Member, ...] = self.derived(
+            f"role:{role.value}", lambda org: tuple(m for m in org.members if m.role is role)
+        )
+        return found
 
     def members_of(self, group_id: str) -> tuple[Member, ...]:
         """Members the roster places in a group."""
