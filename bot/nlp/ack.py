@@ -289,18 +289,16 @@ def _is_label(text: str) -> bool:
 def _own_label_grade(text: str, name: str) -> _Grade | None:
     """The fast path for a household's own name as the label (李四, 3组李四, 李四家 +
     a strong tail: "3组李四收到"): no POS tagging; None when the clause is not that."""
-    match = _own_label_re(name).fullmatch(text)
-    if match is None:
+    rest = _OWN_LABEL_PREFIX_RE.sub("", text, count=1)
+    if not rest.startswith(name):
         return None
-    tail = match.group(1)
+    tail = rest[len(name) :].removeprefix("家")
     if not tail:
         return _Grade.LABEL
     return _Grade.STRONG if _pure_grade(cut(tail)) is _Grade.STRONG else None
 
 
-@lru_cache(maxsize=4096)
-def _own_label_re(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(?:\d{{1,3}}[组号])?{re.escape(name)}家?(.*)")
+_OWN_LABEL_PREFIX_RE = re.compile(r"^(?:\d{1,3}[组号])?")
 
 
 @lru_cache(maxsize=16384)
