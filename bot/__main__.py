@@ -68,10 +68,15 @@ def _admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     rep.add_argument("--config", type=Path)
     rep.add_argument("--json", action="store_true")
 
-    bench = sub.add_parser("bench", help="县级规模性能测试（800 个群、20 万户）")
+    bench = sub.add_parser(
+        "bench", help="规模性能测试（县级 800 个群、20 万户；市级 8000 个群、200 万户）"
+    )
     bench.add_argument("--json", action="store_true")
-    bench.add_argument("--households", type=int, default=200_000)
-    bench.add_argument("--groups", type=int, default=800)
+    bench.add_argument("--scale", choices=("county", "city"), default="county")
+    bench.add_argument("--households", type=int, help="覆盖规模的户数")
+    bench.add_argument("--groups", type=int, help="覆盖规模的群数")
+    bench.add_argument("--replay-lines", type=int, help="回放测试的行数")
+    bench.add_argument("--makespan-sends", type=int, default=100, help="扇出节奏测量的发送次数")
     bench.add_argument(
         "--burst-seconds", type=float, default=10.0, help="收消息高峰下发送节奏的测量时长（秒）"
     )

@@ -15,7 +15,7 @@ from bot.chat.readlinks import named_links
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.model import MessageKind, OutboxItem
-from bot.domain.relay import ready_relays
+from bot.domain.relay import has_subgroups, ready_relays
 
 TEXT = MessageKind.TEXT
 
@@ -55,6 +55,13 @@ class Relays:
             ctx.app.store.mark_delivered(item.push_id, item.group_id, at, "relay")
 
     def after_sent(self, ctx: Context, item: OutboxItem) -> None:
-        """After a relay's delivery is recorded: its child groups may now be ready."""
-        if item.push_id is not None and item.group_id is not None:
+        """After a relay's delivery is recorded: its child groups may now be ready.
+
+        Only a delivery can have made a group ready here (signatures, forwards and evidence
+        plan their own relays), and only its children depend on it: a group without
+        sub-groups, most of a fan-out, needs no readiness check at all."""
+        if item.push_id is None or item.group_id is None:
+            return
+        push = ctx.app.store.get_push(item.push_id)
+        if push is not None and has_subgroups(ctx.app.org_for(push), item.group_id):
             self.ready(ctx, item.push_id)

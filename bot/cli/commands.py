@@ -116,10 +116,20 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def bench(args: argparse.Namespace) -> int:
-    """`bench`: county-scale figures."""
+    """`bench`: county- or city-scale figures."""
     from bot.cli.bench import run_bench
 
-    print(await run_bench(args.households, args.groups, args.json, args.burst_seconds))
+    print(
+        await run_bench(
+            args.households,
+            args.groups,
+            args.json,
+            args.burst_seconds,
+            scale=args.scale,
+            replay_lines=args.replay_lines,
+            makespan_sends=args.makespan_sends,
+        )
+    )
     return 0
 
 

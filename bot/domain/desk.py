@@ -81,8 +81,8 @@ def tip_recipients(org: Org, unit: str | None) -> list[Member]:
     known = {m.wechat for m in people}
     people += [
         m
-        for m in org.members
-        if m.role is Role.SUPERVISOR and m.wechat not in known and served.intersection(m.groups)
+        for m in org.with_role(Role.SUPERVISOR)
+        if m.wechat not in known and served.intersection(m.groups)
     ]
     people.sort(key=lambda m: not is_police(m, org))
     if people:

@@ -100,7 +100,6 @@ def supervisors_of(org: Org, units: Collection[str]) -> list[Member]:
     served = {g.id for g in org.groups if g.level is not Level.COMMAND and g.unit in wanted}
     return [
         m
-        for m in org.members
-        if m.role is Role.SUPERVISOR
-        and (m.unit in wanted or (m.unit not in with_groups and served.intersection(m.groups)))
+        for m in org.with_role(Role.SUPERVISOR)
+        if (m.unit in wanted or (m.unit not in with_groups and served.intersection(m.groups)))
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -119,12 +120,21 @@ class Org:
         return tuple(g for g in self.groups if g.parent == group_id)
 
     def with_role(self, role: Role) -> tuple[Member, ...]:
-        """Members with a role, in roster order."""
-        return tuple(m for m in self.members if m.role is role)
+        """Members with a role, in roster order (indexed once per roster)."""
+        found: tuple[Member, ...] = self.derived(
+            f"role:{role.value}", lambda org: tuple(m for m in org.members if m.role is role)
+        )
+        return found
 
     def members_of(self, group_id: str) -> tuple[Member, ...]:
         """Members the roster places in a group."""
         return self._members_by_group.get(group_id, ())
+
+    def derived(self, key: str, build: Callable[[Org], Any]) -> Any:
+        """An index computed from this (immutable) roster once, on first use, then kept."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
 
     def __post_init__(self) -> None:
         by_group: dict[str, list[Member]] = {}
@@ -145,6 +155,7 @@ class Org:
     _members_by_group: dict[str, tuple[Member, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+    _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

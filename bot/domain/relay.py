@@ -81,12 +81,40 @@ def plan_push(org: Org, scope: Sequence[str]) -> PushPlan:
     )
 
 
+def _pusher_index(org: Org) -> dict[str, tuple[Member, ...]]:
+    """Every group's pushers: its own, else its unit's (one pass over the roster)."""
+    by_unit: dict[str | None, list[Member]] = {}
+    for m in org.members:
+        if m.role is Role.PUSHER:
+            by_unit.setdefault(m.unit, []).append(m)
+    index: dict[str, tuple[Member, ...]] = {}
+    for g in org.groups:
+        own = tuple(m for m in org.members_of(g.id) if m.role is Role.PUSHER)
+        index[g.id] = own or tuple(by_unit.get(g.unit, ()))
+    return index
+
+
 def group_pushers(org: Org, group: Group) -> tuple[Member, ...]:
-    """Who must push into a group: its own pushers, else its unit's pushers."""
+    """Who must push into a group: its own pushers, else its unit's pushers.
+
+    Computed once per roster (an `Org` never changes), so a fan-out's readiness checks
+    after every send do not rescan the households."""
+    index: dict[str, tuple[Member, ...]] = org.derived("group_pushers", _pusher_index)
+    found = index.get(group.id)
+    if found is not None:
+        return found
     own = tuple(m for m in org.members_of(group.id) if m.role is Role.PUSHER)
-    if own:
-        return own
-    return tuple(m for m in org.members if m.role is Role.PUSHER and m.unit == group.unit)
+    return own or tuple(m for m in org.members if m.role is Role.PUSHER and m.unit == group.unit)
+
+
+def _parents(org: Org) -> frozenset[str]:
+    return frozenset(g.parent for g in org.groups if g.parent is not None)
+
+
+def has_subgroups(org: Org, group_id: str) -> bool:
+    """Whether any group hangs below this one (indexed once per roster)."""
+    parents: frozenset[str] = org.derived("parents", _parents)
+    return group_id in parents
 
 
 def ready_relays(

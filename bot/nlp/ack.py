@@ -286,8 +286,27 @@ def _is_label(text: str) -> bool:
     return True
 
 
+def _own_label_grade(text: str, name: str) -> _Grade | None:
+    """The fast path for a household's own name as the label (李四, 3组李四, 李四家 +
+    a strong tail: "3组李四收到"): no POS tagging; None when the clause is not that."""
+    rest = _OWN_LABEL_PREFIX_RE.sub("", text, count=1)
+    if not rest.startswith(name):
+        return None
+    tail = rest[len(name) :].removeprefix("家")
+    if not tail:
+        return _Grade.LABEL
+    return _Grade.STRONG if _pure_grade(cut(tail)) is _Grade.STRONG else None
+
+
+_OWN_LABEL_PREFIX_RE = re.compile(r"^(?:\d{1,3}[组号])?")
+
+
 @lru_cache(maxsize=16384)
-def _clause_grade(text: str) -> _Grade:
+def _clause_grade(text: str, name: str | None = None) -> _Grade:
+    if name and name in text:
+        fast = _own_label_grade(text, name)
+        if fast is not None:
+            return fast
     tokens = cut(text)
     grade = _pure_grade(tokens)
     if grade is not None:
@@ -309,7 +328,7 @@ def _is_question(clause: _Clause) -> bool:
 
 
 @lru_cache(maxsize=16384)
-def _decide(norm: str) -> bool:
+def _decide(norm: str, name: str | None = None) -> bool:
     norm = _IDIOM_RE.sub(" ", norm)
     if (
         not norm
@@ -322,7 +341,7 @@ def _decide(norm: str) -> bool:
     grade = _Grade.OTHER
     rest = len(clauses)
     for index, clause in enumerate(clauses):
-        current = _Grade.WEAK if clause.emoji_ack else _clause_grade(clause.text)
+        current = _Grade.WEAK if clause.emoji_ack else _clause_grade(clause.text, name)
         if current >= _Grade.WEAK:
             if _is_question(clause):
                 return False
@@ -357,7 +376,12 @@ def _own_words(text: str, sender: str | None) -> str | None:
 @lru_cache(maxsize=16384)
 def _decide_raw(text: str, sender: str | None = None) -> bool:
     words = _own_words(text, sender)
-    return True if words is None else _decide(words)
+    if words is None:
+        return True
+    # The sender's own name labelling the reply takes the fast path (see _own_label_grade);
+    # other replies share one cache entry whoever sends them.
+    name = sender and fold(sender).lower()
+    return _decide(words, name if name and name in words else None)
 
 
 def is_acknowledgement(text: str, sender: str | None = None) -> bool:
