@@ -42,7 +42,8 @@ def _start_fanout(rt: Runtime, org: Org, now: datetime, title: str) -> None:
         for wechat, unit in store.assignments(push.id):
             store.add_signature(push.id, wechat, unit, now, None)
         app.chat.relays.ready(app.context(now), push.id)
-    rt.simulator.pop_sent() if rt.simulator is not None else None
+    if rt.simulator is not None:
+        rt.simulator.pop_sent()
 
 
 async def fanout_cpu(org: Org, tmp: str) -> dict[str, float]:
