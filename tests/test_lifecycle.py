@@ -121,33 +121,39 @@ async def test_screenshot_evidence_stored(rt: Runtime, config: Config) -> None:
     assert len(rt.store.evidence(1)) == 1
 
 
-async def test_each_event_three_times_counts_once(config: Config, clock: SimClock) -> None:
-    async def scenario(copies: int, sub: str) -> dict[str, object]:
-        cfg = replace(config, bot=replace(config.bot, data_dir=str(config.data_dir / sub)))
-        c = SimClock(clock.now())
-        runtime = build(cfg, c, org=small_town())
-        script = [
-            ("office", NOTICE, "cmd"),
-            ("lj_p1", "收到", "cmd"),
-            ("wj_p", "收到", "cmd"),
-            ("lj1_h0", "收到", "lj1"),
-            ("lj1_h1", "好的", "lj1"),
-            ("wj_h2", "👍", "wj"),
-        ]
-        for i, (who, text, group) in enumerate(script):
-            c.advance(60)
-            msg = runtime.simulator.message(who, text, group, message_id=f"x{i}")
-            for _ in range(copies):
-                await runtime.app.handle(msg)
-                await runtime.app.settle()
-        result = cov(runtime)
-        sent = len(runtime.simulator.pop_sent())
-        assert runtime.store.message_count() == len(script)
-        runtime.store.close()
-        return {"coverage": result, "sent": sent}
+SCRIPT = [
+    ("office", NOTICE, "cmd"),
+    ("lj_p1", "收到", "cmd"),
+    ("wj_p", "收到", "cmd"),
+    ("lj1_h0", "收到", "lj1"),
+    ("lj1_h1", "好的", "lj1"),
+    ("wj_h2", "👍", "wj"),
+]
 
-    once = await scenario(1, "once")
-    thrice = await scenario(3, "thrice")
+
+async def play_script(cfg: Config, clock: SimClock, copies: int) -> dict[str, object]:
+    """SCRIPT on a fresh bot with each event delivered `copies` times; coverage and sends."""
+    c = SimClock(clock.now())
+    runtime = build(cfg, c, org=small_town())
+    for i, (who, text, group) in enumerate(SCRIPT):
+        c.advance(60)
+        msg = runtime.simulator.message(who, text, group, message_id=f"x{i}")  # type: ignore[union-attr]
+        for _ in range(copies):
+            await runtime.app.handle(msg)
+            await runtime.app.settle()
+    result = cov(runtime)
+    sent = len(runtime.simulator.pop_sent())  # type: ignore[union-attr]
+    assert runtime.store.message_count() == len(SCRIPT)
+    runtime.store.close()
+    return {"coverage": result, "sent": sent}
+
+
+async def test_each_event_three_times_counts_once(config: Config, clock: SimClock) -> None:
+    def own_folder(sub: str) -> Config:
+        return replace(config, bot=replace(config.bot, data_dir=str(config.data_dir / sub)))
+
+    once = await play_script(own_folder("once"), clock, 1)
+    thrice = await play_script(own_folder("thrice"), clock, 3)
     assert once == thrice
     assert once["coverage"]["ack_rate"] == round(3 / 18, 4)  # type: ignore[index]
 

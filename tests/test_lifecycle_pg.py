@@ -13,13 +13,11 @@ import pytest
 
 from bot.clock import SimClock
 from bot.config import Config
-from bot.runtime import build
 from bot.settings import StoreSection
-from tests.chat import cov
-from tests.conftest import make_config, small_town
+from tests.conftest import make_config
 from tests.pgserver import new_database
 from tests.test_lifecycle import *  # noqa: F403 (the same tests, collected here too)
-from tests.test_lifecycle import NOTICE
+from tests.test_lifecycle import play_script
 
 
 @pytest.fixture
@@ -34,35 +32,12 @@ del test_each_event_three_times_counts_once  # noqa: F821
 
 
 async def test_each_event_three_times_counts_once_pg(
-    config: Config,
-    clock: SimClock,
-    postgres_server: str,
+    config: Config, clock: SimClock, postgres_server: str
 ) -> None:
-    async def scenario(copies: int) -> dict[str, object]:
-        cfg = replace(config, store=StoreSection(url=new_database(postgres_server)))
-        c = SimClock(clock.now())
-        runtime = build(cfg, c, org=small_town())
-        script = [
-            ("office", NOTICE, "cmd"),
-            ("lj_p1", "收到", "cmd"),
-            ("wj_p", "收到", "cmd"),
-            ("lj1_h0", "收到", "lj1"),
-            ("lj1_h1", "好的", "lj1"),
-            ("wj_h2", "👍", "wj"),
-        ]
-        for i, (who, text, group) in enumerate(script):
-            c.advance(60)
-            msg = runtime.simulator.message(who, text, group, message_id=f"x{i}")
-            for _ in range(copies):
-                await runtime.app.handle(msg)
-                await runtime.app.settle()
-        result = cov(runtime)
-        sent = len(runtime.simulator.pop_sent())
-        assert runtime.store.message_count() == len(script)
-        runtime.store.close()
-        return {"coverage": result, "sent": sent}
+    def own_database() -> Config:
+        return replace(config, store=StoreSection(url=new_database(postgres_server)))
 
-    once = await scenario(1)
-    thrice = await scenario(3)
+    once = await play_script(own_database(), clock, 1)
+    thrice = await play_script(own_database(), clock, 3)
     assert once == thrice
     assert once["coverage"]["ack_rate"] == round(3 / 18, 4)  # type: ignore[index]
