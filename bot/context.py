@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.model import Member, OutgoingMessage, Role
@@ -52,6 +52,11 @@ class Context:
     def command_group(self) -> str:
         """The command group's conversation id."""
         return self.app.org.command_group.id
+
+    @property
+    def open_since(self) -> datetime:
+        """Pushes created since then may still be signed, forwarded and proven."""
+        return self.now - timedelta(days=self.app.config.policy.open_days)
 
     @property
     def answer_to(self) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.chat.receipts import open_since
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.coverage import rank_units, unsettled
@@ -23,7 +22,7 @@ PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}
 def open_pushes(ctx: Context) -> list[Push]:
     """Pushes still open (in the open window, not withdrawn, not complete), newest first."""
     found = []
-    for push in reversed(ctx.app.store.pushes(since=open_since(ctx))):
+    for push in reversed(ctx.app.store.pushes(since=ctx.open_since)):
         cov = ctx.app.coverage(push)
         if cov.signed < cov.pushers or cov.delivered < cov.groups:
             found.append(push)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.chat.mediaforward import is_media_forward
@@ -16,18 +15,13 @@ from bot.nlp import is_forward_of
 from bot.nlp.commands import take_reference
 
 
-def open_since(ctx: Context) -> datetime:
-    """Pushes created since then may still be signed, forwarded and proven."""
-    return ctx.now - timedelta(days=ctx.app.config.policy.open_days)
-
-
 class Receipts:
     """Signatures, receipts, forwards, evidence and work reports."""
 
     def sign(self, ctx: Context, intent: SignIntent) -> None:
         """签收: the named push, else the quoted one, else the newest this pusher has open."""
         app, member = ctx.app, ctx.actor
-        since = open_since(ctx)
+        since = ctx.open_since
         unsigned = app.store.unsigned_pushes(member.wechat, since)
         push_id = intent.push_id
         if push_id is None and intent.quote:
@@ -65,7 +59,7 @@ class Receipts:
     def _quoted_push(self, ctx: Context, quote: str) -> int | None:
         """The open push a quote reply answers: by its number (第3期), else by its title."""
         store = ctx.app.store
-        assigned = store.assigned_pushes(ctx.actor.wechat, open_since(ctx))
+        assigned = store.assigned_pushes(ctx.actor.wechat, ctx.open_since)
         number, _ = take_reference(quote)
         if number in assigned:
             return number
@@ -88,7 +82,7 @@ class Receipts:
         """A pusher's text (or a push's image, card or file) in a group that is an open push
         forwarded: that group's delivery."""
         store = ctx.app.store
-        for push in reversed(store.pushes(since=open_since(ctx))):
+        for push in reversed(store.pushes(since=ctx.open_since)):
             for d in store.deliveries(push.id):
                 if (
                     d.group_id == intent.group_id
@@ -106,7 +100,7 @@ class Receipts:
     def evidence(self, ctx: Context, msg: IncomingMessage) -> None:
         """佐证: a screenshot for the first evidence-mode group this pusher still owes."""
         app, member = ctx.app, ctx.actor
-        for push_id in app.store.assigned_pushes(member.wechat, open_since(ctx)):
+        for push_id in app.store.assigned_pushes(member.wechat, ctx.open_since):
             push = app.store.get_push(push_id)
             assert push is not None
             org = app.org_for(push)

@@ -8,7 +8,7 @@ died in between (the outbox's dedupe keys make it idempotent).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from bot.chat.mediapush import queue_media
 from bot.chat.readlinks import named_links
@@ -43,7 +43,7 @@ class Relays:
 
     def resume(self, ctx: Context) -> None:
         """Queue relays that became ready but were not planned (e.g. a crash after a send)."""
-        since = ctx.now - timedelta(days=ctx.app.config.policy.open_days)
+        since = ctx.open_since
         with ctx.app.store.transaction():
             for push in ctx.app.store.pushes(since=since):
                 self.ready(ctx, push.id)

@@ -104,7 +104,7 @@ class MassTasks:
 
     async def _poll(self, ctx: Context, sender: MassSender) -> None:
         store = ctx.app.store
-        since = ctx.now - timedelta(days=ctx.app.config.policy.open_days)
+        since = ctx.open_since
         open_ids = {p.id for p in store.pushes(since=since)}
         for task in store.mass_tasks(state="created"):
             if task.push_id not in open_ids or task.task_id is None:

@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bot.domain.coverage import PushCoverage, percent
+from bot.domain.texts import push_name
 
 
 def width(text: str) -> int:
@@ -39,7 +40,7 @@ def coverage_text(report: Sequence[PushCoverage]) -> str:
     for cov in report:
         p = cov.push
         parts.append(
-            f"第{p.id}期《{p.title}》 发起于 {p.created_at:%Y-%m-%d %H:%M}\n"
+            f"{push_name(p)} 发起于 {p.created_at:%Y-%m-%d %H:%M}\n"
             f"签收率 {percent(cov.sign_rate)}  送达率 {percent(cov.delivery_rate)}  "
             f"覆盖率 {percent(cov.reach)}  回执率 {percent(cov.ack_rate)}  "
             f"签收中位用时 {_minutes(cov.median_sign_minutes)}  "

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import Config
+from bot.domain.texts import push_name
 from bot.store import Store, open_store
 from bot.transport.bound import STATUS_KEY, UNMATCHED_KEY
 
@@ -73,5 +74,5 @@ def _render(config: Config, store: Store) -> str:
     )
     push = store.latest_push()
     if push is not None:
-        lines.append(f"最新推送：第{push.id}期《{push.title}》 {push.created_at:%Y-%m-%d %H:%M}")
+        lines.append(f"最新推送：{push_name(push)} {push.created_at:%Y-%m-%d %H:%M}")
     return "\n".join(lines)

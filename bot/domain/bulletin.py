@@ -25,6 +25,7 @@ from bot.domain.desk import TipTally
 from bot.domain.desk_texts import tip_count_lines
 from bot.domain.model import Group, Member, UnitTally, WorkReport
 from bot.domain.periods import DAILY, MONTHLY, WEEKLY, Period, month_day
+from bot.domain.texts import push_name
 
 SECTION_NUMBERS = "一二三四五六七八九十"
 REPORT_PREVIEW_CHARS = 60
@@ -129,7 +130,7 @@ def _numbered(sections: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
 def _push_line(cov: PushCoverage, with_day: bool) -> str:
     day = f"（{month_day(cov.push.created_at.date())}）" if with_day else ""
     return (
-        f"· 第{cov.push.id}期《{cov.push.title}》{day}：签收 {cov.signed}/{cov.pushers} 人"
+        f"· {push_name(cov.push)}{day}：签收 {cov.signed}/{cov.pushers} 人"
         f"（{percent(cov.sign_rate)}），送达 {cov.delivered}/{cov.groups} 个群"
         f"（{percent(cov.delivery_rate)}），回执 {cov.acks}/{cov.households} 户"
         f"（{percent(cov.ack_rate)}）"

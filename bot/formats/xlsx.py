@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.domain.coverage import SCORE_RULE, PushCoverage, UnitRank, rate
 from bot.domain.model import Delivery, Group, Member
-from bot.domain.texts import PERIOD_LABELS
+from bot.domain.texts import PERIOD_LABELS, push_name
 
 COVERAGE_HEADER = (
     "序号",
@@ -107,7 +107,7 @@ def coverage_workbook(
 def _coverage_sheet(sheet: Worksheet, cov: PushCoverage, tz: tzinfo, now: datetime) -> None:
     push = cov.push
     sheet.title = "覆盖情况"
-    sheet["A1"] = f"第{push.id}期《{push.title}》覆盖情况"
+    sheet["A1"] = f"{push_name(push)}覆盖情况"
     sheet["A1"].font = Font(bold=True, size=14)
     deadline = push.deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M") if push.deadline else "未设"
     sheet["A2"] = (

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.domain.texts import push_name
 from bot.web import dashboard
 from bot.web.context import ctx_of, path_id, viewer_of
 from bot.web.views.render import page
@@ -40,4 +41,4 @@ async def push_detail(request: web.Request) -> web.StreamResponse:
     app = ctx.rt.app
     push = dashboard.get_push(app, viewer, path_id(request, "push_id", "推送"))
     detail = dashboard.push_detail(app, viewer, push, ctx.config.tz)
-    return page(ctx, viewer, "push.html", f"第{push.id}期《{push.title}》", "/", d=detail)
+    return page(ctx, viewer, "push.html", push_name(push), "/", d=detail)
