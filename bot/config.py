@@ -108,9 +108,10 @@ def _web_users(raw: Any, errors: list[str]) -> tuple[WebUser, ...]:
         missing = [k for k in ("name", "role", "password_hash") if not item.get(k)]
         errors.extend(f"配置项 {key}.{k} 缺失" for k in missing)
         role = item.get("role", "")
-        if role and role not in ("office", "leader", "supervisor"):
+        if role and role not in ("office", "leader", "supervisor", "police"):
             errors.append(
-                f"配置项 {key}.role 的值 {role!r} 无效，应为 office、leader、supervisor 之一"
+                f"配置项 {key}.role 的值 {role!r} 无效，"
+                "应为 office、leader、supervisor、police 之一"
             )
         if role == "supervisor" and not item.get("unit"):
             errors.append(f"配置项 {key}.unit 缺失：监督员账号需要指定所属村/单位")

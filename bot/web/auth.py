@@ -30,7 +30,12 @@ SESSION_COOKIE = "fanzha_session"
 LOGIN_CSRF_COOKIE = "fanzha_login_csrf"
 MAX_TRACKED = 10_000
 
-WEB_ROLE_LABELS = {"office": "办公室", "leader": "领导", "supervisor": "监督员"}
+WEB_ROLE_LABELS = {
+    "office": "办公室",
+    "leader": "领导",
+    "supervisor": "监督员",
+    "police": "派出所",
+}
 
 
 def _b64(data: bytes) -> str:

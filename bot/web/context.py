@@ -47,7 +47,7 @@ class Viewer:
 
     @property
     def role(self) -> str:
-        """office, leader or supervisor."""
+        """office, leader, supervisor or police (派出所)."""
         return self.user.role
 
     @property
@@ -79,6 +79,11 @@ class Viewer:
     def sees_phones(self) -> bool:
         """Only the office sees full phone numbers."""
         return self.role == "office"
+
+    @property
+    def is_police(self) -> bool:
+        """A 派出所 login: sees every unit, starts no pushes, manages no roster."""
+        return self.role == "police"
 
     @property
     def can_audit(self) -> bool:
