@@ -15,13 +15,15 @@ from PIL import Image
 from bot.cli.replay import parse_events, replay
 from bot.clock import SHANGHAI, SimClock
 from bot.config import Config
-from bot.domain.bulletin import BulletinData, bottom_units, compose_monthly
+from bot.context import Context
+from bot.domain.bulletin import BulletinData, Section, bottom_units, compose_monthly
 from bot.domain.coverage import PushCoverage, coverage, rank_units
 from bot.domain.intent import WorkReportIntent, classify
 from bot.domain.model import IncomingMessage, MessageKind, Push, Role, UnitTally
-from bot.domain.periods import month_period, week_period
+from bot.domain.periods import Period, month_period, week_period
 from bot.runtime import Runtime
-from bot.schedule import chart
+from bot.schedule import chart, sections
+from bot.schedule.bulletins import compose
 from bot.schedule.scheduler import build_scheduler, parse_schedule
 from bot.transport.base import ChatLine
 from tests import chat
@@ -258,3 +260,22 @@ def test_periods() -> None:
     january = month_period(t("09:00", "2027-01-01"), previous=True)
     assert (january.start, january.end) == (t("00:00", "2026-12-01"), t("00:00", "2027-01-01"))
     assert len(january.days) == 31
+
+
+async def test_workflow_sections_join_every_bulletin_kind(
+    rt: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[tuple[str, str]] = []
+
+    def contribute(ctx: Context, kind: str, period: Period) -> list[Section]:
+        asked.append((kind, period.key))
+        return [Section("发案情况", (f"{kind}：本期发案 2 起",))] if kind != "周报" else []
+
+    monkeypatch.setattr(sections, "CONTRIBUTORS", [contribute])
+    (daily,) = [m for m in await say(rt, "leader", "日报") if m.kind is MessageKind.TEXT]
+    assert daily.text.splitlines()[-2:] == ["三、发案情况", "日报：本期发案 2 起"]
+    (weekly,) = [m for m in await say(rt, "leader", "周报") if m.kind is MessageKind.TEXT]
+    assert "发案" not in weekly.text
+    draft = compose(Context(rt.app, rt.app.clock.now(), options={}), "月度排名", previous=True)
+    assert draft.text.splitlines()[-2:] == ["发案情况：", "月度排名：本期发案 2 起"]
+    assert asked == [("日报", "2026-11-23"), ("周报", "2026-W48"), ("月度排名", "2026-10")]

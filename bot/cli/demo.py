@@ -339,6 +339,11 @@ async def run_demo(
         fire = campaign.trigger.get_next_fire_time(None, start) if campaign else None
         today = fire if fire is not None and fire.date() == start.date() else None
         script.plan_day(start, item.id if item else 1, campaign_at=today)
+    from bot.cli.demo_workflows import MONTH_DAYS, workflows  # they import this module
+
+    extras = workflows() if days >= MONTH_DAYS else []
+    for flow in extras:
+        flow.plan(script, days)
     await script.run(DEMO_START + timedelta(days=days), scheduler)
     report = rt.app.coverage_report()
     if as_json:
@@ -354,5 +359,8 @@ async def run_demo(
             + "\n\n=== 覆盖情况 ===\n"
             + coverage_text(report)
         )
+        for flow in extras:
+            if summary := flow.summary(rt):
+                result += f"\n\n=== {flow.name} ===\n{summary}"
     rt.store.close()
     return result

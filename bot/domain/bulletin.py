@@ -80,6 +80,16 @@ class BulletinData:
     now: datetime
     # Households' fraud reports (线索) of the day: numbers only.
     tips: TipTally = field(default_factory=TipTally)
+    # Sections other workflows add (发案, 预警, 回访, campaigns): see bot.schedule.sections.
+    extra: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled block of a bulletin, contributed by a workflow other than the relay."""
+
+    title: str
+    lines: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -268,6 +278,7 @@ def compose_daily(data: BulletinData) -> Draft:
         t = data.tips
         sections.append(("反诈线索", tip_count_lines(t.new, t.urgent, t.open)))
     sections.append(_daily_reports(data))
+    sections.extend((x.title, x.lines) for x in data.extra)
     text = "\n".join(head + _numbered(sections))
     return Draft(DAILY, p, text, chart)
 
@@ -299,6 +310,7 @@ def compose_weekly(data: BulletinData) -> Draft:
     else:
         sections.append(("本周推送", ["本周无推送。"]))
     sections.append(_weekly_reports(data))
+    sections.extend((x.title, x.lines) for x in data.extra)
     return Draft(WEEKLY, p, "\n".join(head + _numbered(sections)), chart)
 
 
@@ -315,8 +327,9 @@ def compose_monthly(data: BulletinData, bottom: int) -> Draft:
     """
     p = data.period
     head = [f"【反诈工作月度排名】{data.town} {p.label}"]
+    extra = [line for x in data.extra for line in (f"{x.title}：", *x.lines)]
     if not data.reports:
-        return Draft(MONTHLY, p, "\n".join([*head, "本月无推送，不排名。"]), None)
+        return Draft(MONTHLY, p, "\n".join([*head, "本月无推送，不排名。", *extra]), None)
     ranks = rank_units(data.reports, bottom=bottom, now=data.now)
     counted = [r for r in data.reports if settled(r.push, data.now)]
     flagged = [r.unit for r in ranks if r.flagged]
@@ -335,6 +348,7 @@ def compose_monthly(data: BulletinData, bottom: int) -> Draft:
         )
     else:
         lines.append("本月没有需要约谈的村/单位。")
+    lines += extra
     chart = ChartSpec(
         title=f"{data.town}反诈工作月度排名 {p.label}",
         labels=tuple(r.unit for r in ranks),

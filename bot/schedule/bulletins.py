@@ -29,6 +29,7 @@ from bot.domain.periods import (
     month_period,
     week_period,
 )
+from bot.schedule.sections import sections_for
 
 log = logging.getLogger("bot.bulletins")
 
@@ -53,7 +54,7 @@ def reporting_units(ctx: Context) -> tuple[str, ...]:
     return tuple(u for u in org.units if u in staffed)
 
 
-def gather(ctx: Context, period: Period) -> BulletinData:
+def gather(ctx: Context, period: Period, kind: str = DAILY) -> BulletinData:
     """Read everything a bulletin of `period` needs from the store and the roster."""
     app = ctx.app
     pushes = app.store.pushes(since=period.start, until=period.end)
@@ -74,12 +75,13 @@ def gather(ctx: Context, period: Period) -> BulletinData:
         names={m.wechat: m.name for m in app.org.members},
         now=ctx.now.astimezone(app.config.tz),
         tips=app.store.tip_tally(period.start, period.end),
+        extra=sections_for(ctx, kind, period),
     )
 
 
 def compose(ctx: Context, kind: str, previous: bool) -> Draft:
     """Compose a bulletin of `kind` for the context's time."""
-    data = gather(ctx, period_for(kind, ctx, previous))
+    data = gather(ctx, period_for(kind, ctx, previous), kind)
     if kind == DAILY:
         return compose_daily(data)
     if kind == WEEKLY:
