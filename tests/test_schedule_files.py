@@ -19,7 +19,17 @@ from tests.scheduler_sim import GRACE, at
 
 def test_shipped_schedules_are_valid() -> None:
     specs = {s.name: s for s in load_schedules(Path("schedules"), SHANGHAI, GRACE)}
-    assert set(specs) == {"收集工作汇报", "每日通报", "每周通报", "月度排名", "周五专项宣传"}
+    assert set(specs) == {
+        "收集工作汇报",
+        "每日通报",
+        "每周通报",
+        "月度排名",
+        "周五专项宣传",
+        "专项行动进度提醒",
+    }
+    drives = specs["专项行动进度提醒"]
+    assert drives.action == "drive_reminders" and drives.workdays_only
+    assert drives.trigger.get_next_fire_time(None, at("09:00")) == at("18:00")
     daily = specs["每日通报"]
     assert daily.action == "daily_bulletin" and daily.workdays_only
     assert daily.trigger.get_next_fire_time(None, at("09:00")) == at("21:00")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.chat.desk import Desk
+from bot.chat.drives import Drives
 from bot.chat.followup import Followup
 from bot.chat.pushes import Pushes
 from bot.chat.queries import Queries
@@ -48,6 +49,7 @@ class Router:
         self.followup = Followup()
         self.tasks = MassTasks()
         self.desk = Desk()
+        self.drives = Drives()
         q = self.queries
         self.commands: dict[str, CommandHandler] = {
             "帮助": q.help,
@@ -55,7 +57,7 @@ class Router:
             "确认": self.pushes.confirm,
             "取消": self.pushes.cancel,
             "撤回": self.pushes.withdraw,
-            "进度": q.progress,
+            "进度": self.progress,
             "未签收": q.progress,
             "未转发": q.progress,
             "催办": self.followup.command,
@@ -70,8 +72,11 @@ class Router:
         org = ctx.app.org
         member = org.member(msg.sender)
         group = org.group(msg.group) if msg.group else None
+        # A household's drive receipt (专项行动) is counted first; only an acknowledgement of a
+        # push in the same words ("收到，已安装") goes on to count as a 回执 too.
+        drive = member is not None and self.drives.observe(ctx, msg, member, group)
         intent = classify(msg, member, group)
-        if intent is None or member is None:
+        if intent is None or member is None or (drive and not isinstance(intent, ReceiptIntent)):
             return
         ctx = replace(ctx, member=member, reply_to=msg.group or msg.sender, message_id=msg.id)
         if isinstance(intent, Refusal):
@@ -92,6 +97,11 @@ class Router:
             self.desk.tip(ctx, intent)
         elif isinstance(intent, AskIntent):
             self.desk.ask(ctx, intent)
+
+    def progress(self, ctx: Context, cmd: Command) -> None:
+        """进度: the pushes' answer, then any open drive's (专项行动)."""
+        self.queries.progress(ctx, cmd)
+        self.drives.progress(ctx, cmd)
 
     def command(self, ctx: Context, cmd: Command) -> None:
         """Run a command; an old-style reference (#3) is first explained."""

@@ -26,6 +26,7 @@ from bot.domain.intent import parse_deadline
 from bot.domain.model import Content, Reminder, Role
 from bot.domain.periods import DAILY, MONTHLY, WEEKLY
 from bot.schedule import bulletins
+from bot.schedule.drives import drive_reminders
 
 log = logging.getLogger("bot.jobs")
 
@@ -163,4 +164,5 @@ ACTIONS: dict[str, Action] = {
         {"fraud_types": list, "audiences": list, "scope": list, "deadline": str, "rotation": str},
         "专项宣传轮播推送",
     ),
+    "drive_reminders": Action(drive_reminders, {}, "专项行动进度提醒"),
 }

@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 from bot.context import Context
 from bot.domain.bulletin import Section
 from bot.domain.periods import Period
+from bot.schedule.drives import drive_sections
 
 Contributor = Callable[[Context, str, Period], Sequence[Section]]
 
 # Appended to by each workflow's module list below; order = order in the bulletin.
-CONTRIBUTORS: list[Contributor] = []
+CONTRIBUTORS: list[Contributor] = [drive_sections]
 
 
 def sections_for(ctx: Context, kind: str, period: Period) -> tuple[Section, ...]:

@@ -160,3 +160,12 @@ _step(
     "EXECUTE FUNCTION read_taps_count()",
 )
 _step("m062_media", "ALTER TABLE outbox ADD COLUMN link TEXT")
+_step(
+    "m072_drives",
+    "CREATE TABLE drives (id BIGSERIAL PRIMARY KEY, title TEXT NOT NULL, phrases TEXT NOT NULL, "
+    "screenshot INTEGER NOT NULL, starts TEXT NOT NULL, ends TEXT NOT NULL, "
+    "targets TEXT NOT NULL, created_at TEXT, created_by TEXT NOT NULL)",
+    "CREATE TABLE drive_receipts (drive_id BIGINT NOT NULL REFERENCES drives (id), "
+    "wechat TEXT NOT NULL, unit TEXT, group_id TEXT, at TEXT NOT NULL, via TEXT NOT NULL, "
+    "message_id TEXT, PRIMARY KEY (drive_id, wechat))",
+)

@@ -113,6 +113,23 @@ def m062_media(db: Database) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN link TEXT")
 
 
+@migrations()
+def m072_drives(db: Database) -> None:
+    """专项行动 (drives, issue 13): targets by date, one volunteered receipt per household."""
+    for statement in _SCHEMA_072:
+        db.execute(statement)
+
+
+_SCHEMA_072 = [
+    "CREATE TABLE drives (id INTEGER PRIMARY KEY, title TEXT NOT NULL, phrases TEXT NOT NULL, "
+    "screenshot INTEGER NOT NULL, starts TEXT NOT NULL, ends TEXT NOT NULL, "
+    "targets TEXT NOT NULL, created_at TEXT, created_by TEXT NOT NULL)",
+    "CREATE TABLE drive_receipts (drive_id INTEGER NOT NULL REFERENCES drives (id), "
+    "wechat TEXT NOT NULL, unit TEXT, group_id TEXT, at TEXT NOT NULL, via TEXT NOT NULL, "
+    "message_id TEXT, PRIMARY KEY (drive_id, wechat))",
+]
+
+
 _SCHEMA_020 = [
     "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
     """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,
