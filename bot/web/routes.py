@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web import api, console, desk, files
+from bot.web.views import drives as drive_pages
 from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
 
 
@@ -30,6 +31,10 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/tips", tips.tip_list)
     r.add_get("/tips/{tip_id:\\d+}", tips.tip_detail)
     r.add_post("/tips/{tip_id:\\d+}", tips.tip_change)
+    r.add_get("/drives", drive_pages.drive_list)
+    r.add_post("/drives", drive_pages.drive_create)
+    r.add_get("/drives/{drive_id:\\d+}", drive_pages.drive_detail)
+    r.add_get("/drives/{drive_id:\\d+}/export.xlsx", drive_pages.drive_xlsx)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
