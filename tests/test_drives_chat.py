@@ -183,3 +183,24 @@ async def test_progress_and_bulletins_show_each_unit_against_target(
     monthly = compose(Context(rt.app, clock.now(), options={}), "月度排名", previous=True)
     assert "李家村 2/8户 25.0%，未达到最终目标75%" in monthly.text
     assert drive.id == 1
+
+
+async def test_office_starts_a_drive_in_the_command_group(rt: Runtime) -> None:
+    text = "专项行动 推广国家反诈中心APP 回执:已安装、已注册、装好了 目标:25日50%,30日80% 截图"
+    (announce,) = await say(rt, "office", text, "cmd")
+    assert announce.conversation == "cmd" and "目标：11月25日前50%，11月30日前80%" in announce.text
+    (drive,) = rt.store.drives()
+    assert (drive.starts, drive.ends, drive.screenshot) == (
+        date(2026, 11, 23),
+        date(2026, 11, 30),
+        True,
+    )
+    assert drive.created_by == "张主任"
+    (bad,) = await say(rt, "leader", "专项行动 再来一项 回执:已安装 目标:30日80%，25日50%", "cmd")
+    assert bad.text.startswith("抱歉，目标：“25日50%”应晚于前一个目标")
+    private = await say(rt, "leader", "专项行动 推广反诈短信 回执:已订阅 目标:月底30%")
+    assert [s.conversation for s in private] == ["cmd", "leader"]
+    assert private[1].text == "已发起专项行动第2项“推广反诈短信”，并已通知指挥群。"
+    # A pusher's "专项行动" is no command (and households are never told of a drive).
+    assert await say(rt, "wj_p", "专项行动 x 回执:已安装 目标:月底80%", "cmd") == []
+    assert len(rt.store.drives()) == 2

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from bot.context import Context
 from bot.domain import drive_texts
+from bot.domain.drive_input import parse_drive_command
 from bot.domain.drives import (
     VIA_IMAGE,
     VIA_TEXT,
     Drive,
+    DriveError,
     DriveReceipt,
     UnitProgress,
     is_drive_receipt,
@@ -28,6 +31,7 @@ from bot.domain.model import Group, IncomingMessage, Level, Member, MessageKind,
 from bot.nlp.commands import Command
 
 log = logging.getLogger("bot.drives")
+COMMAND_ROLES = frozenset({Role.OFFICE, Role.LEADER})
 
 
 def households_by_unit(org: Org) -> dict[str, int]:
@@ -67,7 +71,11 @@ class Drives:
     def observe(
         self, ctx: Context, msg: IncomingMessage, member: Member, group: Group | None
     ) -> bool:
-        """Whether a household's message is a receipt for an open drive (counted once)."""
+        """Whether a household's message is a receipt for an open drive (counted once), or
+        the office's "专项行动 …" command (handled here)."""
+        in_command = group is None or group.level is Level.COMMAND
+        if member.role in COMMAND_ROLES and msg.kind is MessageKind.TEXT and in_command:
+            return self.command(ctx, msg, member)
         if member.role is not Role.HOUSEHOLD:
             return False
         if group is not None and group.level is Level.COMMAND:
@@ -94,6 +102,21 @@ class Drives:
                 key = f"drive:{drive.id}:thanks:{member.wechat}"
                 ctx.say(member.wechat, drive_texts.thanks(drive), key=key)
         return bool(chosen)
+
+    def command(self, ctx: Context, msg: IncomingMessage, member: Member) -> bool:
+        """ "专项行动 <名称> 回执:… 目标:…" from the office or a leader: start a drive."""
+        where = msg.group or msg.sender
+        try:
+            draft = parse_drive_command(msg.text, local_day(ctx), ctx.now, member.name)
+        except DriveError as exc:
+            ctx.say(where, f"抱歉，{exc}。")
+            return True
+        if draft is None:
+            return False
+        drive = self.create(replace(ctx, member=member), draft)
+        if msg.group is None:
+            ctx.say(where, f"已发起专项行动第{drive.id}项“{drive.title}”，并已通知指挥群。")
+        return True
 
     def progress(self, ctx: Context, cmd: Command) -> None:
         """After the 进度 answer: each open drive's units against their targets."""

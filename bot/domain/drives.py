@@ -186,7 +186,7 @@ def parse_targets(
         m = _ITEM.match(item)
         if not m:
             raise DriveError(f"{where}：“{item}”看不懂，请写成“15日50%”或“月底80%”")
-        day = _target_day(m["when"].strip(), starts, ends, where, item)
+        day = target_day(m["when"].strip(), starts, ends, where, item)
         rate = float(m["pct"]) / 100
         if not 0 < rate <= 1:
             raise DriveError(f"{where}：“{item}”的比例应在 1% 到 100% 之间")
@@ -201,7 +201,8 @@ def parse_targets(
     return tuple(out)
 
 
-def _target_day(when: str, starts: date, ends: date, where: str, item: str) -> date:
+def target_day(when: str, starts: date, ends: date, where: str, item: str) -> date:
+    """The day a target or a date field names ("15日", "12月15日", "月底", "结束")."""
     last = calendar.monthrange(starts.year, starts.month)[1]
     if when in ("月底", "月末", "本月底"):
         return starts.replace(day=last)
@@ -313,36 +314,3 @@ def split_phrases(text: str) -> tuple[str, ...]:
         if not phrase_verbs([p]):
             raise DriveError(f"回执用语：“{p}”只有语气词，请写出做了什么，例如“已安装”")
     return phrases[:20]
-
-
-def drive_from_form(
-    form: Mapping[str, str], units: Sequence[str], created_at: datetime, created_by: str
-) -> Drive:
-    """A new drive from the dashboard form (title, phrases, screenshot, starts, ends, targets,
-    overrides); every problem raises DriveError naming the field."""
-    title = form.get("title", "").strip()
-    if not title or len(title) > 40:
-        raise DriveError("行动名称：请填写（最多 40 个字），例如“推广国家反诈中心APP”")
-    starts = _form_date(form.get("starts", ""), "开始日期")
-    ends = _form_date(form.get("ends", ""), "结束日期")
-    if ends < starts:
-        raise DriveError("结束日期：不能早于开始日期")
-    return Drive(
-        id=0,
-        title=title,
-        phrases=split_phrases(form.get("phrases", "")),
-        screenshot=form.get("screenshot", "") in ("1", "on", "true", "yes"),
-        starts=starts,
-        ends=ends,
-        targets=parse_targets(form.get("targets", ""), starts, ends),
-        overrides=parse_overrides(form.get("overrides", ""), units, starts, ends),
-        created_at=created_at,
-        created_by=created_by,
-    )
-
-
-def _form_date(text: str, label: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise DriveError(f"{label}：“{text}”不是日期，请写成 2026-12-01") from None

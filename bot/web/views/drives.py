@@ -11,8 +11,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.chat.drives import drive_progress
+from bot.domain.drive_input import drive_from_form
 from bot.domain.drive_texts import day_label, targets_label
-from bot.domain.drives import Drive, DriveError, UnitProgress, drive_from_form
+from bot.domain.drives import Drive, DriveError, UnitProgress
 from bot.formats.drivesheet import drive_workbook
 from bot.web.actions import Download
 from bot.web.context import Viewer, WebContext, WebError, ctx_of, path_id, read_form, viewer_of
