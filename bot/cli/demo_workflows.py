@@ -31,4 +31,6 @@ class DemoWorkflow:
 
 def workflows() -> list[DemoWorkflow]:
     """Every workflow the month-long demo plays, in the order they are printed."""
-    return []
+    from bot.cli import demo_drive
+
+    return [DemoWorkflow("专项行动", demo_drive.plan, demo_drive.summary)]
