@@ -94,7 +94,9 @@ def _list_page(
 def _default_form(ctx: WebContext) -> dict[str, str]:
     today = _today(ctx)
     last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
-    return EXAMPLE | {"starts": today.isoformat(), "ends": last.isoformat()}
+    # "15日" late in the month would be next month's 15th, after the default end.
+    targets = EXAMPLE["targets"] if today.day < 15 else "月底80%"
+    return EXAMPLE | {"starts": today.isoformat(), "ends": last.isoformat(), "targets": targets}
 
 
 async def drive_list(request: web.Request) -> web.StreamResponse:
