@@ -79,9 +79,7 @@ def _latest(rosters: Rosters, store: Store, wechat: str) -> tuple[Org, Member] |
     return None
 
 
-def trace_member(
-    store: Store, wechat: str, until: datetime | None = None
-) -> TraceReport | None:
+def trace_member(store: Store, wechat: str, until: datetime | None = None) -> TraceReport | None:
     """The 倒查 record of one roster member (None when no kept roster version has them), of
     the pushes created before `until` (e.g. the day the fraud happened) or all of them."""
     rosters = Rosters(store)

@@ -43,7 +43,9 @@ async def month_of_pushes(rt: Runtime, clock: SimClock) -> None:
     await say(rt, "lj_p1", "收到", "cmd")
     await say(rt, "wj_p", "收到", "cmd")
     await say(rt, "school_p", "收到", "cmd")
-    await say(rt, "school_p", "", None, kind=MessageKind.IMAGE, data=b"shot" * 50, filename="a.png")
+    await say(
+        rt, "school_p", "", None, kind=MessageKind.IMAGE, data=b"shot" * 50, filename="a.png"
+    )
     advance(clock, 10)
     await say(rt, "lj1_h0", "收到了，谢谢提醒", "lj1")
     push = rt.store.get_push(1)

@@ -196,7 +196,9 @@ def _missed(push: Push, groups: Sequence[Group], planned: Sequence[Delivery]) ->
     if planned:
         names = "、".join(_group_name(groups, d.group_id) for d in planned)
         modes = "、".join(sorted({MODE_LABELS.get(d.mode, str(d.mode)) for d in planned}))
-        return MissedLine(push.id, push.title, push.created_at, names, f"{NOT_DELIVERED}（{modes}）")
+        return MissedLine(
+            push.id, push.title, push.created_at, names, f"{NOT_DELIVERED}（{modes}）"
+        )
     names = "、".join(g.name for g in groups)
     return MissedLine(push.id, push.title, push.created_at, names, NOT_IN_SCOPE)
 

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.web import api, console, desk, files
 from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
+from bot.web.views import trace as trace_views
 
 
 def add_pages(r: web.UrlDispatcher) -> None:
@@ -30,6 +31,8 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/tips", tips.tip_list)
     r.add_get("/tips/{tip_id:\\d+}", tips.tip_detail)
     r.add_post("/tips/{tip_id:\\d+}", tips.tip_change)
+    r.add_get("/trace", trace_views.trace_page)
+    r.add_get("/trace/export.{kind:xlsx|pdf}", trace_views.trace_export)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
