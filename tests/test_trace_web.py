@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from bot.clock import SimClock
 from bot.config import Config, WebUser
+from bot.formats import tracepdf
 from bot.runtime import Runtime
 from bot.web import create_web_app
 from bot.web.auth import hash_password
@@ -119,9 +120,20 @@ async def test_exports_read_back(web: TestClient[Any, Any], rt: Runtime) -> None
     reader = PdfReader(io.BytesIO(await pdf.read()))
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text()
-    for expected in ("李一户0", "警惕刷单返利诈骗", "冒充客服退款诈骗", "138****1234"):
+    for expected in ("李一户0", "警惕刷单返利诈骗", "冒充客服退款诈骗", "138****1234", "点击1"):
         assert expected in text
     assert _audits(rt, "倒查导出") == [
         "李一户0（李家村，lj1_h0） PDF",
         "李一户0（李家村，lj1_h0） Excel",
     ]
+
+
+async def test_pdf_without_chinese_font_is_503_and_xlsx_still_works(
+    web: TestClient[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tracepdf, "find_cjk_family", lambda: None)
+    await login(web, "zhao")
+    pdf = await web.get("/trace/export.pdf", params={"who": "lj1_h0"})
+    assert pdf.status == 503 and "没有可以显示中文的字体" in await pdf.text()
+    xlsx = await web.get("/trace/export.xlsx", params={"who": "lj1_h0"})
+    assert xlsx.status == 200

@@ -20,14 +20,15 @@ from bot.schedule.chart import find_cjk_family
 FONT = "cjk"
 MARGIN = 12.0
 LINE = 5.2
-COLUMNS = (  # (header, width mm, index in received_row)
-    ("期数", 14.0, 0),
-    ("标题", 50.0, 1),
-    ("所在群", 32.0, 2),
-    ("送达方式", 20.0, 3),
-    ("送达时间", 26.0, 4),
-    ("回执", 26.0, 5),
-    ("回执内容", 18.0, 6),
+COLUMNS = (  # (header, width mm, index in the row: received_row + the 佐证/已阅 cell)
+    ("期数", 13.0, 0),
+    ("标题", 42.0, 1),
+    ("所在群", 28.0, 2),
+    ("送达方式", 18.0, 3),
+    ("送达时间", 24.0, 4),
+    ("回执", 24.0, 5),
+    ("回执内容", 17.0, 6),
+    ("佐证/已阅", 20.0, 9),
 )
 RESERVED = 16.0  # room kept at the foot of the page for the overflow line
 
@@ -121,6 +122,11 @@ def _received_table(pdf: FPDF, report: TraceReport, tz: tzinfo) -> None:
             _overflow(p, len(report.received) - n + len(report.missed))
             return
         row = received_row(line, tz)
+        proof = [
+            f"截图{len(line.evidence)}张" if line.evidence else "",
+            f"点击{line.taps}" if line.taps else "",
+        ]
+        row.append(" ".join(x for x in proof if x) or "—")
         for _, width, index in COLUMNS:
             p.cell(width, LINE, _fit(p, str(row[index]), width), border=1)
         p.ln(LINE)
