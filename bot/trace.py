@@ -2,9 +2,9 @@
 knows about what reached it; `bot.domain.trace.assemble_trace` puts the record together.
 
 The household's groups are taken from the roster version each push was planned with, so a
-household that moved groups (or left the roster) is traced where it was at the time. Roster
-versions older than those kept (see `bot.store.protocol.ROSTER_HISTORY`) and not used by any
-push are gone; pushes planned with such a version are reported as "不在名册".
+household that moved groups (or left the roster) is traced where it was at the time. The
+store keeps every version a push was planned on, so every push can be traced; a lookup
+searches every kept version (see `bot.store.protocol.ROSTER_HISTORY`).
 """
 
 from __future__ import annotations
