@@ -4,14 +4,15 @@ knows about what reached it; `bot.domain.trace.assemble_trace` puts the record t
 The household's groups are taken from the roster version each push was planned with, so a
 household that moved groups (or left the roster) is traced where it was at the time. The
 store keeps every version a push was planned on, so every push can be traced; a lookup
-searches every kept version (see `bot.store.protocol.ROSTER_HISTORY`).
+searches every kept version (see `bot.store.protocol.ROSTER_HISTORY`). Only the household's
+own rows are read (not whole rosters), so a lookup stays quick in a county-sized roster.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from bot.domain.model import Group, Member, Org
+from bot.domain.model import Group, Member
 from bot.domain.trace import (
     Candidate,
     TraceFacts,
@@ -23,23 +24,8 @@ from bot.domain.trace import (
 from bot.store import Store
 
 
-class Rosters:
-    """Stored roster versions, each loaded once."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.current = store.roster_version()
-        self._orgs: dict[int, Org | None] = {}
-
-    def org(self, version: int) -> Org | None:
-        """The roster of a version (None when it is no longer kept)."""
-        if version not in self._orgs:
-            self._orgs[version] = self.store.load_org(version)
-        return self._orgs[version]
-
-
-def _group_names(org: Org, member: Member) -> tuple[str, ...]:
-    return tuple(g.name for gid in member.groups if (g := org.group(gid)) is not None)
+def _names(store: Store, version: int, member: Member) -> tuple[str, ...]:
+    return tuple(g.name for g in store.roster_groups(version, member.groups))
 
 
 def find_members(store: Store, text: str, unit: str | None = None) -> list[Candidate]:
@@ -48,59 +34,57 @@ def find_members(store: Store, text: str, unit: str | None = None) -> list[Candi
     text = text.strip()
     if not text:
         return []
-    rosters = Rosters(store)
-    found: dict[str, Candidate] = {}
+    current = store.roster_version()
+    newest: dict[str, int] = {}
     for version, wechat in store.find_roster_members(text, is_phone_query(text)):
-        if wechat in found:
-            continue
-        org = rosters.org(version)
-        member = org.member(wechat) if org is not None else None
+        newest[wechat] = max(version, newest.get(wechat, 0))
+    found = []
+    for wechat, version in newest.items():
+        member = store.member_history(wechat).get(version)
         if member is None or (unit is not None and member.unit != unit):
             continue
-        found[wechat] = Candidate(
-            wechat=wechat,
-            name=member.name,
-            role=member.role.value,
-            unit=member.unit,
-            groups=_group_names(org, member),  # type: ignore[arg-type]
-            phone=member.phone,
-            version=version,
-            current=version == rosters.current,
+        found.append(
+            Candidate(
+                wechat=wechat,
+                name=member.name,
+                role=member.role.value,
+                unit=member.unit,
+                groups=_names(store, version, member),
+                phone=member.phone,
+                version=version,
+                current=version == current,
+            )
         )
-    return rank_candidates(list(found.values()), text)
-
-
-def _latest(rosters: Rosters, store: Store, wechat: str) -> tuple[Org, Member] | None:
-    for v in [rosters.current, *(r.version for r in store.roster_history())]:
-        org = rosters.org(v)
-        member = org.member(wechat) if org is not None else None
-        if org is not None and member is not None:
-            return org, member
-    return None
+    return rank_candidates(found, text)
 
 
 def trace_member(store: Store, wechat: str, until: datetime | None = None) -> TraceReport | None:
     """The 倒查 record of one roster member (None when no kept roster version has them), of
     the pushes created before `until` (e.g. the day the fraud happened) or all of them."""
-    rosters = Rosters(store)
-    latest = _latest(rosters, store, wechat)
-    if latest is None:
+    history = store.member_history(wechat)
+    if not history:
         return None
-    org, member = latest
+    latest = max(history)
+    member = history[latest]
     pushes = store.pushes(until=until)
+    groups_in: dict[int, tuple[Group, ...]] = {}
     groups_at: dict[int, tuple[Group, ...]] = {}
     for push in pushes:
-        then = rosters.org(push.roster_version)
-        was = then.member(wechat) if then is not None else None
-        if then is not None and was is not None:
-            groups_at[push.id] = tuple(g for gid in was.groups if (g := then.group(gid)))
+        was = history.get(push.roster_version)
+        if was is None:
+            continue
+        if push.roster_version not in groups_in:
+            groups_in[push.roster_version] = tuple(
+                store.roster_groups(push.roster_version, was.groups)
+            )
+        groups_at[push.id] = groups_in[push.roster_version]
     group_ids = sorted({g.id for groups in groups_at.values() for g in groups})
     deliveries = store.deliveries_to(group_ids)
     push_ids = sorted({d.push_id for d in deliveries if d.delivered_at is not None})
     facts = TraceFacts(
         member=member,
-        group_names=_group_names(org, member),
-        current=org is rosters.org(rosters.current),
+        group_names=_names(store, latest, member),
+        current=latest == store.roster_version(),
         pushes=pushes,
         groups_at=groups_at,
         deliveries=deliveries,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from bot.domain.model import Delivery
+from bot.domain.model import Delivery, Group, Member
 from bot.domain.trace import TracedEvidence, TracedReceipt
 
 
@@ -16,6 +16,14 @@ class TraceStore(Protocol):
     def find_roster_members(self, text: str, by_phone: bool) -> list[tuple[int, str]]:
         """(roster version, contact id) of members of every stored version whose name contains
         `text`, or (by_phone) whose phone is `text` or ends with it; newest version first."""
+        ...
+
+    def member_history(self, wechat: str) -> dict[int, Member]:
+        """The member as each kept roster version has them (with their groups), by version."""
+        ...
+
+    def roster_groups(self, version: int, group_ids: Sequence[str]) -> list[Group]:
+        """These groups as a roster version has them, in roster order."""
         ...
 
     def deliveries_to(self, group_ids: Sequence[str]) -> list[Delivery]:

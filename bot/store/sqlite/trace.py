@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.model import Delivery, Mode
+from bot.domain.model import Delivery, Group, Level, Member, Mode, Role
 from bot.domain.trace import TracedEvidence, TracedReceipt
 from bot.store.sqlite.base import SqliteBase
 
@@ -36,6 +36,47 @@ class TraceTables(SqliteBase):
                 ("%" + _like_escaped(text) + "%",),
             )
         return [(int(r[0]), str(r[1])) for r in rows]
+
+    def member_history(self, wechat: str) -> dict[int, Member]:
+        """The member in each kept version, with the groups that version gives them."""
+        groups: dict[int, list[str]] = {}
+        for version, group_id in self._x(
+            "SELECT ms.version, ms.group_id FROM memberships ms INDEXED BY memberships_by_member "
+            "JOIN groups g "
+            "ON g.version = ms.version AND g.id = ms.group_id "
+            "WHERE ms.version IN (SELECT version FROM rosters) AND ms.wechat = ? "
+            "ORDER BY ms.version, g.ord",
+            (wechat,),
+        ):
+            groups.setdefault(int(version), []).append(group_id)
+        return {
+            int(r[0]): Member(
+                name=r[1],
+                role=Role(r[2]),
+                unit=r[3],
+                wechat=wechat,
+                groups=tuple(groups.get(int(r[0]), ())),
+                phone=r[4],
+            )
+            for r in self._x(
+                "SELECT version, name, role, unit, phone FROM members "
+                "WHERE version IN (SELECT version FROM rosters) AND wechat = ? ORDER BY version",
+                (wechat,),
+            )
+        }
+
+    def roster_groups(self, version: int, group_ids: Sequence[str]) -> list[Group]:
+        """These groups in one version, in roster order."""
+        if not group_ids:
+            return []
+        return [
+            Group(id=r[0], name=r[1], level=Level(r[2]), parent=r[3], unit=r[4], mode=Mode(r[5]))
+            for r in self._x(
+                "SELECT id, name, level, parent, unit, mode FROM groups "
+                f"WHERE version = ? AND id IN ({_marks(group_ids)}) ORDER BY ord",
+                (version, *group_ids),
+            )
+        ]
 
     def deliveries_to(self, group_ids: Sequence[str]) -> list[Delivery]:
         """Every planned delivery of any push to these groups."""
