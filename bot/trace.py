@@ -89,7 +89,7 @@ def trace_member(store: Store, wechat: str, until: datetime | None = None) -> Tr
         groups_at=groups_at,
         deliveries=deliveries,
         receipts=store.member_receipts(wechat, push_ids),
-        evidence=store.evidence_of(push_ids),
+        evidence=store.evidence_of(push_ids, group_ids),
         taps=store.read_taps_in(push_ids, group_ids),
     )
     return assemble_trace(facts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.clock import SimClock
-from bot.domain.model import Delivery, Group, Level, Member, Mode, Push, Role
+from bot.domain.model import Delivery, Evidence, Group, Level, Member, Mode, Push, Role
 from bot.domain.trace import (
     NOT_IN_ROSTER,
     NOT_IN_SCOPE,
@@ -111,3 +111,14 @@ async def test_lookup_by_name_phone_and_tail(rt: Runtime, clock: SimClock) -> No
     assert [c.wechat for c in find_members(rt.store, "王户3")] == ["wj_h3"]
     assert find_members(rt.store, "1234", unit="王家村") == []
     assert find_members(rt.store, "%") == [] and find_members(rt.store, "  ") == []
+
+
+async def test_evidence_keeps_its_index_within_the_push(rt: Runtime, clock: SimClock) -> None:
+    await month_of_pushes(rt, clock)
+    assert rt.store.mark_delivered(1, "bank", clock.now(), "forward")
+    shot = Evidence(1, "bank", "bank_p", "/nowhere/b.png", "0" * 64, 10, clock.now())
+    rt.store.add_evidence(shot, None)
+    bank = trace_member(rt.store, "bank_h0")
+    assert bank is not None
+    (line,) = bank.received
+    assert (line.via, [e.index for e in line.evidence]) == ("检测到转发", [1])  # school's is 0

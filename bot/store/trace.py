@@ -34,8 +34,11 @@ class TraceStore(Protocol):
         """A member's receipts among these pushes, with the words of the message (if kept)."""
         ...
 
-    def evidence_of(self, push_ids: Sequence[int]) -> list[TracedEvidence]:
-        """The 佐证 screenshots of these pushes, each with its index in its push's list."""
+    def evidence_of(
+        self, push_ids: Sequence[int], group_ids: Sequence[str]
+    ) -> list[TracedEvidence]:
+        """The 佐证 screenshots of these pushes in these groups, each with its index in its
+        push's list (the dashboard serves /evidence/<push>/<index>)."""
         ...
 
     def read_taps_in(

@@ -113,21 +113,23 @@ class TraceTables(SqliteBase):
             )
         ]
 
-    def evidence_of(self, push_ids: Sequence[int]) -> list[TracedEvidence]:
-        """The screenshots of these pushes, indexed within each push as `evidence()` lists."""
-        if not push_ids:
+    def evidence_of(
+        self, push_ids: Sequence[int], group_ids: Sequence[str]
+    ) -> list[TracedEvidence]:
+        """The screenshots of these pushes in these groups, each indexed within its push as
+        `evidence()` lists them."""
+        if not push_ids or not group_ids:
             return []
-        found: list[TracedEvidence] = []
-        seen: dict[int, int] = {}
-        for push_id, group_id, at in self._x(
-            "SELECT push_id, group_id, at FROM evidence "
-            f"WHERE push_id IN ({_marks(push_ids)}) ORDER BY push_id, id",
-            tuple(push_ids),
-        ):
-            index = seen.get(push_id, 0)
-            seen[push_id] = index + 1
-            found.append(TracedEvidence(int(push_id), group_id, self._dt_req(at), index))
-        return found
+        return [
+            TracedEvidence(int(r[0]), r[1], self._dt_req(r[2]), int(r[3]))
+            for r in self._x(
+                "SELECT push_id, group_id, at, n FROM (SELECT push_id, group_id, at, "
+                "ROW_NUMBER() OVER (PARTITION BY push_id ORDER BY id) - 1 AS n FROM evidence "
+                f"WHERE push_id IN ({_marks(push_ids)})) e "
+                f"WHERE group_id IN ({_marks(group_ids)}) ORDER BY push_id, n",
+                (*push_ids, *group_ids),
+            )
+        ]
 
     def read_taps_in(
         self, push_ids: Sequence[int], group_ids: Sequence[str]
