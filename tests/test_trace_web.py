@@ -137,3 +137,19 @@ async def test_pdf_without_chinese_font_is_503_and_xlsx_still_works(
     assert pdf.status == 503 and "没有可以显示中文的字体" in await pdf.text()
     xlsx = await web.get("/trace/export.xlsx", params={"who": "lj1_h0"})
     assert xlsx.status == 200
+
+
+async def test_json_api(web: TestClient[Any, Any], rt: Runtime) -> None:
+    await login(web, "li_sup")
+    found = await (await web.get("/api/trace", params={"q": "1234"})).json()
+    assert [(c["name"], c["phone"]) for c in found["candidates"]] == [
+        ("李一户0", "138****1234"),
+        ("李二户0", "139****1234"),
+    ]
+    record = (await (await web.get("/api/trace", params={"who": "lj2_h0"})).json())["record"]
+    assert record["summary"] == "李二户0（李家村）：所在群收到 1 期，本户回执 0 期，未收到 1 期"
+    assert [(m["push_id"], m["reason"]) for m in record["missed"]] == [
+        (1, "计划送达，但未送达（机器人发送）")
+    ]
+    other = await web.get("/api/trace", params={"who": "wj_h0"})
+    assert other.status == 403 and "无权查看王家村的住户" in (await other.json())["error"]

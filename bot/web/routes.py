@@ -61,6 +61,7 @@ def add_api(r: web.UrlDispatcher) -> None:
     r.add_get("/api/content/{content_id:\\d+}", api.content_item)
     r.add_get("/api/bulletins", api.bulletins)
     r.add_get("/api/audit", api.audit)
+    r.add_get("/api/trace", trace_views.api_trace)
     r.add_get("/api/tips", desk.api_tips)
     r.add_get("/api/tips/{tip_id:\\d+}", desk.api_tip)
     r.add_post("/api/tips/{tip_id:\\d+}", desk.api_change)

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.domain.trace import TraceReport
 from bot.formats.tracefile import evidence_text, phone_shown, stamp
-from bot.web.context import Viewer, WebContext, ctx_of, viewer_of
+from bot.web.context import Viewer, WebContext, ctx_of, json_reply, viewer_of
 from bot.web.files import download_response
 from bot.web.trace import CandidateView, can_trace, export, open_record, parse_until, search
 from bot.web.views.render import page
@@ -95,3 +95,13 @@ async def trace_export(request: web.Request) -> web.StreamResponse:
     kind = request.match_info["kind"]
     who = request.query.get("who", "").strip()
     return download_response(export(ctx, viewer, who, until, kind))
+
+
+async def api_trace(request: web.Request) -> web.StreamResponse:
+    """GET /api/trace?q=&who=&until=: the candidates of a lookup, or one record (as the page)."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    until = parse_until(request.query.get("until", ""), ctx.config.tz)
+    q, who = request.query.get("q", "").strip(), request.query.get("who", "").strip()
+    if who:
+        return json_reply({"record": _record(ctx, viewer, open_record(ctx, viewer, who, until))})
+    return json_reply({"candidates": [vars(c) for c in search(ctx, viewer, q)]})
