@@ -96,7 +96,8 @@ async def test_supervisor_only_own_unit(web: TestClient[Any, Any], rt: Runtime) 
     export = await web.get("/trace/export.xlsx", params={"who": "wj_h0"})
     assert export.status == 403
     assert (await web.get("/trace", params={"who": "nobody"})).status == 404
-    assert _audits(rt, "倒查查看") == []  # refused lookups open nothing
+    assert _audits(rt, "倒查查看") == []  # refused lookups open nothing, and are on record
+    assert _audits(rt, "倒查拒绝") == ["王户0（王家村，wj_h0）", "王户0（王家村，wj_h0）"]
 
 
 async def test_exports_read_back(web: TestClient[Any, Any], rt: Runtime) -> None:

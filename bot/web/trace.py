@@ -95,6 +95,12 @@ def open_record(
     if report is None:
         raise WebError(404, "名册中（含历史版本）找不到这位住户")
     if not viewer.sees_unit(report.unit):
+        ctx.rt.app.store.audit(
+            ctx.now(),
+            viewer.name,
+            "倒查拒绝",
+            f"{report.name}（{report.unit or '无单位'}，{wechat}）",
+        )
         raise WebError(
             403,
             f"您的账号（{viewer.label}）只能倒查本村/单位的住户，"
