@@ -18,6 +18,7 @@ from bot.chat.queries import Queries
 from bot.chat.receipts import Receipts
 from bot.chat.relays import Relays
 from bot.chat.tasks import MassTasks
+from bot.chat.trace import Tracing
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import (
@@ -65,6 +66,7 @@ class Router:
             "日报": q.bulletin,
             "周报": q.bulletin,
             "查": q.search,
+            "倒查": Tracing().command,
         }
 
     def dispatch(self, ctx: Context, msg: IncomingMessage) -> None:

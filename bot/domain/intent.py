@@ -20,7 +20,9 @@ from bot.nlp.tips import TipSignal, classify_tip
 PUSH_ROLES = frozenset({Role.OFFICE, Role.LEADER})
 PUSH_COMMANDS = frozenset({"推送", "确认", "取消", "撤回"})
 QUERY_ROLES = frozenset({Role.OFFICE, Role.LEADER, Role.SUPERVISOR})
-QUERY_COMMANDS = frozenset({"进度", "未签收", "未转发", "催办", "排名", "日报", "周报", "查"})
+QUERY_COMMANDS = frozenset(
+    {"进度", "未签收", "未转发", "催办", "排名", "日报", "周报", "查", "倒查"}
+)
 
 # A forward worth comparing is at least a sentence or two; shorter texts are chat.
 MIN_FORWARD_CHARS = 20

@@ -39,6 +39,7 @@ COMMAND_NAMES: tuple[str, ...] = (
     "日报",
     "周报",
     "查",
+    "倒查",
 )
 
 HELP_TEXT = """反诈群链机器人 · 使用说明
@@ -65,6 +66,9 @@ HELP_TEXT = """反诈群链机器人 · 使用说明
 周报 —— 本周的推送情况汇总；例：周报
 查 —— 按关键词查素材库；例：查 刷单、查一下冒充客服的素材
 帮助 —— 显示本说明；例：帮助、怎么用
+
+【责任倒查】办公室、领导、派出所可用（监督员只查本村/单位），结果私信发给您
+倒查 —— 住户被骗后，查其所在群收到过哪些推送、本人是否回执；例：倒查 张三、倒查 1234（手机尾号）
 
 推送员在指挥群回复“收到”即签收最新一期；有几期未签收时可写“签收 第3期”，
 或引用那一期的公告回复“收到”。"""
@@ -276,6 +280,8 @@ def _explicit_name(core: str) -> tuple[str, str] | None:
         return _ALIASES[lowered], ""
     if lowered in _CONFIRM_WORDS:
         return lowered, ""
+    if core.startswith("倒查") and len(core) > 2:
+        return "倒查", core[2:].strip()  # "倒查张三": a name follows with or without a space
     for name in sorted(COMMAND_NAMES, key=len, reverse=True):
         if core == name:
             return name, ""
@@ -329,7 +335,7 @@ def _parse_query(raw: str) -> Command | None:
     explicit = _explicit_name(core)
     if explicit is not None:
         name, args = explicit
-        keyword = args if name == "查" else ""
+        keyword = args if name in ("查", "倒查") else ""
         period = ranking_period(args) if name == "排名" else None
         deliberate = name not in _CONFIRM_WORDS
     else:

@@ -7,6 +7,7 @@ from aiohttp import web
 from bot.web import api, console, desk, files
 from bot.web.views import drives as drive_pages
 from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
+from bot.web.views import trace as trace_views
 
 
 def add_pages(r: web.UrlDispatcher) -> None:
@@ -35,6 +36,8 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_post("/drives", drive_pages.drive_create)
     r.add_get("/drives/{drive_id:\\d+}", drive_pages.drive_detail)
     r.add_get("/drives/{drive_id:\\d+}/export.xlsx", drive_pages.drive_xlsx)
+    r.add_get("/trace", trace_views.trace_page)
+    r.add_get("/trace/export.{kind:xlsx|pdf}", trace_views.trace_export)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
@@ -63,6 +66,7 @@ def add_api(r: web.UrlDispatcher) -> None:
     r.add_get("/api/content/{content_id:\\d+}", api.content_item)
     r.add_get("/api/bulletins", api.bulletins)
     r.add_get("/api/audit", api.audit)
+    r.add_get("/api/trace", trace_views.api_trace)
     r.add_get("/api/tips", desk.api_tips)
     r.add_get("/api/tips/{tip_id:\\d+}", desk.api_tip)
     r.add_post("/api/tips/{tip_id:\\d+}", desk.api_change)

@@ -19,6 +19,7 @@ from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
+from bot.store.sqlite.trace import TraceTables
 
 
 class PostgresStore(
@@ -33,6 +34,7 @@ class PostgresStore(
     PgTipTables,
     PgReadTapTables,
     DriveTables,
+    TraceTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

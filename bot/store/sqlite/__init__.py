@@ -17,6 +17,7 @@ from bot.store.sqlite.records import RecordTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
 from bot.store.sqlite.tips import TipTables
+from bot.store.sqlite.trace import TraceTables
 
 
 class SqliteStore(
@@ -31,6 +32,7 @@ class SqliteStore(
     TipTables,
     ReadTapTables,
     DriveTables,
+    TraceTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

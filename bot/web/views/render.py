@@ -24,6 +24,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/bulletins", "通报"),
     ("/tips", "线索"),
     ("/drives", "专项行动"),
+    ("/trace", "倒查"),
     ("/audit", "审计日志"),
     ("/console", "模拟微信"),
 )
