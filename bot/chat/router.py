@@ -17,6 +17,7 @@ from bot.chat.queries import Queries
 from bot.chat.receipts import Receipts
 from bot.chat.relays import Relays
 from bot.chat.tasks import MassTasks
+from bot.chat.warnings import Warnings
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import (
@@ -31,7 +32,7 @@ from bot.domain.intent import (
     WorkReportIntent,
     classify,
 )
-from bot.domain.model import IncomingMessage
+from bot.domain.model import IncomingMessage, Role
 from bot.nlp.commands import Command
 
 CommandHandler = Callable[[Context, Command], None]
@@ -48,6 +49,7 @@ class Router:
         self.followup = Followup()
         self.tasks = MassTasks()
         self.desk = Desk()
+        self.warnings = Warnings()
         q = self.queries
         self.commands: dict[str, CommandHandler] = {
             "帮助": q.help,
@@ -70,6 +72,11 @@ class Router:
         org = ctx.app.org
         member = org.member(msg.sender)
         group = org.group(msg.group) if msg.group else None
+        if msg.private and member is not None and member.role is not Role.HOUSEHOLD:
+            # A private reply is read against the member's open 预警劝阻单 first.
+            here = replace(ctx, member=member, reply_to=msg.sender, message_id=msg.id)
+            if self.warnings.reply(here, msg):
+                return
         intent = classify(msg, member, group)
         if intent is None or member is None:
             return

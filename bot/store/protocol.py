@@ -42,13 +42,14 @@ from bot.domain.model import (
 from bot.store.readlink import ReadTapStore
 from bot.store.tasks import TaskStore
 from bot.store.tips import TipStore
+from bot.store.warnings import WarningStore
 
 # Roster versions kept besides those a push refers to: the current one and the ones before
 # it that a restore may bring back (removed members stay on record that long).
 ROSTER_HISTORY = 5
 
 
-class Store(TaskStore, TipStore, ReadTapStore, Protocol):
+class Store(TaskStore, TipStore, ReadTapStore, WarningStore, Protocol):
     """All persistence. One instance per process, used from the event-loop thread."""
 
     # -- connection and transactions -----------------------------------------------------

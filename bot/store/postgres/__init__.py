@@ -18,6 +18,7 @@ from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
+from bot.store.sqlite.warnings import WarningTables
 
 
 class PostgresStore(
@@ -31,6 +32,7 @@ class PostgresStore(
     TaskTables,
     PgTipTables,
     PgReadTapTables,
+    WarningTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

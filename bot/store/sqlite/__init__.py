@@ -16,6 +16,7 @@ from bot.store.sqlite.records import RecordTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
 from bot.store.sqlite.tips import TipTables
+from bot.store.sqlite.warnings import WarningTables
 
 
 class SqliteStore(
@@ -29,6 +30,7 @@ class SqliteStore(
     TaskTables,
     TipTables,
     ReadTapTables,
+    WarningTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.
