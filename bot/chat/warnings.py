@@ -19,6 +19,7 @@ from bot.domain import warning_texts as wt
 from bot.domain.desk import is_police, tip_recipients
 from bot.domain.model import IncomingMessage, Member, MessageKind, Role
 from bot.domain.warnings import (
+    FED_BACK,
     ISSUED,
     SIGN_ESCALATE,
     SIGN_REMIND,
@@ -151,11 +152,11 @@ class Warnings:
         ):
             self._issue_in_chat(ctx, member, text)
             return True
+        if msg.kind is MessageKind.IMAGE:
+            return self._photo(ctx, msg, ctx.app.store.warnings(assignee=member.wechat))
         open_ones = ctx.app.store.warnings(assignee=member.wechat, open_only=True)
         if not open_ones:
             return False
-        if msg.kind is MessageKind.IMAGE:
-            return self._photo(ctx, msg, open_ones)
         if msg.kind is not MessageKind.TEXT:
             return False
         quote = split_quote(msg.text)
@@ -204,11 +205,11 @@ class Warnings:
         ctx.reply(answer(done))
         return True
 
-    def _photo(self, ctx: Context, msg: IncomingMessage, open_ones: list[WarningNotice]) -> bool:
-        visited = [w for w in open_ones if w.state in (SIGNED, VISITED)]
-        if not visited:
+    def _photo(self, ctx: Context, msg: IncomingMessage, mine: list[WarningNotice]) -> bool:
+        """A photo goes with the newest warning signed and not yet evaluated."""
+        w = next((w for w in mine if w.state in (SIGNED, VISITED, FED_BACK)), None)
+        if w is None:
             return False
-        w = visited[0]  # newest first
         folder = ctx.app.config.data_dir / "warnings" / f"warning-{w.id}"
         folder.mkdir(parents=True, exist_ok=True)
         suffix = Path(msg.filename or "photo.png").suffix or ".png"
