@@ -196,3 +196,34 @@ async def test_police_issue_a_warning_in_private_chat(wrt: Runtime) -> None:
     # A grid member cannot issue one.
     assert await say(wrt, "lj_p2", f"预警 李一户2 {VICTIM_PHONE} 疑似刷单诈骗") == []
     assert len(wrt.store.warnings()) == 1
+
+
+async def test_monthly_ranking_counts_warnings_without_names(
+    wrt: Runtime, clock: SimClock
+) -> None:
+    from bot.context import Context
+    from bot.domain.periods import DAILY, MONTHLY
+    from bot.schedule.bulletins import compose
+
+    first = await issue(wrt, draft())
+    await issue(wrt, draft(victim_name="王户1", victim_phone="13900002222"))
+    wrt.simulator.pop_sent()  # type: ignore[union-attr]
+    advance(clock, 5)
+    await say(wrt, "lj_p1", "收到")
+    await say(wrt, "lj_p1", f"预警{first.id} 电话劝阻了")
+    await say(wrt, "lj_p1", "反馈：已劝阻，本人表示不再操作")
+    ctx = Context(wrt.app, clock.now(), options={})
+    text = compose(ctx, MONTHLY, previous=False).text
+    lines = text.splitlines()
+    at = lines.index("预警劝阻：")
+    assert lines[at + 1 : at + 5] == [
+        "下发预警劝阻单 2 张；签收 1 张，其中按时签收 1 张（50%）。",
+        "完成劝阻 1 张，其中按时 1 张（50%）；电话 1 张、上门 0 张。",
+        "劝阻结果：已劝阻 1，未接通 0，拒绝 0，已被骗 0。",
+        "尚未办结（未反馈）1 张。",
+    ]
+    for secret in ("李一户2", "王户1", VICTIM_PHONE, "李一", "王网格员"):
+        assert secret not in "\n".join(lines[at:])
+    assert "预警劝阻" not in compose(ctx, DAILY, previous=False).text
+    last_month = compose(ctx, MONTHLY, previous=True).text
+    assert "预警劝阻" not in last_month
