@@ -31,4 +31,6 @@ class DemoWorkflow:
 
 def workflows() -> list[DemoWorkflow]:
     """Every workflow the month-long demo plays, in the order they are printed."""
-    return []
+    from bot.cli import demo_warning  # each imports DemoWorkflow from here
+
+    return [demo_warning.WORKFLOW]
