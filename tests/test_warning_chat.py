@@ -227,3 +227,13 @@ async def test_monthly_ranking_counts_warnings_without_names(
     assert "预警劝阻" not in compose(ctx, DAILY, previous=False).text
     last_month = compose(ctx, MONTHLY, previous=True).text
     assert "预警劝阻" not in last_month
+
+
+async def test_late_image_is_left_to_evidence(wrt: Runtime, clock: SimClock) -> None:
+    w = await issue(wrt, draft())
+    wrt.simulator.pop_sent()  # type: ignore[union-attr]
+    await say(wrt, "lj_p1", "收到，已电话劝阻")
+    advance(clock, 3 * 60)
+    shot = await say(wrt, "lj_p1", "", kind=MessageKind.IMAGE, data=b"\x89PNG", filename="a.png")
+    assert "现场照片" not in shot[0].text  # the pusher owes no 佐证: the usual answer
+    assert wrt.store.get_warning(w.id).photo == ""  # type: ignore[union-attr]

@@ -133,6 +133,8 @@ def test_deadline_status_words() -> None:
         ("上门了，对方不听，坚持要投资", None, False, "上门", "拒绝"),
         ("上门发现已经被骗了", None, False, "上门", "已被骗"),
         ("上门去了", None, False, "上门", None),
+        ("签收 第3期", None, False, None, None),
+        ("3号推送已签收", None, False, None, None),
     ],
 )
 def test_reading_replies(

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 from bot.context import Context
@@ -46,6 +47,9 @@ from bot.domain.warnings import (
 from bot.nlp.quote import split_quote
 
 log = logging.getLogger("bot.warnings")
+
+# An on-site photo belongs to a warning when sent this soon after its 劝阻 was reported.
+PHOTO_WINDOW = timedelta(hours=2)
 
 _ISSUE = re.compile(
     r"^\s*[/／]?预警\s+(?P<name>\S{1,20})\s+(?P<phone>[\d-]{7,13})\s+(?P<what>\S.*)$"
@@ -206,8 +210,18 @@ class Warnings:
         return True
 
     def _photo(self, ctx: Context, msg: IncomingMessage, mine: list[WarningNotice]) -> bool:
-        """A photo goes with the newest warning signed and not yet evaluated."""
-        w = next((w for w in mine if w.state in (SIGNED, VISITED, FED_BACK)), None)
+        """A photo within PHOTO_WINDOW of a 劝阻 report goes with that warning; any other
+        private image (a 佐证 screenshot for a push, say) is left to the usual handling."""
+        w = next(
+            (
+                w
+                for w in mine
+                if w.state in (VISITED, FED_BACK)
+                and w.visited_at is not None
+                and ctx.now - w.visited_at <= PHOTO_WINDOW
+            ),
+            None,
+        )
         if w is None:
             return False
         folder = ctx.app.config.data_dir / "warnings" / f"warning-{w.id}"
