@@ -178,3 +178,56 @@ async def test_issue_permissions_and_errors(wclient: TestClient[Any, Any], rt: R
     page = await wclient.post("/warnings", data={**FORM, "phone": "1", "csrf": csrf})
     assert page.status == 400 and "不是有效的手机号" in await page.text()
     assert len(rt.store.warnings()) == 1
+
+
+async def test_register_export_is_masked_alike(
+    wclient: TestClient[Any, Any], rt: Runtime, clock: SimClock
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.formats.warningsheet import WARNING_HEADER
+
+    await login(wclient, "police1")
+    warning_id = await _issue_by_form(wclient)
+    await _assignee_replies(rt, clock)
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
+
+    async def rows(name: str) -> list[tuple[Any, ...]]:
+        await login(wclient, name)
+        resp = await wclient.get("/api/warnings.xlsx")
+        assert resp.status == 200
+        assert "filename*=UTF-8''%E9%A2%84%E8%AD%A6" in resp.headers["Content-Disposition"]
+        book = load_workbook(io.BytesIO(await resp.read()))
+        return list(book["预警劝阻单"].iter_rows(values_only=True))
+
+    issuer = await rows("police1")
+    assert issuer[0] == WARNING_HEADER
+    assert issuer[1][:6] == (
+        warning_id,
+        "2026-11-23 09:00",
+        "police1（派出所）",
+        "李一户2",
+        PHONE,
+        ID_NUMBER,
+    )
+    assert issuer[1][10:] == (
+        "已反馈",
+        "2026-11-23 09:10",
+        "2026-11-23 09:30",
+        "按时",
+        "2026-11-23 09:20",
+        "2026-11-24 09:00",
+        "按时",
+        "上门",
+        "已劝阻",
+        "已帮其卸载APP，家属已知晓",
+        None,
+        None,
+    )
+    office = await rows("zhang")
+    assert office[1][3:6] == ("李一**", "138****1234", "110101********1234")
+    assert (await rows("wang_sup"))[1:] == []
+    assert any(a.action == "预警导出" for a in rt.store.audit_log())

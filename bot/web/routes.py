@@ -69,6 +69,7 @@ def add_api(r: web.UrlDispatcher) -> None:
     r.add_get("/api/tips/{tip_id:\\d+}", desk.api_tip)
     r.add_post("/api/tips/{tip_id:\\d+}", desk.api_change)
     r.add_get("/api/warnings", warning_api.api_list)
+    r.add_get("/api/warnings.xlsx", warning_api.api_register)
     r.add_post("/api/warnings", warning_api.api_issue)
     r.add_get("/api/warnings/{warning_id:\\d+}", warning_api.api_detail)
     r.add_post("/api/warnings/{warning_id:\\d+}/evaluation", warning_api.api_evaluate)

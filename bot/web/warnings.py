@@ -25,6 +25,8 @@ from bot.domain.warnings import (
     masked,
     on_time,
 )
+from bot.formats.warningsheet import warnings_workbook
+from bot.web.actions import Download
 from bot.web.context import (
     Viewer,
     WebContext,
@@ -36,6 +38,7 @@ from bot.web.context import (
     viewer_of,
 )
 from bot.web.dashboard import local_text
+from bot.web.files import download_response
 
 WEB_ISSUER = "web:"
 
@@ -197,6 +200,47 @@ async def api_detail(request: web.Request) -> web.StreamResponse:
     ctx, viewer = ctx_of(request), viewer_of(request)
     w = find(ctx, viewer, path_id(request, "warning_id", "预警"))
     return json_reply(warning_json(ctx, viewer, w))
+
+
+def register_row(w: dict[str, Any]) -> list[str | int]:
+    """One warning's row of the .xlsx register (from `warning_json`, so masked alike)."""
+    v, sign, visit, ev = w["victim"], w["sign"], w["visit"], w["evaluation"]
+    return [
+        w["id"],
+        w["issued_at"],
+        w["issuer"],
+        v["name"],
+        v["phone"],
+        v["id_number"],
+        w["detected"],
+        w["risk"],
+        w["unit"],
+        w["assignee"],
+        w["state"],
+        sign["at"],
+        sign["due"],
+        sign["status"],
+        visit["at"],
+        visit["due"],
+        visit["status"],
+        visit["method"],
+        visit["result"],
+        w["feedback"]["text"],
+        ev["grade"],
+        ev["note"],
+    ]
+
+
+async def api_register(request: web.Request) -> web.StreamResponse:
+    """GET /api/warnings.xlsx: the register of the warnings the viewer may see (masked alike)."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    rows = [register_row(warning_json(ctx, viewer, w)) for w in visible(ctx, viewer)]
+    day = ctx.now().astimezone(ctx.config.tz).strftime("%Y%m%d")
+    download = Download(
+        warnings_workbook(rows), f"预警劝阻单台账{day}.xlsx", f"warnings-{day}.xlsx"
+    )
+    ctx.rt.app.store.audit(ctx.now(), viewer.name, "预警导出", f"{len(rows)} 张")
+    return download_response(download)
 
 
 async def api_issue(request: web.Request) -> web.StreamResponse:
