@@ -237,3 +237,14 @@ async def test_late_image_is_left_to_evidence(wrt: Runtime, clock: SimClock) -> 
     shot = await say(wrt, "lj_p1", "", kind=MessageKind.IMAGE, data=b"\x89PNG", filename="a.png")
     assert "现场照片" not in shot[0].text  # the pusher owes no 佐证: the usual answer
     assert wrt.store.get_warning(w.id).photo == ""  # type: ignore[union-attr]
+
+
+async def test_a_bare_number_says_what_the_warning_waits_for(wrt: Runtime) -> None:
+    w = await issue(wrt, draft())
+    wrt.simulator.pop_sent()  # type: ignore[union-attr]
+    waiting = await say(wrt, "lj_p1", f"预警{w.id} 怎么弄")
+    assert waiting[0].text == f"预警{w.id}待签收，请回复“预警{w.id} 收到”签收。"
+    await say(wrt, "lj_p1", "签收")
+    early = await say(wrt, "lj_p1", "反馈：还没去")
+    assert "还没有登记劝阻情况" in early[0].text
+    assert wrt.store.get_warning(w.id).state == "已签收"  # type: ignore[union-attr]

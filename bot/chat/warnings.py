@@ -197,7 +197,7 @@ class Warnings:
                 done, kind, answer = sign(w, ctx.now), "签收", wt.signed
             else:
                 if explicit:
-                    ctx.reply(wt.signed(w) if w.state == SIGNED else wt.visited(w))
+                    ctx.reply(wt.where_it_stands(w))
                 return explicit
         except WarningError as exc:
             ctx.reply(wt.refused(str(exc)))

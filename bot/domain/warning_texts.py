@@ -72,6 +72,15 @@ def fed_back(w: WarningNotice) -> str:
     return f"预警{w.id}的反馈已收到，等待下发单位评价。谢谢！"
 
 
+def where_it_stands(w: WarningNotice) -> str:
+    """A numbered message that takes no step: what the warning waits for."""
+    if w.state == "待签收":
+        return f"预警{w.id}待签收，请回复“预警{w.id} 收到”签收。"
+    if w.state == "已签收":
+        return signed(w)
+    return visited(w)
+
+
 def photo_saved(w: WarningNotice) -> str:
     """A photo attached to the warning."""
     return f"预警{w.id}的现场照片已保存。"
