@@ -39,7 +39,17 @@ async def test_demo_plays_issue_sign_visit_feedback_evaluation(tmp_path: Path) -
         assert rt.simulator is not None
         groups = {g.id for g in rt.app.org.groups}
         assert not [line for line in rt.simulator.transcript if line.conversation in groups]
+        late = rt.store.get_warning(2)
+        assert late is not None and late.state == "已劝阻" and late.result == "未接通"
+        assert [e.kind for e in late.events] == [
+            "下发",
+            "签收提醒",
+            "签收超时上报",
+            "签收",
+            "劝阻（电话·未接通）",
+        ]
         summary = WORKFLOW.summary(rt)
         assert "签收按时，劝阻按时，状态：已评价（满意）" in summary
+        assert "签收超时45分钟，劝阻按时，状态：已劝阻" in summary
     finally:
         rt.store.close()

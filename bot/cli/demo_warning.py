@@ -1,13 +1,16 @@
 """The month-long demo's 预警劝阻单: the 派出所's 片警 issues one warning in a private chat,
 the household's grid member signs it, goes round, sends a photo and the 反馈, and the
-next morning the 派出所 evaluates it from the dashboard. Everything is private."""
+next morning the 派出所 evaluates it from the dashboard. A second one, issued from the
+dashboard, is signed late (reminder, then escalation) and its call goes unanswered.
+Everything is private."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.chat.warnings import WarningDraft
 from bot.cli.demo_workflows import DemoWorkflow
 from bot.domain.desk import is_police
 from bot.domain.model import Member, MessageKind, Role
@@ -24,32 +27,49 @@ PHOTO = bytes.fromhex(
 )
 VICTIM_PHONE = "13800001234"
 EVALUATOR = "派出所（网页）"
+DESK, DESK_LABEL = "web:派出所值班", "派出所值班（派出所）"
 
 
-def _cast(script: DemoScript) -> tuple[Member, Member, Member] | None:
-    """(片警, household, its grid member): the first household with a unique name."""
+def _victims(script: DemoScript) -> list[tuple[Member, Member]]:
+    """(household, its grid member) for households with a unique name, one per unit."""
     org = script.org
-    police = next(
-        (m for m in org.with_role(Role.SUPERVISOR) if is_police(m, org) and m.unit), None
-    )
     names = Counter(m.name for m in org.with_role(Role.HOUSEHOLD))
+    found: dict[str | None, tuple[Member, Member]] = {}
     for household in org.with_role(Role.HOUSEHOLD):
-        if names[household.name] != 1 or police is None:
+        if names[household.name] != 1 or household.unit in found:
             continue
         if find_household(org, household.name, VICTIM_PHONE) != household:
             continue
         pusher = responsible(org, household)
         if pusher is not None:
-            return police, household, pusher
-    return None
+            found[household.unit] = (household, pusher)
+    return list(found.values())
+
+
+def _late_one(script: DemoScript, household: Member, pusher: Member, at: datetime) -> None:
+    """A warning from the dashboard signed late: the reminder and escalation fire first."""
+
+    async def issue() -> None:
+        rt = script.rt
+        draft = WarningDraft(
+            household.name, "13900005678", "接听境外涉诈电话", "中", None, DESK, DESK_LABEL
+        )
+        with rt.store.transaction():
+            rt.app.chat.warnings.issue(rt.app.context(script.clock.now()), draft)
+
+    script.at(at, issue)
+    script.at(at + timedelta(minutes=75), script.say(pusher, "收到", None))
+    script.at(at + timedelta(hours=3), script.say(pusher, "打了两次电话，没人接", None))
 
 
 def plan(script: DemoScript, days: int) -> None:
     """Tuesday of the first week: the whole chain, then the evaluation on Wednesday."""
-    cast = _cast(script)
-    if cast is None or days < 3:
+    org = script.org
+    police = next((m for m in org.with_role(Role.SUPERVISOR) if is_police(m, org)), None)
+    victims = _victims(script)
+    if police is None or len(victims) < 2 or days < 3:
         return
-    police, household, pusher = cast
+    (household, pusher), (other, other_pusher) = victims[0], victims[1]
     from bot.cli.demo import DEMO_START
 
     day = (DEMO_START + timedelta(days=1)).replace(hour=10, minute=0)
@@ -73,6 +93,7 @@ def plan(script: DemoScript, days: int) -> None:
             rt.app.chat.warnings.evaluate(ctx, warning, "满意", "签收及时、劝阻到位", EVALUATOR)
 
     script.at(day + timedelta(days=1, hours=-0.5), evaluate)
+    _late_one(script, other, other_pusher, day + timedelta(days=1, hours=4))
 
 
 def summary(rt: Runtime) -> str:
