@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from bot.domain.warnings import WarningError, WarningNotice
 from bot.runtime import Runtime, build
 from bot.schedule.scheduler import build_scheduler
 from tests.chat import advance, say
-from tests.conftest import small_town
+from tests.conftest import START, small_town
 from tests.scheduler_sim import at, tick
 
 VICTIM_PHONE = "13800001234"
@@ -248,3 +249,15 @@ async def test_a_bare_number_says_what_the_warning_waits_for(wrt: Runtime) -> No
     early = await say(wrt, "lj_p1", "反馈：还没去")
     assert "还没有登记劝阻情况" in early[0].text
     assert wrt.store.get_warning(w.id).state == "已签收"  # type: ignore[union-attr]
+
+
+async def test_work_report_and_later_visits_pass_through(wrt: Runtime) -> None:
+    w = await issue(wrt, draft())
+    wrt.simulator.pop_sent()  # type: ignore[union-attr]
+    await say(wrt, "lj_p1", "收到，已上门劝阻")
+    report = await say(wrt, "lj_p1", "今日工作：上门走访3户，劝阻1人")
+    assert "今日工作" in report[0].text or "汇报" in report[0].text
+    assert wrt.store.work_reports(START.date(), START.date() + timedelta(days=1))
+    # Another visit story without a number is not this warning's business any more.
+    assert await say(wrt, "lj_p1", "又电话劝阻了一户") == []
+    assert wrt.store.get_warning(w.id).state == "已劝阻"  # type: ignore[union-attr]

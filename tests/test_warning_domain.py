@@ -135,6 +135,7 @@ def test_deadline_status_words() -> None:
         ("上门去了", None, False, "上门", None),
         ("签收 第3期", None, False, None, None),
         ("3号推送已签收", None, False, None, None),
+        ("今日工作：上门走访3户，劝阻1人", None, False, None, None),
     ],
 )
 def test_reading_replies(

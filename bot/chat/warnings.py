@@ -186,6 +186,8 @@ class Warnings:
                 text = said.feedback if said.feedback is not None else said.text
                 done, kind, answer = give_feedback(w, ctx.now, text), "反馈", wt.fed_back
             elif said.method and said.result:
+                if w.at_least(VISITED) and not explicit:
+                    return False
                 done = visit(w, ctx.now, said.method, said.result)
                 kind, answer = f"劝阻（{said.method}·{said.result}）", wt.visited
             elif said.method or said.result:

@@ -268,6 +268,7 @@ def masked(warning: WarningNotice) -> WarningNotice:
 _NUMBER = re.compile(r"^\s*[/／]?\s*预警\s*(?:单)?\s*(?:第\s*)?(\d+)\s*(?:号|条)?\s*[:：,，]?\s*")
 _QUOTED = re.compile(r"预警劝阻单[^\d]{0,4}第?\s*(\d+)\s*号")
 _PUSH_REF = re.compile(r"#\s*\d+|第\s*\d+\s*期|\d+\s*号推送")
+_WORK_REPORT = re.compile(r"^[/／]?\s*(?:今日工作|工作汇报|今日汇报)")
 _FEEDBACK = re.compile(r"^\s*反馈\s*[:：]?\s*(?P<body>\S.*)$", re.S)
 _METHOD_WORDS = (
     (HOME_VISIT, ("上门", "入户", "走访", "当面", "见面", "到家")),
@@ -303,8 +304,8 @@ def read_reply(text: str, quoted: str | None = None) -> WarningReply:
     elif quoted and (q := _QUOTED.search(quoted)):
         number = int(q[1])
     body = text.strip()
-    if number is None and _PUSH_REF.search(body):
-        # "签收 第3期" names a push, not a warning.
+    if number is None and (_PUSH_REF.search(body) or _WORK_REPORT.match(body)):
+        # "签收 第3期" names a push, "今日工作：上门走访…" is the day's report.
         return WarningReply(None, body, False, None, None, None)
     fb = _FEEDBACK.match(body)
     if fb:
