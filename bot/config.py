@@ -28,6 +28,7 @@ from bot.settings import (
     SchedulerSection,
     SenderSection,
     StoreSection,
+    WarningSection,
     WebSection,
     WebUser,
     WechatySection,
@@ -45,6 +46,7 @@ __all__ = [
     "SchedulerSection",
     "SenderSection",
     "StoreSection",
+    "WarningSection",
     "WebSection",
     "WebUser",
     "WechatySection",
@@ -70,6 +72,7 @@ _SECTIONS: dict[str, type] = {
     "bulletin": BulletinSection,
     "wecom": WecomSection,
     "store": StoreSection,
+    "warning": WarningSection,
 }
 _TYPE_NAMES = {str: "字符串", int: "整数", float: "数字", bool: "true/false"}
 
@@ -283,6 +286,8 @@ _MAXIMA: dict[str, float] = {
     "deadline.remind_before_minutes": WEEK_MINUTES,
     "deadline.escalate_after_minutes": WEEK_MINUTES,
     "bulletin.bottom_count": 100,
+    "warning.sign_minutes": WEEK_MINUTES,
+    "warning.visit_hours": 24 * 30,
 }
 
 
@@ -318,8 +323,13 @@ def _validate_followup(s: dict[str, Any], errors: list[str]) -> None:
         "deadline.remind_before_minutes": s["deadline"].remind_before_minutes,
         "deadline.escalate_after_minutes": s["deadline"].escalate_after_minutes,
         "bulletin.bottom_count": s["bulletin"].bottom_count,
+        "warning.remind_before_minutes": s["warning"].remind_before_minutes,
+        "warning.escalate_after_minutes": s["warning"].escalate_after_minutes,
     }
     errors.extend(f"配置项 {k} 不能为负数，实际为 {v}" for k, v in non_negative.items() if v < 0)
+    for key in ("sign_minutes", "visit_hours"):
+        if getattr(s["warning"], key) <= 0:
+            errors.append(f"配置项 warning.{key} 应大于 0，实际为 {getattr(s['warning'], key)}")
     if s["scheduler"].tick_seconds <= 0:
         tick = s["scheduler"].tick_seconds
         errors.append(f"配置项 scheduler.tick_seconds 应大于 0，实际为 {tick}")

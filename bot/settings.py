@@ -138,6 +138,16 @@ class DeadlineSection:
 
 
 @dataclass(frozen=True)
+class WarningSection:
+    """`[warning]`: 预警劝阻单 deadlines, reminders and escalation."""
+
+    sign_minutes: int = 30
+    visit_hours: int = 24
+    remind_before_minutes: int = 120
+    escalate_after_minutes: int = 30
+
+
+@dataclass(frozen=True)
 class QuietSection:
     """`[quiet]`: no sends into household-level groups during these hours."""
 
@@ -234,6 +244,7 @@ class Config:
     bulletin: BulletinSection = field(default_factory=BulletinSection)
     wecom: WecomSection = field(default_factory=WecomSection)
     store: StoreSection = field(default_factory=StoreSection)
+    warning: WarningSection = field(default_factory=WarningSection)
     base_dir: Path = field(default_factory=Path.cwd)
     source: str = "默认配置"
 

@@ -19,7 +19,7 @@ from bot.transport.sandbox import SandboxWorld
 
 
 def test_the_month_demo_plays_the_drive() -> None:
-    assert [w.name for w in workflows()] == ["专项行动"]
+    assert "专项行动" in [w.name for w in workflows()]
 
 
 async def test_drive_demo_reaches_target_in_some_units_not_others(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from bot.chat.receipts import Receipts
 from bot.chat.relays import Relays
 from bot.chat.tasks import MassTasks
 from bot.chat.trace import Tracing
+from bot.chat.warnings import Warnings
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.intent import (
@@ -33,7 +34,7 @@ from bot.domain.intent import (
     WorkReportIntent,
     classify,
 )
-from bot.domain.model import IncomingMessage
+from bot.domain.model import IncomingMessage, Role
 from bot.nlp.commands import Command
 
 CommandHandler = Callable[[Context, Command], None]
@@ -51,6 +52,7 @@ class Router:
         self.tasks = MassTasks()
         self.desk = Desk()
         self.drives = Drives()
+        self.warnings = Warnings()
         q = self.queries
         self.commands: dict[str, CommandHandler] = {
             "帮助": q.help,
@@ -74,6 +76,11 @@ class Router:
         org = ctx.app.org
         member = org.member(msg.sender)
         group = org.group(msg.group) if msg.group else None
+        if msg.private and member is not None and member.role is not Role.HOUSEHOLD:
+            # A private reply is read against the member's open 预警劝阻单 first.
+            here = replace(ctx, member=member, reply_to=msg.sender, message_id=msg.id)
+            if self.warnings.reply(here, msg):
+                return
         # A household's drive receipt (专项行动) is counted first; only an acknowledgement of a
         # push in the same words ("收到，已安装") goes on to count as a 回执 too.
         drive = member is not None and self.drives.observe(ctx, msg, member, group)

@@ -31,6 +31,7 @@ from bot.domain.followup import ESCALATION, DeadlineStep, deadline_steps
 from bot.formats.checks import parse_toml, read_text
 from bot.schedule.calendar import HOLIDAYS_FILE, ScheduleError, schedules_dir
 from bot.schedule.jobs import ACTIONS, Job, deadline_escalation, deadline_reminder
+from bot.schedule.warnings import warning_step, warning_steps
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -250,6 +251,14 @@ class Scheduler:
             runs.append(
                 DueRun(step.job, step.at, run, {"push_id": step.push_id, "kind": step.kind})
             )
+        for wstep in warning_steps(self.app, now - self.grace - SCAN_LIMIT, now + _TICK):
+            if self.app.store.has_job_run(wstep.job, wstep.at):
+                continue
+            if wstep.at < now - self.grace:
+                self._record(wstep.job, wstep.at, now, MISSED, "已超出宽限")
+                continue
+            options = {"warning_id": wstep.warning_id, "kind": wstep.kind}
+            runs.append(DueRun(wstep.job, wstep.at, warning_step, options))
         runs.sort(key=lambda r: (r.fire_time, r.job))
         return runs
 
@@ -261,6 +270,9 @@ class Scheduler:
             if (t := spec.trigger.get_next_fire_time(None, after + _TICK)) is not None
         ]
         times += [s.at for s in self._steps(after, after + timedelta(days=400)) if s.at > after]
+        times += [
+            s.at for s in warning_steps(self.app, after + _TICK, after + timedelta(days=400))
+        ]
         return min(times, default=None)
 
     # -- running ----------------------------------------------------------------------------

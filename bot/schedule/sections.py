@@ -13,11 +13,12 @@ from bot.context import Context
 from bot.domain.bulletin import Section
 from bot.domain.periods import Period
 from bot.schedule.drives import drive_sections
+from bot.schedule.warnings import monthly_section as warning_section
 
 Contributor = Callable[[Context, str, Period], Sequence[Section]]
 
 # Appended to by each workflow's module list below; order = order in the bulletin.
-CONTRIBUTORS: list[Contributor] = [drive_sections]
+CONTRIBUTORS: list[Contributor] = [drive_sections, warning_section]
 
 
 def sections_for(ctx: Context, kind: str, period: Period) -> tuple[Section, ...]:

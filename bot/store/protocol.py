@@ -44,13 +44,14 @@ from bot.store.readlink import ReadTapStore
 from bot.store.tasks import TaskStore
 from bot.store.tips import TipStore
 from bot.store.trace import TraceStore
+from bot.store.warnings import WarningStore
 
 # Roster versions kept besides those a push refers to: the current one and the ones before
 # it that a restore may bring back (removed members stay on record that long).
 ROSTER_HISTORY = 5
 
 
-class Store(TaskStore, TipStore, ReadTapStore, DriveStore, TraceStore, Protocol):
+class Store(TaskStore, TipStore, ReadTapStore, DriveStore, TraceStore, WarningStore, Protocol):
     """All persistence. One instance per process, used from the event-loop thread."""
 
     # -- connection and transactions -----------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web import api, console, desk, files
+from bot.web import warnings as warning_api
 from bot.web.views import drives as drive_pages
 from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
 from bot.web.views import trace as trace_views
+from bot.web.views import warnings as warning_pages
 
 
 def add_pages(r: web.UrlDispatcher) -> None:
@@ -38,6 +40,11 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/drives/{drive_id:\\d+}/export.xlsx", drive_pages.drive_xlsx)
     r.add_get("/trace", trace_views.trace_page)
     r.add_get("/trace/export.{kind:xlsx|pdf}", trace_views.trace_export)
+    r.add_get("/warnings", warning_pages.warning_list)
+    r.add_post("/warnings", warning_pages.warning_issue)
+    r.add_get("/warnings/{warning_id:\\d+}", warning_pages.warning_detail)
+    r.add_post("/warnings/{warning_id:\\d+}/evaluation", warning_pages.warning_evaluate)
+    r.add_get("/warnings/{warning_id:\\d+}/photo", warning_pages.warning_photo)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
@@ -70,6 +77,11 @@ def add_api(r: web.UrlDispatcher) -> None:
     r.add_get("/api/tips", desk.api_tips)
     r.add_get("/api/tips/{tip_id:\\d+}", desk.api_tip)
     r.add_post("/api/tips/{tip_id:\\d+}", desk.api_change)
+    r.add_get("/api/warnings", warning_api.api_list)
+    r.add_get("/api/warnings.xlsx", warning_api.api_register)
+    r.add_post("/api/warnings", warning_api.api_issue)
+    r.add_get("/api/warnings/{warning_id:\\d+}", warning_api.api_detail)
+    r.add_post("/api/warnings/{warning_id:\\d+}/evaluation", warning_api.api_evaluate)
     r.add_get("/api/console/chats", console.api_chats)
     r.add_get("/api/console/history", console.api_history)
     r.add_post("/api/console/send", console.api_send)

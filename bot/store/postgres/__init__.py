@@ -20,6 +20,7 @@ from bot.store.sqlite.records import RecordTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
 from bot.store.sqlite.trace import TraceTables
+from bot.store.sqlite.warnings import WarningTables
 
 
 class PostgresStore(
@@ -35,6 +36,7 @@ class PostgresStore(
     PgReadTapTables,
     DriveTables,
     TraceTables,
+    WarningTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

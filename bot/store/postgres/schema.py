@@ -161,6 +161,22 @@ _step(
 )
 _step("m062_media", "ALTER TABLE outbox ADD COLUMN link TEXT")
 _step(
+    "m071_warnings",
+    "CREATE TABLE warnings (id BIGSERIAL PRIMARY KEY, issued_at TEXT NOT NULL, "
+    "issuer TEXT NOT NULL, issuer_label TEXT NOT NULL, victim_name TEXT NOT NULL, "
+    "victim_phone TEXT NOT NULL, victim_id_number TEXT NOT NULL, detected TEXT NOT NULL, "
+    "risk TEXT NOT NULL, unit TEXT, assignee TEXT NOT NULL, sign_by TEXT NOT NULL, "
+    "visit_by TEXT NOT NULL, state TEXT NOT NULL, signed_at TEXT, visited_at TEXT, "
+    "method TEXT NOT NULL, result TEXT NOT NULL, photo TEXT NOT NULL, feedback TEXT NOT NULL, "
+    "fed_back_at TEXT, grade TEXT NOT NULL, grade_note TEXT NOT NULL, evaluated_at TEXT, "
+    "evaluated_by TEXT NOT NULL)",
+    "CREATE INDEX warnings_by_time ON warnings (issued_at)",
+    "CREATE INDEX warnings_by_assignee ON warnings (assignee, state)",
+    "CREATE TABLE warning_events (id BIGSERIAL PRIMARY KEY, warning_id BIGINT NOT NULL "
+    "REFERENCES warnings (id), at TEXT NOT NULL, who TEXT NOT NULL, kind TEXT NOT NULL, "
+    "text TEXT NOT NULL)",
+)
+_step(
     "m072_drives",
     "CREATE TABLE drives (id BIGSERIAL PRIMARY KEY, title TEXT NOT NULL, phrases TEXT NOT NULL, "
     "screenshot INTEGER NOT NULL, starts TEXT NOT NULL, ends TEXT NOT NULL, "

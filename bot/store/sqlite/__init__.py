@@ -18,6 +18,7 @@ from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
 from bot.store.sqlite.tips import TipTables
 from bot.store.sqlite.trace import TraceTables
+from bot.store.sqlite.warnings import WarningTables
 
 
 class SqliteStore(
@@ -33,6 +34,7 @@ class SqliteStore(
     ReadTapTables,
     DriveTables,
     TraceTables,
+    WarningTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

@@ -113,21 +113,28 @@ def m062_media(db: Database) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN link TEXT")
 
 
+_WARNING_COLUMNS = (
+    "issued_at TEXT NOT NULL, issuer TEXT NOT NULL, issuer_label TEXT NOT NULL, "
+    "victim_name TEXT NOT NULL, victim_phone TEXT NOT NULL, victim_id_number TEXT NOT NULL, "
+    "detected TEXT NOT NULL, risk TEXT NOT NULL, unit TEXT, assignee TEXT NOT NULL, "
+    "sign_by TEXT NOT NULL, visit_by TEXT NOT NULL, state TEXT NOT NULL, signed_at TEXT, "
+    "visited_at TEXT, method TEXT NOT NULL, result TEXT NOT NULL, photo TEXT NOT NULL, "
+    "feedback TEXT NOT NULL, fed_back_at TEXT, grade TEXT NOT NULL, grade_note TEXT NOT NULL, "
+    "evaluated_at TEXT, evaluated_by TEXT NOT NULL"
+)
+
+
 @migrations()
-def m072_drives(db: Database) -> None:
-    """专项行动 (drives, issue 13): targets by date, one volunteered receipt per household."""
-    for statement in _SCHEMA_072:
-        db.execute(statement)
-
-
-_SCHEMA_072 = [
-    "CREATE TABLE drives (id INTEGER PRIMARY KEY, title TEXT NOT NULL, phrases TEXT NOT NULL, "
-    "screenshot INTEGER NOT NULL, starts TEXT NOT NULL, ends TEXT NOT NULL, "
-    "targets TEXT NOT NULL, created_at TEXT, created_by TEXT NOT NULL)",
-    "CREATE TABLE drive_receipts (drive_id INTEGER NOT NULL REFERENCES drives (id), "
-    "wechat TEXT NOT NULL, unit TEXT, group_id TEXT, at TEXT NOT NULL, via TEXT NOT NULL, "
-    "message_id TEXT, PRIMARY KEY (drive_id, wechat))",
-]
+def m071_warnings(db: Database) -> None:
+    """预警劝阻单 and their append-only chain of events (issue 13)."""
+    db.execute(f"CREATE TABLE warnings (id INTEGER PRIMARY KEY, {_WARNING_COLUMNS})")
+    db.execute("CREATE INDEX warnings_by_time ON warnings (issued_at)")
+    db.execute("CREATE INDEX warnings_by_assignee ON warnings (assignee, state)")
+    db.execute(
+        "CREATE TABLE warning_events (id INTEGER PRIMARY KEY, warning_id INTEGER NOT NULL "
+        "REFERENCES warnings (id), at TEXT NOT NULL, who TEXT NOT NULL, kind TEXT NOT NULL, "
+        "text TEXT NOT NULL)"
+    )
 
 
 _SCHEMA_020 = [
@@ -198,4 +205,21 @@ _SCHEMA_001 = [
         at TEXT NOT NULL, kind TEXT NOT NULL, members TEXT NOT NULL)""",
     """CREATE TABLE audit (id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,
         action TEXT NOT NULL, detail TEXT NOT NULL)""",
+]
+
+
+@migrations()
+def m072_drives(db: Database) -> None:
+    """专项行动 (drives, issue 13): targets by date, one volunteered receipt per household."""
+    for statement in _SCHEMA_072:
+        db.execute(statement)
+
+
+_SCHEMA_072 = [
+    "CREATE TABLE drives (id INTEGER PRIMARY KEY, title TEXT NOT NULL, phrases TEXT NOT NULL, "
+    "screenshot INTEGER NOT NULL, starts TEXT NOT NULL, ends TEXT NOT NULL, "
+    "targets TEXT NOT NULL, created_at TEXT, created_by TEXT NOT NULL)",
+    "CREATE TABLE drive_receipts (drive_id INTEGER NOT NULL REFERENCES drives (id), "
+    "wechat TEXT NOT NULL, unit TEXT, group_id TEXT, at TEXT NOT NULL, via TEXT NOT NULL, "
+    "message_id TEXT, PRIMARY KEY (drive_id, wechat))",
 ]

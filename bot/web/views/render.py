@@ -25,6 +25,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/tips", "线索"),
     ("/drives", "专项行动"),
     ("/trace", "倒查"),
+    ("/warnings", "预警"),
     ("/audit", "审计日志"),
     ("/console", "模拟微信"),
 )
