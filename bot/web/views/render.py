@@ -23,6 +23,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/content", "素材库"),
     ("/bulletins", "通报"),
     ("/tips", "线索"),
+    ("/cases", "发案"),
     ("/audit", "审计日志"),
     ("/console", "模拟微信"),
 )
