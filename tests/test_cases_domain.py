@@ -118,7 +118,8 @@ def test_year_on_year_and_the_assessment() -> None:
     assert YearOnYear(19, 20).target_met is False  # -5 %
     lines = ranking_lines(rank_month(figures, "2026-11", UNITS, POPS))
     assert lines[0] == (
-        "2026年11月全镇发案 10 起，经济损失 0元。按发案数、经济损失、万人发案数排名（第1名为最高）："
+        "2026年11月全镇发案 10 起，经济损失 0元。"
+        "按发案数、经济损失、万人发案数排名（第1名为最高）："
     )
     assert lines[1].startswith("1. 李家村：发案 9 起（第1），损失 0元（第1），万人发案 45.00（第")
     assert lines[1].endswith("同比+80%")

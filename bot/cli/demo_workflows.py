@@ -31,4 +31,6 @@ class DemoWorkflow:
 
 def workflows() -> list[DemoWorkflow]:
     """Every workflow the month-long demo plays, in the order they are printed."""
-    return []
+    from bot.cli import demo_cases
+
+    return [DemoWorkflow("发案统计", demo_cases.plan, demo_cases.summary)]

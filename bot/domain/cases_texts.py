@@ -56,12 +56,20 @@ def ranking_lines(ranking: MonthRanking) -> list[str]:
         f"{label}全镇发案 {total} 起，经济损失 {yuan_text(loss)}。"
         "按发案数、经济损失、万人发案数排名（第1名为最高）："
     ]
-    for i, r in enumerate(ranking.rows, 1):
+    hit = [r for r in ranking.rows if r.cases or r.loss_fen]
+    for i, r in enumerate(hit, 1):
         lines.append(
             f"{i}. {r.unit}：发案 {r.cases} 起（第{r.rank_cases}），损失 {yuan_text(r.loss_fen)}"
             f"（第{r.rank_loss}），万人发案 {rate_text(r)}（第{r.rank_rate}）；"
             f"{yoy_text(r.month_yoy)}"
         )
+    clean = [
+        r.unit + (f"（{yoy_text(r.month_yoy)}）" if r.month_yoy.before else "")
+        for r in ranking.rows
+        if not (r.cases or r.loss_fen)
+    ]
+    if clean:
+        lines.append(f"其余 {len(clean)} 个村/单位本月零发案：{'、'.join(clean)}")
     interviews = ranking.interviews
     if interviews:
         lines.append(
