@@ -155,3 +155,42 @@ async def test_readers_cannot_enter_and_supervisors_see_their_unit(
     ]
     template = await web.get("/cases/template.xlsx")
     assert template.status == 403
+
+
+async def test_json_api_and_a_csv_upload(web: TestClient[Any, Any], rt: Runtime) -> None:
+    from tests.webclient import post_json
+
+    csrf = await login(web, "pcs")
+    body = {"month": "2026-10", "figures": [{"unit": "王家村", "cases": 2, "loss": "8000元"}]}
+    assert (await post_json(web, "/api/cases", body, None)).status == 403  # no CSRF header
+    resp = await post_json(web, "/api/cases", body, csrf)
+    assert await resp.json() == {"changed": ["王家村 2026年10月：未填→2起/8000元"], "unchanged": 0}
+    wrong = {"month": "2026-10", "figures": [{"unit": "王家村", "cases": -2}]}
+    resp = await post_json(web, "/api/cases", wrong, csrf)
+    assert (
+        resp.status == 400
+        and "王家村：发案数 '-2' 应为不小于 0 的整数" in (await resp.json())["error"]
+    )
+    data = await (await web.get("/api/cases?month=2026-10")).json()
+    assert data["rows"][0]["unit"] == "王家村" and data["rows"][0]["loss"] == "8000元"
+    assert data["populations"][0] == {"unit": "李家村", "people": 8, "source": "名册户数"}
+    # A sheet saved as CSV in GBK (as older Excel does) goes through the same checks.
+    csv = "月份,村/单位,发案数,损失\n2026年10月,李家村,1,0.5万\n".encode("gb18030")
+    page = await (await _upload(web, csrf, "发案.csv", csv)).text()
+    assert "检查通过：共 1 行" in page
+    # The 派出所 may not set populations: that is the office's.
+    resp = await web.post(
+        "/cases/population", data={"csrf": csrf, "unit": "李家村", "people": "9"}
+    )
+    assert resp.status == 403
+    csrf = await login(web, "zhang")
+    bad = await web.post(
+        "/cases/population", data={"csrf": csrf, "unit": "李家村", "people": "几千"}
+    )
+    assert bad.status == 400 and "应为正整数" in html.unescape(await bad.text())
+    await web.post("/cases/population", data={"csrf": csrf, "unit": "李家村", "people": "2650"})
+    assert rt.store.audit_log()[0][2:] == ("人口设定", "李家村：未设→2650")
+    await login(web, "li_sup")
+    data = await (await web.get("/api/cases?month=2026-10")).json()
+    assert [r["unit"] for r in data["rows"]] == ["李家村"]
+    assert data["populations"] == [{"unit": "李家村", "people": 2650, "source": "办公室设定"}]

@@ -68,6 +68,8 @@ def add_api(r: web.UrlDispatcher) -> None:
     r.add_get("/api/tips", desk.api_tips)
     r.add_get("/api/tips/{tip_id:\\d+}", desk.api_tip)
     r.add_post("/api/tips/{tip_id:\\d+}", desk.api_change)
+    r.add_get("/api/cases", cases.api_cases)
+    r.add_post("/api/cases", cases.api_enter)
     r.add_get("/api/console/chats", console.api_chats)
     r.add_get("/api/console/history", console.api_history)
     r.add_post("/api/console/send", console.api_send)

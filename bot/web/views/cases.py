@@ -8,7 +8,15 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from bot.web import cases
-from bot.web.context import WebError, ctx_of, read_form, uploaded_file, viewer_of
+from bot.web.context import (
+    WebError,
+    ctx_of,
+    json_reply,
+    read_form,
+    read_json,
+    uploaded_file,
+    viewer_of,
+)
 from bot.web.files import download_response
 from bot.web.views.render import page
 
@@ -112,3 +120,31 @@ async def cases_template(request: web.Request) -> web.StreamResponse:
     ctx, viewer = ctx_of(request), viewer_of(request)
     month = cases.chosen_month(request.query.get("month"), ctx.now())
     return download_response(cases.template(ctx, viewer, month))
+
+
+async def api_cases(request: web.Request) -> web.StreamResponse:
+    """GET /api/cases?month=2026-11: the month's ranking as the viewer may see it."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    month = cases.chosen_month(request.query.get("month"), ctx.now())
+    data = cases.page_data(ctx, viewer, month)
+    keys = ("month", "label", "entered_any", "rows", "interviews", "populations")
+    return json_reply({k: data[k] for k in keys})
+
+
+async def api_enter(request: web.Request) -> web.StreamResponse:
+    """POST /api/cases {"month": "2026-11", "figures": [{"unit", "cases", "loss"}]}."""
+    ctx, viewer = ctx_of(request), viewer_of(request)
+    body = await read_json(request)
+    items = body.get("figures")
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise WebError(400, "figures 应为数组，每项含 unit、cases、loss")
+    month = cases.chosen_month(str(body.get("month", "")), ctx.now())
+    form = {"month": month}
+    for index, item in enumerate(items):
+        form |= {
+            f"unit_{index}": str(item.get("unit", "")),
+            f"cases_{index}": str(item.get("cases", "")),
+            f"loss_{index}": str(item.get("loss", "")),
+        }
+    entered = cases.enter_month(ctx, viewer, month, form)
+    return json_reply({"changed": list(entered.changed), "unchanged": entered.unchanged})
