@@ -86,6 +86,12 @@ async def test_demo_month_enters_figures_and_the_ranking_flags_the_hotspot(
         assert any(line.startswith("三项指标") and "：王家坝村。" in line for line in lines)
         assert "未达标 2 个：王家坝村（15→17起，+13%）、李家村（17→23起，+35%）" in lines
         summary = demo_cases.summary(rt)
-        assert summary.startswith("录入（审计日志）：") and "派出所 4 条" in summary
+        assert summary.splitlines() == [
+            "11-24 10:00 高新林 录入 168 条（发案页同一录入函数，审计日志逐条记录）",
+            "11-24 10:30 高新林 录入 4 条（发案页同一录入函数，审计日志逐条记录）",
+            "11-30 17:00 派出所 录入 4 条（发案页同一录入函数，审计日志逐条记录）",
+            "2026年11月：全镇发案 7 起；约谈 王家坝村；无诈村组达标 10 个，未达标 王家坝村、李家村"
+            "（详见 12-01 的月度排名）",
+        ]
     finally:
         rt.store.close()

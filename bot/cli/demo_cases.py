@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot import cases
-from bot.domain.cases import CaseFigure, month_of, shift_month
-from bot.domain.cases_texts import ranking_lines
+from bot.domain.cases import CaseFigure, month_label, month_of, shift_month
 from bot.domain.model import Level
 
 if TYPE_CHECKING:
@@ -109,16 +108,27 @@ def _last_day(day: datetime) -> datetime:
 
 
 def summary(rt: Runtime) -> str:
-    """Who entered what, and the ranking of the month the demo started in."""
+    """Who entered how many figures when, and what the latest month's ranking concluded."""
     entries = [
         e for e in reversed(rt.store.audit_log(limit=5000)) if e.action == cases.AUDIT_ACTION
     ]
-    by_who: dict[str, int] = {}
-    for e in entries:
-        by_who[e.actor] = by_who.get(e.actor, 0) + 1
     if not entries:
         return ""
+    batches: dict[tuple[str, str], int] = {}
+    for e in entries:
+        key = (f"{e.at:%m-%d %H:%M}", e.actor)
+        batches[key] = batches.get(key, 0) + 1
+    lines = [
+        f"{at} {actor} 录入 {n} 条（发案页同一录入函数，审计日志逐条记录）"
+        for (at, actor), n in batches.items()
+    ]
     month = max(f.month for f in rt.store.case_figures("2000-01", "2100-12"))
     ranking = cases.month_ranking(rt.store, rt.app.org, month)
-    who = "，".join(f"{actor} {n} 条" for actor, n in by_who.items())
-    return "\n".join([f"录入（审计日志）：{who}", *ranking_lines(ranking)])
+    met = sum(1 for r in ranking.rows if r.ytd_yoy.target_met)
+    missed = [r.unit for r in ranking.rows if r.ytd_yoy.target_met is False]
+    lines.append(
+        f"{month_label(month)}：全镇发案 {sum(r.cases for r in ranking.rows)} 起；"
+        f"约谈 {'、'.join(ranking.interviews) or '无'}；"
+        f"无诈村组达标 {met} 个，未达标 {'、'.join(missed) or '无'}（详见 12-01 的月度排名）"
+    )
+    return "\n".join(lines)
