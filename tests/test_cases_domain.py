@@ -22,6 +22,7 @@ from bot.domain.cases import (
     populations,
     rank_month,
     shift_month,
+    yuan_plain,
     yuan_text,
 )
 from bot.domain.cases_texts import ranking_lines
@@ -57,6 +58,12 @@ def test_typed_values() -> None:
         with pytest.raises(FigureError):
             parse(bad)
     assert yuan_text(1_500_000) == "1.5万元" and yuan_text(86000) == "860元"
+    assert [yuan_plain(f) for f in (8_600_000_00, 123456, 150, 0)] == [
+        "8600000",
+        "1234.56",
+        "1.5",
+        "0",
+    ]
     assert shift_month("2026-01", -1) == "2025-12" and shift_month("2026-11", -12) == "2025-11"
 
 

@@ -65,6 +65,7 @@ async def test_office_enters_a_month_and_reenters_it(
     assert resp.status == 303 and resp.headers["Location"] == "/cases?month=2026-11&done=1"
     page = await (await web.get("/cases?month=2026-11&done=1")).text()
     assert "已保存：1 条发生变化" in page and "1.5万元" in page and "（未填，按0计）" in page
+    assert 'name="cases_0" value="3"' in page and 'name="loss_0" value="15000"' in page
     bad = await web.post("/cases", data=form | {"cases_0": "三", "loss_0": "4万"})
     assert bad.status == 400
     assert "李家村：发案数 &#39;三&#39; 应为不小于 0 的整数" in await bad.text()

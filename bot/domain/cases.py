@@ -187,6 +187,11 @@ def yuan_text(fen: int) -> str:
     return f"{Decimal(fen) / 100:.2f}".rstrip("0").rstrip(".") + "元"
 
 
+def yuan_plain(fen: int) -> str:
+    """An amount in 元 as typed into a form: "86000", "1234.56" (never "8.6e+04")."""
+    return str(Decimal(fen) / 100)
+
+
 def change_text(change: float | None) -> str:
     """ "+50%", "-20%", "持平"."""
     if change is None:

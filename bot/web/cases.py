@@ -26,6 +26,7 @@ from bot.domain.cases import (
     parse_loss,
     parse_month,
     shift_month,
+    yuan_plain,
     yuan_text,
 )
 from bot.domain.cases_texts import (
@@ -111,7 +112,7 @@ def page_data(ctx: WebContext, viewer: Viewer, month: str) -> dict[str, Any]:
                 "index": i,
                 "unit": u,
                 "cases": entered[u].cases if u in entered else "",
-                "loss": f"{entered[u].loss_fen / 100:g}" if u in entered else "",
+                "loss": yuan_plain(entered[u].loss_fen) if u in entered else "",
             }
             for i, u in enumerate(units)
         ],
