@@ -12,7 +12,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from bot.runtime import Runtime
-from tests.test_web_browser import XLSX_TYPE, base_url, browser, new_page  # noqa: F401
+from tests.test_web_browser import (  # noqa: F401 (fixtures)
+    ARTIFACTS,
+    XLSX_TYPE,
+    base_url,
+    browser,
+    new_page,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -69,6 +75,8 @@ async def test_office_types_uploads_and_exports_cases(
     await page.click("button:has-text('确认导入')")
     await expect(page.locator("p.ok")).to_contain_text("已保存：2 条发生变化")
     await expect(page.locator("table").first).to_contain_text("同比-40%")
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / "web-cases.png"), full_page=True)
 
     async with page.expect_download() as info:
         await page.click("a[data-download=cases]")

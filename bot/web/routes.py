@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web import api, console, desk, files
-from bot.web.views import cases, library, login, media, pushes, readlink, reports, roster, tips
+from bot.web.views import cases as case_pages
+from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
 
 
 def add_pages(r: web.UrlDispatcher) -> None:
@@ -30,13 +31,13 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/tips", tips.tip_list)
     r.add_get("/tips/{tip_id:\\d+}", tips.tip_detail)
     r.add_post("/tips/{tip_id:\\d+}", tips.tip_change)
-    r.add_get("/cases", cases.cases_page)
-    r.add_post("/cases", cases.cases_enter)
-    r.add_post("/cases/preview", cases.cases_preview)
-    r.add_post("/cases/import", cases.cases_import)
-    r.add_post("/cases/population", cases.cases_population)
-    r.add_get("/cases/export.xlsx", cases.cases_export)
-    r.add_get("/cases/template.xlsx", cases.cases_template)
+    r.add_get("/cases", case_pages.cases_page)
+    r.add_post("/cases", case_pages.cases_enter)
+    r.add_post("/cases/preview", case_pages.cases_preview)
+    r.add_post("/cases/import", case_pages.cases_import)
+    r.add_post("/cases/population", case_pages.cases_population)
+    r.add_get("/cases/export.xlsx", case_pages.cases_export)
+    r.add_get("/cases/template.xlsx", case_pages.cases_template)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
@@ -68,8 +69,8 @@ def add_api(r: web.UrlDispatcher) -> None:
     r.add_get("/api/tips", desk.api_tips)
     r.add_get("/api/tips/{tip_id:\\d+}", desk.api_tip)
     r.add_post("/api/tips/{tip_id:\\d+}", desk.api_change)
-    r.add_get("/api/cases", cases.api_cases)
-    r.add_post("/api/cases", cases.api_enter)
+    r.add_get("/api/cases", case_pages.api_cases)
+    r.add_post("/api/cases", case_pages.api_enter)
     r.add_get("/api/console/chats", console.api_chats)
     r.add_get("/api/console/history", console.api_history)
     r.add_post("/api/console/send", console.api_send)
