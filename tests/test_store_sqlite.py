@@ -23,6 +23,7 @@ MIGRATIONS = [
     "m060_tips",
     "m061_read_taps",
     "m062_media",
+    "m070_cases",
     "m071_warnings",
     "m072_drives",
 ]

@@ -31,6 +31,10 @@ class DemoWorkflow:
 
 def workflows() -> list[DemoWorkflow]:
     """Every workflow the month-long demo plays, in the order they are printed."""
-    from bot.cli import demo_drive, demo_warning  # they import DemoWorkflow from here
+    from bot.cli import demo_cases, demo_drive, demo_warning  # they import DemoWorkflow from here
 
-    return [DemoWorkflow("专项行动", demo_drive.plan, demo_drive.summary), demo_warning.WORKFLOW]
+    return [
+        DemoWorkflow("发案统计", demo_cases.plan, demo_cases.summary),
+        demo_warning.WORKFLOW,
+        DemoWorkflow("专项行动", demo_drive.plan, demo_drive.summary),
+    ]

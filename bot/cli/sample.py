@@ -80,7 +80,11 @@ def _add_village(
     households: list[Member],
 ) -> None:
     """A village group, its cadres and households; a gridded village's sit in 2–3 grids."""
-    groups.append(Group(vid, f"{village}反诈宣传群", Level.VILLAGE, COMMAND_ID, village))
+    # Residents (万人发案数): the roster holds the households in the groups, about one in
+    # three of the village's homes, three people each. No draw from `rng`.
+    population = round(size * 9, -1)
+    name = f"{village}反诈宣传群"
+    groups.append(Group(vid, name, Level.VILLAGE, COMMAND_ID, village, Mode.RELAY, population))
     in_village = [COMMAND_ID, vid]
     cadres.append(people.cadre(Role.SUPERVISOR, village, in_village))  # 网格长
     for _ in range(people.rng.randint(1, 2)):

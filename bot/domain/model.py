@@ -68,6 +68,8 @@ class Group:
     parent: str | None
     unit: str | None
     mode: Mode = Mode.RELAY
+    # People living in the unit (org file, optional): the base of 万人发案数 (发案统计).
+    population: int | None = None
 
 
 @dataclass(frozen=True)

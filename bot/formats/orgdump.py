@@ -18,6 +18,8 @@ def org_to_data(org: Org) -> dict[str, Any]:
         if g.unit is not None:
             entry["unit"] = g.unit
         entry["mode"] = g.mode.value
+        if g.population is not None:
+            entry["population"] = g.population
         groups.append(entry)
     members: list[dict[str, Any]] = []
     for m in org.members:
@@ -49,7 +51,9 @@ def dump_org(org: Org) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _toml_value(value: str | list[str]) -> str:
+def _toml_value(value: str | int | list[str]) -> str:
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, str):
         return toml_string(value)
     return "[" + ", ".join(toml_string(item) for item in value) + "]"

@@ -12,7 +12,7 @@ from bot.formats.checks import Report, Table, describe_value, toml_string
 
 __all__ = ["GROUP_KEYS", "RawGroup", "build_group", "parse_groups"]
 
-GROUP_KEYS = ("id", "name", "level", "parent", "unit", "mode")
+GROUP_KEYS = ("id", "name", "level", "parent", "unit", "mode", "population")
 
 
 def _group_label(index: int, group_id: str | None) -> str:
@@ -23,7 +23,7 @@ def _group_label(index: int, group_id: str | None) -> str:
 class RawGroup:
     """One [[groups]] entry while it is being checked; None marks an invalid field."""
 
-    __slots__ = ("id", "index", "label", "level", "mode", "name", "parent", "unit")
+    __slots__ = ("id", "index", "label", "level", "mode", "name", "parent", "population", "unit")
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -34,6 +34,7 @@ class RawGroup:
         self.parent: str | None = None
         self.unit: str | None = None
         self.mode: Mode | None = None
+        self.population: int | None = None
 
 
 def parse_groups(report: Report, raw: list[Any]) -> list[RawGroup]:
@@ -64,6 +65,7 @@ def parse_groups(report: Report, raw: list[Any]) -> list[RawGroup]:
                 "parent", required=required, reason="（只有指挥群可以没有上级群）"
             )
             group.unit = table.text("unit", required=required, reason="（村、单位或网格名称）")
+        _parse_population(report, group, table)
 
     by_id: dict[str, RawGroup] = {}
     for group in groups:
@@ -81,10 +83,46 @@ def parse_groups(report: Report, raw: list[Any]) -> list[RawGroup]:
         labels = "、".join(g.label for g in commands)
         report.add(f"有 {len(commands)} 个指挥群（{labels}），必须恰好有一个")
 
+    _check_populations(report, groups)
     for group in groups:
         _check_parent(report, group, by_id)
     _check_cycles(report, groups, by_id)
     return groups
+
+
+def _parse_population(report: Report, group: RawGroup, table: Table) -> None:
+    """`population`: the people living in a village/unit (万人发案数), on its own group."""
+    if "population" not in table.table:
+        return
+    value = table.table["population"]
+    if isinstance(value, str) and value.strip().isdigit():
+        report.add(
+            f"{group.label}字段 population 应为整数，不要加引号"
+            f"（写成 population = {value.strip()}）"
+        )
+        return
+    group.population = table.positive_int("population", required=False)
+    if group.population is not None and group.level not in (Level.VILLAGE, Level.UNIT, None):
+        report.add(
+            f"{group.label}是 {group.level.value} 级，不能有字段 population"
+            "（人口数写在村群或单位群上，每个村/单位一个）"
+        )
+        group.population = None
+
+
+def _check_populations(report: Report, groups: list[RawGroup]) -> None:
+    """One population per unit: two groups of a unit must not give different figures."""
+    first: dict[str, RawGroup] = {}
+    for group in groups:
+        if group.unit is None or group.population is None:
+            continue
+        other = first.setdefault(group.unit, group)
+        if other is not group and other.population != group.population:
+            report.add(
+                f"{group.label}字段 population 的值 {group.population} 与{other.label}的 "
+                f"{other.population} 不一致"
+                f"（同一村/单位 {toml_string(group.unit)} 只能有一个人口数）"
+            )
 
 
 def _check_parent(report: Report, group: RawGroup, by_id: Mapping[str, RawGroup]) -> None:
@@ -149,4 +187,5 @@ def build_group(group: RawGroup) -> Group:
         parent=group.parent,
         unit=group.unit,
         mode=group.mode,
+        population=group.population,
     )

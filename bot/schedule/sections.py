@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from bot import cases
 from bot.context import Context
 from bot.domain.bulletin import Section
 from bot.domain.periods import Period
@@ -19,6 +20,9 @@ Contributor = Callable[[Context, str, Period], Sequence[Section]]
 
 # Appended to by each workflow's module list below; order = order in the bulletin.
 CONTRIBUTORS: list[Contributor] = [drive_sections, warning_section]
+
+# 发案统计: the 月度排名's ranking by 发案数, 损失, 万人发案数, 约谈 and 同比 (bot.cases).
+CONTRIBUTORS.append(cases.bulletin_sections)
 
 
 def sections_for(ctx: Context, kind: str, period: Period) -> tuple[Section, ...]:

@@ -39,6 +39,7 @@ from bot.domain.model import (
     UnitTally,
     WorkReport,
 )
+from bot.store.cases import CaseStore
 from bot.store.drives import DriveStore
 from bot.store.readlink import ReadTapStore
 from bot.store.tasks import TaskStore
@@ -51,7 +52,9 @@ from bot.store.warnings import WarningStore
 ROSTER_HISTORY = 5
 
 
-class Store(TaskStore, TipStore, ReadTapStore, DriveStore, TraceStore, WarningStore, Protocol):
+class Store(
+    TaskStore, TipStore, ReadTapStore, CaseStore, DriveStore, TraceStore, WarningStore, Protocol
+):
     """All persistence. One instance per process, used from the event-loop thread."""
 
     # -- connection and transactions -----------------------------------------------------

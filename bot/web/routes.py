@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.web import api, console, desk, files
 from bot.web import warnings as warning_api
+from bot.web.views import cases as case_pages
 from bot.web.views import drives as drive_pages
 from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
 from bot.web.views import trace as trace_views
@@ -45,6 +46,13 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/warnings/{warning_id:\\d+}", warning_pages.warning_detail)
     r.add_post("/warnings/{warning_id:\\d+}/evaluation", warning_pages.warning_evaluate)
     r.add_get("/warnings/{warning_id:\\d+}/photo", warning_pages.warning_photo)
+    r.add_get("/cases", case_pages.cases_page)
+    r.add_post("/cases", case_pages.cases_enter)
+    r.add_post("/cases/preview", case_pages.cases_preview)
+    r.add_post("/cases/import", case_pages.cases_import)
+    r.add_post("/cases/population", case_pages.cases_population)
+    r.add_get("/cases/export.xlsx", case_pages.cases_export)
+    r.add_get("/cases/template.xlsx", case_pages.cases_template)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)
@@ -82,6 +90,8 @@ def add_api(r: web.UrlDispatcher) -> None:
     r.add_post("/api/warnings", warning_api.api_issue)
     r.add_get("/api/warnings/{warning_id:\\d+}", warning_api.api_detail)
     r.add_post("/api/warnings/{warning_id:\\d+}/evaluation", warning_api.api_evaluate)
+    r.add_get("/api/cases", case_pages.api_cases)
+    r.add_post("/api/cases", case_pages.api_enter)
     r.add_get("/api/console/chats", console.api_chats)
     r.add_get("/api/console/history", console.api_history)
     r.add_post("/api/console/send", console.api_send)

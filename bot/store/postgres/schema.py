@@ -161,6 +161,15 @@ _step(
 )
 _step("m062_media", "ALTER TABLE outbox ADD COLUMN link TEXT")
 _step(
+    "m070_cases",
+    "CREATE TABLE case_figures (unit TEXT NOT NULL, month TEXT NOT NULL, "
+    "cases INTEGER NOT NULL, loss_fen BIGINT NOT NULL, by_whom TEXT NOT NULL, at TEXT, "
+    "PRIMARY KEY (unit, month))",
+    "CREATE TABLE unit_population (unit TEXT PRIMARY KEY, people INTEGER NOT NULL, "
+    "by_whom TEXT NOT NULL, at TEXT NOT NULL)",
+    "ALTER TABLE groups ADD COLUMN population INTEGER",
+)
+_step(
     "m071_warnings",
     "CREATE TABLE warnings (id BIGSERIAL PRIMARY KEY, issued_at TEXT NOT NULL, "
     "issuer TEXT NOT NULL, issuer_label TEXT NOT NULL, victim_name TEXT NOT NULL, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.store.sqlite.baseline import BaselineTables
 from bot.store.sqlite.bindings import BindingTables
+from bot.store.sqlite.cases import CaseTables
 from bot.store.sqlite.drives import DriveTables
 from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.outbox import OutboxTables
@@ -35,6 +36,7 @@ class SqliteStore(
     DriveTables,
     TraceTables,
     WarningTables,
+    CaseTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

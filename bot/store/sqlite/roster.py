@@ -25,9 +25,20 @@ class RosterTables(SqliteBase):
                 (version, org.town, ts(now), source),
             )
             self._many(
-                "INSERT INTO groups VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO groups (version, id, name, level, parent, unit, mode, ord, "
+                "population) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (version, g.id, g.name, g.level.value, g.parent, g.unit, g.mode.value, i)
+                    (
+                        version,
+                        g.id,
+                        g.name,
+                        g.level.value,
+                        g.parent,
+                        g.unit,
+                        g.mode.value,
+                        i,
+                        g.population,
+                    )
                     for i, g in enumerate(org.groups)
                 ],
             )
@@ -78,9 +89,10 @@ class RosterTables(SqliteBase):
         if town is None:
             return None
         groups = tuple(
-            Group(id=r[0], name=r[1], level=Level(r[2]), parent=r[3], unit=r[4], mode=Mode(r[5]))
+            Group(r[0], r[1], Level(r[2]), r[3], r[4], Mode(r[5]), r[6])
             for r in self._x(
-                "SELECT id, name, level, parent, unit, mode FROM groups WHERE version = ? "
+                "SELECT id, name, level, parent, unit, mode, population FROM groups "
+                "WHERE version = ? "
                 "ORDER BY ord",
                 (v,),
             )

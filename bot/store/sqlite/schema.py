@@ -113,6 +113,24 @@ def m062_media(db: Database) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN link TEXT")
 
 
+@migrations()
+def m070_cases(db: Database) -> None:
+    """发案统计 (issue 13): each unit's cases and loss per month, the office's population
+    figures, and a group's `population` from the org file."""
+    for sql in CASES_070:
+        db.execute(sql)
+
+
+CASES_070 = [
+    "CREATE TABLE case_figures (unit TEXT NOT NULL, month TEXT NOT NULL, "
+    "cases INTEGER NOT NULL, loss_fen INTEGER NOT NULL, by_whom TEXT NOT NULL, at TEXT, "
+    "PRIMARY KEY (unit, month))",
+    "CREATE TABLE unit_population (unit TEXT PRIMARY KEY, people INTEGER NOT NULL, "
+    "by_whom TEXT NOT NULL, at TEXT NOT NULL)",
+    "ALTER TABLE groups ADD COLUMN population INTEGER",
+]
+
+
 _WARNING_COLUMNS = (
     "issued_at TEXT NOT NULL, issuer TEXT NOT NULL, issuer_label TEXT NOT NULL, "
     "victim_name TEXT NOT NULL, victim_phone TEXT NOT NULL, victim_id_number TEXT NOT NULL, "

@@ -26,6 +26,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/drives", "专项行动"),
     ("/trace", "倒查"),
     ("/warnings", "预警"),
+    ("/cases", "发案"),
     ("/audit", "审计日志"),
     ("/console", "模拟微信"),
 )
