@@ -12,11 +12,13 @@ from collections.abc import Callable, Sequence
 from bot.context import Context
 from bot.domain.bulletin import Section
 from bot.domain.periods import Period
+from bot.schedule.callback_section import callback_sections
 
 Contributor = Callable[[Context, str, Period], Sequence[Section]]
 
 # Appended to by each workflow's module list below; order = order in the bulletin.
 CONTRIBUTORS: list[Contributor] = []
+CONTRIBUTORS.append(callback_sections)  # 回访抽查
 
 
 def sections_for(ctx: Context, kind: str, period: Period) -> tuple[Section, ...]:

@@ -12,6 +12,7 @@ from bot.store.postgres.baseline import PgBaselineTables
 from bot.store.postgres.readlink import PgReadTapTables
 from bot.store.postgres.tips import PgTipTables
 from bot.store.sqlite.bindings import BindingTables
+from bot.store.sqlite.callbacks import CallbackTables
 from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
@@ -31,6 +32,7 @@ class PostgresStore(
     TaskTables,
     PgTipTables,
     PgReadTapTables,
+    CallbackTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.store.sqlite.baseline import BaselineTables
 from bot.store.sqlite.bindings import BindingTables
+from bot.store.sqlite.callbacks import CallbackTables
 from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
@@ -29,6 +30,7 @@ class SqliteStore(
     TaskTables,
     TipTables,
     ReadTapTables,
+    CallbackTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.
