@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web import api, console, desk, files
-from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
+from bot.web.views import callbacks, library, login, media, pushes, readlink, reports, roster, tips
 
 
 def add_pages(r: web.UrlDispatcher) -> None:
@@ -30,6 +30,14 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/tips", tips.tip_list)
     r.add_get("/tips/{tip_id:\\d+}", tips.tip_detail)
     r.add_post("/tips/{tip_id:\\d+}", tips.tip_change)
+    r.add_get("/callbacks", callbacks.callback_list)
+    r.add_post("/callbacks", callbacks.callback_draw)
+    r.add_get("/callbacks/{round_id:\\d+}", callbacks.callback_detail)
+    r.add_post("/callbacks/{round_id:\\d+}", callbacks.callback_save)
+    r.add_post("/callbacks/{round_id:\\d+}/close", callbacks.callback_close)
+    r.add_get("/callbacks/{round_id:\\d+}/calls.xlsx", callbacks.callback_xlsx)
+    r.add_post("/callbacks/{round_id:\\d+}/preview", callbacks.callback_preview)
+    r.add_post("/callbacks/{round_id:\\d+}/import", callbacks.callback_import)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)

@@ -23,6 +23,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/content", "素材库"),
     ("/bulletins", "通报"),
     ("/tips", "线索"),
+    ("/callbacks", "回访"),
     ("/audit", "审计日志"),
     ("/console", "模拟微信"),
 )
