@@ -187,7 +187,8 @@ def draw_sample(
         )
         skips[unit] = UnitSkips(len(households), len(no_phone), len(recent_ones))
         chosen = random.Random(f"{seed}:{unit}").sample(eligible, rule.size(len(eligible)))
-        calls.extend(_call(m, unit, names, len(calls) + i) for i, m in enumerate(chosen))
+        first = len(calls)
+        calls.extend(_call(m, unit, names, first + i) for i, m in enumerate(chosen))
     return Sample(tuple(calls), skips)
 
 

@@ -9,6 +9,7 @@ masked; a supervisor reads only their own village's rows. Every action is audite
 from __future__ import annotations
 
 import secrets
+from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,7 +219,9 @@ def check_upload(
     """Check an uploaded call list; a clean one is kept until confirmed (its token)."""
     viewer.require(can_run(viewer), "上传回访结果")
     find_round(ctx, viewer, round_id)
-    upload = read_call_list(filename, data, round_id, visible_calls(ctx, viewer, round_id))
+    # Some clients percent-encode a Chinese file name in the multipart header.
+    name = unquote(filename)
+    upload = read_call_list(name, data, round_id, visible_calls(ctx, viewer, round_id))
     if upload.errors:
         return upload, None
     pending = ctx.pending_workflows.setdefault(_PENDING_KEY, {})
