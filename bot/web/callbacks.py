@@ -9,9 +9,9 @@ masked; a supervisor reads only their own village's rows. Every action is audite
 from __future__ import annotations
 
 import secrets
-from urllib.parse import unquote
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from multidict import MultiDictProxy
 
