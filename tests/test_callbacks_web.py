@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestClient
 from openpyxl import Workbook, load_workbook
 
 from bot.app import App
-from bot.domain.callbacks import KNOWN, UNKNOWN, UNREACHABLE
+from bot.domain.callbacks import KNOWN, UNKNOWN, UNREACHABLE, Call
 from bot.formats.callbackfile import HEADER
 from bot.runtime import Runtime
 from tests.webclient import hidden, login
@@ -62,6 +62,35 @@ def xlsx(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue()
 
 
+async def exported(client: TestClient[Any, Any], calls: list[Call]) -> Workbook:
+    """The call list as the office downloads it, checked against the round."""
+    resp = await client.get("/callbacks/1/calls.xlsx")
+    assert resp.status == 200
+    assert "filename*=UTF-8''" in resp.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(await resp.read()))
+    rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    assert tuple(rows[0]) == HEADER
+    assert [r[:3] for r in rows[1:]] == [[c.unit, c.name, c.phone] for c in calls]
+    assert all(r[4] is None for r in rows[1:])
+    assert rows[1][3] in ("李家村一网格群", "李家村二网格群")
+    return book
+
+
+async def complete_by_select(
+    client: TestClient[Any, Any], rt: Runtime, page: str, last: str
+) -> None:
+    """The last household through the round page's select completes the round."""
+    resp = await client.post(
+        "/callbacks/1",
+        data={"csrf": hidden(page, "csrf"), f"outcome:{last}": KNOWN, f"note:{last}": "上门"},
+        allow_redirects=False,
+    )
+    assert resp.status == 303
+    round_ = rt.store.callback_round(1)
+    assert round_ is not None and round_.completed_at == rt.app.clock.now()
+    assert "已完成" in await (await client.get("/callbacks/1")).text()
+
+
 async def test_export_fill_upload_round_trip(client: TestClient[Any, Any], rt: Runtime) -> None:
     give_phones(rt)
     await login(client, "zhang")
@@ -74,16 +103,8 @@ async def test_export_fill_upload_round_trip(client: TestClient[Any, Any], rt: R
     assert [c.unit for c in calls] == ["李家村"] * 3 + ["王家村"] * 2
     assert calls[0].phone in page  # the office sees full phones
 
-    resp = await client.get("/callbacks/1/calls.xlsx")
-    assert resp.status == 200
-    assert "filename*=UTF-8''" in resp.headers["Content-Disposition"]
-    book = load_workbook(io.BytesIO(await resp.read()))
+    book = await exported(client, calls)
     sheet = book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert tuple(rows[0]) == HEADER
-    assert [r[:3] for r in rows[1:]] == [[c.unit, c.name, c.phone] for c in calls]
-    assert all(r[4] is None for r in rows[1:])
-    assert rows[1][3] == "李家村一网格群" or rows[1][3] == "李家村二网格群"
 
     # Filled in as a 督导组 member would: synonyms, a note, one row left for later.
     for row, result, note in (
@@ -123,17 +144,7 @@ async def test_export_fill_upload_round_trip(client: TestClient[Any, Any], rt: R
     assert audit[0].action == "回访登记" and "上传 第1轮回访名单.xlsx" in audit[0].detail
     assert audit[1].action == "回访导出" and audit[2].action == "回访抽取"
 
-    # The last household through the page's select completes the round.
-    last = calls[4].wechat
-    resp = await client.post(
-        "/callbacks/1",
-        data={"csrf": hidden(page, "csrf"), f"outcome:{last}": KNOWN, f"note:{last}": "上门"},
-        allow_redirects=False,
-    )
-    assert resp.status == 303
-    round_ = rt.store.callback_round(1)
-    assert round_ is not None and round_.completed_at == rt.app.clock.now()
-    assert "已完成" in await (await client.get("/callbacks/1")).text()
+    await complete_by_select(client, rt, page, calls[4].wechat)
 
 
 async def test_bad_uploads_name_file_row_and_column_and_store_nothing(
