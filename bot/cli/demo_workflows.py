@@ -31,10 +31,12 @@ class DemoWorkflow:
 
 def workflows() -> list[DemoWorkflow]:
     """Every workflow the month-long demo plays, in the order they are printed."""
-    from bot.cli import demo_cases, demo_drive, demo_warning  # they import DemoWorkflow from here
+    # Each imports DemoWorkflow from here, so they are imported late.
+    from bot.cli import demo_callback, demo_cases, demo_drive, demo_warning
 
     return [
         DemoWorkflow("发案统计", demo_cases.plan, demo_cases.summary),
         demo_warning.WORKFLOW,
         DemoWorkflow("专项行动", demo_drive.plan, demo_drive.summary),
+        demo_callback.workflow(),
     ]

@@ -13,16 +13,20 @@ from bot import cases
 from bot.context import Context
 from bot.domain.bulletin import Section
 from bot.domain.periods import Period
+from bot.schedule.callback_section import callback_sections
 from bot.schedule.drives import drive_sections
 from bot.schedule.warnings import monthly_section as warning_section
 
 Contributor = Callable[[Context, str, Period], Sequence[Section]]
 
-# Appended to by each workflow's module list below; order = order in the bulletin.
-CONTRIBUTORS: list[Contributor] = [drive_sections, warning_section]
-
-# 发案统计: the 月度排名's ranking by 发案数, 损失, 万人发案数, 约谈 and 同比 (bot.cases).
-CONTRIBUTORS.append(cases.bulletin_sections)
+# Order = order in the bulletin: 发案统计 (bot.cases: ranking by 发案数, 损失, 万人发案数,
+# 约谈, 同比), 回访抽查 (知晓率), 预警劝阻单 (statistics without names), 专项行动.
+CONTRIBUTORS: list[Contributor] = [
+    cases.bulletin_sections,
+    callback_sections,
+    warning_section,
+    drive_sections,
+]
 
 
 def sections_for(ctx: Context, kind: str, period: Period) -> tuple[Section, ...]:

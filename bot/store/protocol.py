@@ -39,6 +39,7 @@ from bot.domain.model import (
     UnitTally,
     WorkReport,
 )
+from bot.store.callbacks import CallbackStore
 from bot.store.cases import CaseStore
 from bot.store.drives import DriveStore
 from bot.store.readlink import ReadTapStore
@@ -53,7 +54,15 @@ ROSTER_HISTORY = 5
 
 
 class Store(
-    TaskStore, TipStore, ReadTapStore, CaseStore, DriveStore, TraceStore, WarningStore, Protocol
+    TaskStore,
+    TipStore,
+    ReadTapStore,
+    CaseStore,
+    WarningStore,
+    DriveStore,
+    CallbackStore,
+    TraceStore,
+    Protocol,
 ):
     """All persistence. One instance per process, used from the event-loop thread."""
 

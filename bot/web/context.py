@@ -127,6 +127,8 @@ class WebContext:
     default_login: DefaultLogin | None = None
     dummy_hash: str = ""
     pending_imports: dict[str, PendingImport] = field(default_factory=dict)
+    # Checked uploads of other workflows waiting to be confirmed: workflow → token → upload.
+    pending_workflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     stream_waiters: set[asyncio.Event] = field(default_factory=set)
     closing: bool = False
 

@@ -6,9 +6,9 @@ from aiohttp import web
 
 from bot.web import api, console, desk, files
 from bot.web import warnings as warning_api
+from bot.web.views import callbacks, library, login, media, pushes, readlink, reports, roster, tips
 from bot.web.views import cases as case_pages
 from bot.web.views import drives as drive_pages
-from bot.web.views import library, login, media, pushes, readlink, reports, roster, tips
 from bot.web.views import trace as trace_views
 from bot.web.views import warnings as warning_pages
 
@@ -53,6 +53,14 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_post("/cases/population", case_pages.cases_population)
     r.add_get("/cases/export.xlsx", case_pages.cases_export)
     r.add_get("/cases/template.xlsx", case_pages.cases_template)
+    r.add_get("/callbacks", callbacks.callback_list)
+    r.add_post("/callbacks", callbacks.callback_draw)
+    r.add_get("/callbacks/{round_id:\\d+}", callbacks.callback_detail)
+    r.add_post("/callbacks/{round_id:\\d+}", callbacks.callback_save)
+    r.add_post("/callbacks/{round_id:\\d+}/close", callbacks.callback_close)
+    r.add_get("/callbacks/{round_id:\\d+}/calls.xlsx", callbacks.callback_xlsx)
+    r.add_post("/callbacks/{round_id:\\d+}/preview", callbacks.callback_preview)
+    r.add_post("/callbacks/{round_id:\\d+}/import", callbacks.callback_import)
     r.add_get("/audit", reports.audit)
     r.add_get("/evidence/{push_id:\\d+}/{index:\\d+}", files.evidence)
     r.add_get("/console", console.console_page)

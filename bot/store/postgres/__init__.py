@@ -12,6 +12,7 @@ from bot.store.postgres.baseline import PgBaselineTables
 from bot.store.postgres.readlink import PgReadTapTables
 from bot.store.postgres.tips import PgTipTables
 from bot.store.sqlite.bindings import BindingTables
+from bot.store.sqlite.callbacks import CallbackTables
 from bot.store.sqlite.cases import CaseTables
 from bot.store.sqlite.drives import DriveTables
 from bot.store.sqlite.followup import FollowupTables
@@ -39,6 +40,7 @@ class PostgresStore(
     TraceTables,
     WarningTables,
     CaseTables,
+    CallbackTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.store.sqlite.baseline import BaselineTables
 from bot.store.sqlite.bindings import BindingTables
+from bot.store.sqlite.callbacks import CallbackTables
 from bot.store.sqlite.cases import CaseTables
 from bot.store.sqlite.drives import DriveTables
 from bot.store.sqlite.followup import FollowupTables
@@ -37,6 +38,7 @@ class SqliteStore(
     TraceTables,
     WarningTables,
     CaseTables,
+    CallbackTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

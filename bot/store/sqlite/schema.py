@@ -241,3 +241,24 @@ _SCHEMA_072 = [
     "wechat TEXT NOT NULL, unit TEXT, group_id TEXT, at TEXT NOT NULL, via TEXT NOT NULL, "
     "message_id TEXT, PRIMARY KEY (drive_id, wechat))",
 ]
+
+
+@migrations()
+def m073_callbacks(db: Database) -> None:
+    """回访抽查 (issue 13): rounds with their seed and rule, and one row per household drawn."""
+    for statement in CALLBACK_TABLES:
+        db.execute(statement)
+
+
+CALLBACK_TABLES = [
+    "CREATE TABLE callback_rounds (id INTEGER PRIMARY KEY, created_at TEXT NOT NULL, "
+    "created_by TEXT NOT NULL, seed INTEGER NOT NULL, rule TEXT NOT NULL, units TEXT NOT NULL, "
+    "skips TEXT NOT NULL, roster_version INTEGER NOT NULL, completed_at TEXT)",
+    "CREATE INDEX callback_rounds_by_completion ON callback_rounds (completed_at)",
+    "CREATE TABLE callback_calls (round_id INTEGER NOT NULL REFERENCES callback_rounds (id), "
+    "wechat TEXT NOT NULL, unit TEXT NOT NULL, name TEXT NOT NULL, phone TEXT NOT NULL, "
+    "groups TEXT NOT NULL, ord INTEGER NOT NULL, outcome TEXT NOT NULL DEFAULT '', "
+    "note TEXT NOT NULL DEFAULT '', recorded_at TEXT, recorded_by TEXT NOT NULL DEFAULT '', "
+    "PRIMARY KEY (round_id, wechat))",
+    "CREATE INDEX callback_calls_by_household ON callback_calls (wechat)",
+]

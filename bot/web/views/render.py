@@ -27,6 +27,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/trace", "倒查"),
     ("/warnings", "预警"),
     ("/cases", "发案"),
+    ("/callbacks", "回访"),
     ("/audit", "审计日志"),
     ("/console", "模拟微信"),
 )
