@@ -25,6 +25,8 @@ from tests.crash_child import COMMAND, crash_town
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_RUNS = 80
+MIN_KILLS = 8
+MAX_FANOUTS = 4
 
 
 def _start(data: Path, sends: Path) -> subprocess.Popen[str]:
@@ -66,17 +68,25 @@ def crash_fanout(tmp: Path, seed: int) -> tuple[int, list[list[str]]]:
 
 
 def test_kill9_during_fanout_resends_at_most_one_per_crash(tmp_path: Path) -> None:
-    kills, runs = crash_fanout(tmp_path, seed=8)
     groups = {g.id for g in crash_town().groups if g.id != COMMAND}
-    counts = Counter(gid for run in runs for gid in run if gid != COMMAND)
-    assert set(counts) == groups  # nothing lost
-    seen: set[str] = set()
-    for run in runs:  # a restart re-sends at most the one message its crash interrupted
-        relayed = [gid for gid in run if gid != COMMAND]
-        assert len(set(relayed) & seen) <= 1
-        seen.update(relayed)
-    duplicates = sum(n - 1 for n in counts.values())
-    assert kills >= 8
+    kills = duplicates = 0
+    # A loaded machine finishes a fan-out in fewer kills, so fan-outs are crashed until at
+    # least MIN_KILLS kills have been judged (each fan-out checked on its own).
+    for seed in range(8, 8 + MAX_FANOUTS):
+        (tmp_path / f"seed{seed}").mkdir()
+        fanout_kills, runs = crash_fanout(tmp_path / f"seed{seed}", seed=seed)
+        counts = Counter(gid for run in runs for gid in run if gid != COMMAND)
+        assert set(counts) == groups  # nothing lost
+        seen: set[str] = set()
+        for run in runs:  # a restart re-sends at most the one message its crash interrupted
+            relayed = [gid for gid in run if gid != COMMAND]
+            assert len(set(relayed) & seen) <= 1
+            seen.update(relayed)
+        kills += fanout_kills
+        duplicates += sum(n - 1 for n in counts.values())
+        if kills >= MIN_KILLS:
+            break
+    assert kills >= MIN_KILLS, f"{MAX_FANOUTS} 次推送只 kill 了 {kills} 次"
     # Measured with this harness: 33 duplicates in 36 kills while one transaction held the
     # send's record and the next relays' planning; now only a kill inside the small record
     # transaction re-sends (about 1 in 5 with no pacing at all). Since readiness after a
