@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="长期运行机器人（默认：模拟微信 + 终端控制台）")
     run.add_argument("--config", type=Path, help="配置文件（默认内置配置）")
     run.add_argument("--no-console", action="store_true", help="不开终端控制台")
+    run.add_argument("--account", help="多账号部署：本进程服务的账号（[[accounts]] 中的 name）")
 
     _admin_commands(sub)
     return p

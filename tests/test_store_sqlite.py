@@ -23,6 +23,7 @@ MIGRATIONS = [
     "m060_tips",
     "m061_read_taps",
     "m062_media",
+    "m080_leases",
 ]
 
 

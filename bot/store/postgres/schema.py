@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import psycopg
 
+from bot.store.sqlite.schema import LEASES_080
+
 # (name, statements) in order. Names match the SQLite migrations they translate.
 STEPS: list[tuple[str, list[str]]] = []
 
@@ -160,3 +162,4 @@ _step(
     "EXECUTE FUNCTION read_taps_count()",
 )
 _step("m062_media", "ALTER TABLE outbox ADD COLUMN link TEXT")
+_step("m080_leases", *LEASES_080)

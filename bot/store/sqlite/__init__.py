@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.store.sqlite.baseline import BaselineTables
 from bot.store.sqlite.bindings import BindingTables
 from bot.store.sqlite.followup import FollowupTables
+from bot.store.sqlite.leases import LeaseTables
 from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.readlink import ReadTapTables
@@ -29,6 +30,7 @@ class SqliteStore(
     TaskTables,
     TipTables,
     ReadTapTables,
+    LeaseTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

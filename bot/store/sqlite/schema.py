@@ -113,6 +113,23 @@ def m062_media(db: Database) -> None:
     db.execute("ALTER TABLE outbox ADD COLUMN link TEXT")
 
 
+@migrations()
+def m080_leases(db: Database) -> None:
+    """Several accounts on one store (issue 12): who holds which group (and the scheduler)
+    until when, and the fingerprints that make a message seen by two accounts count once."""
+    for statement in LEASES_080:
+        db.execute(statement)
+
+
+LEASES_080 = [
+    "CREATE TABLE leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires TEXT NOT NULL, "
+    "since TEXT NOT NULL)",
+    "CREATE INDEX leases_by_owner ON leases (owner, expires)",
+    "CREATE TABLE fingerprints (key TEXT PRIMARY KEY, message_id TEXT NOT NULL, at TEXT NOT NULL)",
+    "CREATE INDEX fingerprints_by_time ON fingerprints (at)",
+]
+
+
 _SCHEMA_020 = [
     "CREATE TABLE job_state (job TEXT PRIMARY KEY, since TEXT NOT NULL)",
     """CREATE TABLE job_runs (job TEXT NOT NULL, fire_time TEXT NOT NULL, status TEXT NOT NULL,
