@@ -49,18 +49,21 @@ class AccountService:
         )
         self.leases.on_scheduler = start_scheduler
         self.leases.install(rt.app.sender)
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         """Claim the groups once (before the app sends anything), then renew in the
         background."""
         await self.leases.tick()
-        self._task = asyncio.create_task(self.leases.run(), name="leases")
+        self._tasks = [
+            asyncio.create_task(self.leases.run(), name="leases"),
+            asyncio.create_task(self.leases.poll(), name="outbox-poll"),
+        ]
 
     async def stop(self) -> None:
         """Stop renewing and give the groups up."""
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+                await task
         self.leases.release()

@@ -16,8 +16,10 @@ import unicodedata
 from bot.domain.model import IncomingMessage, MessageKind
 from bot.nlp.normalize import normalize
 
-# Copies of one message closer than half of this (seconds) always count once.
-WINDOW_SECONDS = 120.0
+# Copies of one message closer than half of this (seconds) always count once. Both copies
+# carry the platform's own send time, so they are seconds apart at most; a pusher's 收到 to
+# two pushes a minute apart must stay two messages.
+WINDOW_SECONDS = 10.0
 
 
 def content_of(msg: IncomingMessage) -> str:

@@ -27,6 +27,9 @@ log = logging.getLogger("bot.leases")
 
 PRIVATE_KEY = "*private"  # private chats (and anything not a roster group)
 FINGERPRINT_DAYS = 2
+# Rows another process queues for this one's groups (a relay it planned after its own send)
+# are picked up this often: processes share the outbox, not a wake-up signal.
+POLL_SECONDS = 0.5
 
 
 def owner_id(account: str) -> str:
@@ -121,6 +124,13 @@ class GroupLeases:
         while True:
             await self.tick()
             await self.clock.sleep(self.next_delay())
+
+    async def poll(self) -> None:
+        """Wake the sender now and then for rows other processes queued (cancel to stop)."""
+        while True:
+            await self.clock.sleep(POLL_SECONDS)
+            if self.sender is not None:
+                self.sender.wake()
 
     def install(self, sender: PacedSender) -> None:
         """Make `sender` send only this process's rows."""
