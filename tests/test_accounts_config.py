@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.config import ConfigError, parse_config
+from bot.cli.accounts import check_account_groups
+from bot.config import Config, ConfigError, parse_config
 from bot.config_accounts import select_account
+from bot.runtime import Runtime
+from bot.settings import Account
 
 TWO = {
     "store": {"url": "postgresql://bot@127.0.0.1/fanzha", "lease_seconds": 20},
@@ -100,3 +104,25 @@ def test_run_refuses_a_missing_account(tmp_path: Path, capsys: pytest.CaptureFix
     cfg.write_text('[[accounts]]\nname = "a"\n', encoding="utf-8")
     assert main(["run", "--config", str(cfg), "--account", "b", "--no-console"]) != 0
     assert "没有名为 'b' 的账号" in capsys.readouterr().err
+
+
+def test_the_two_account_example_names_roster_groups() -> None:
+    from bot.config import load_config
+    from bot.formats.orgfile import load_org
+
+    cfg = load_config(Path("examples/two-accounts.toml"))
+    org = load_org(cfg.path(cfg.bot.org))
+    assert [a.name for a in cfg.accounts] == ["xian-1", "xian-2"]
+    for account in cfg.accounts:
+        assert account.groups and all(org.group(g) is not None for g in account.groups)
+    shared = set(cfg.accounts[0].groups) & set(cfg.accounts[1].groups)
+    assert {g.id for g in org.groups} == set(cfg.accounts[0].groups) | set(cfg.accounts[1].groups)
+    assert org.command_group.id in shared
+
+
+def test_account_groups_must_be_in_the_roster(rt: Runtime, config: Config) -> None:
+    accounts = (Account("a", groups=("lj", "nope")),)
+    cfg = replace(config, accounts=accounts).for_account("a")
+    with pytest.raises(ConfigError, match=r"accounts\[1\]\.groups 中的群 nope 不在名册中"):
+        check_account_groups(cfg, rt)
+    check_account_groups(replace(config, accounts=(Account("a"),)).for_account("a"), rt)

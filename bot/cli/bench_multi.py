@@ -11,6 +11,7 @@ must have gone out (0 lost) and at most one message per crash twice.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import signal
@@ -26,8 +27,9 @@ from typing import Any
 from bot.cli.multi_child import COMMAND, finished, kill_config, kill_town
 from bot.clock import SystemClock
 from bot.domain.model import Role
+from bot.formats.checks import InputError
 from bot.runtime import build
-from bot.store import Store, open_store
+from bot.store import Store, is_postgres_url, open_store
 from bot.transport import simulate
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -38,7 +40,12 @@ class KillRun:
     """What a kill run measured."""
 
     kills: int = 0
+    killed: list[int] = field(default_factory=list)  # pids
     takeovers: list[float] = field(default_factory=list)
+    # Resends per killed process (the earlier copy was its); resends whose earlier copy came
+    # from a process never killed (one that stalled past its lease) are `stall_duplicates`.
+    crash_duplicates: dict[int, int] = field(default_factory=dict)
+    stall_duplicates: int = 0
     lost: int = 0
     duplicates: int = 0
     sends: int = 0
@@ -53,6 +60,8 @@ class KillRun:
             "pg_kill_lost": self.lost,
             "pg_kill_duplicates": self.duplicates,
             "pg_kill_duplicates_per_crash": round(self.duplicates / max(self.kills, 1), 3),
+            "pg_kill_max_duplicates_one_crash": max(self.crash_duplicates.values(), default=0),
+            "pg_kill_stall_duplicates": self.stall_duplicates,
             "pg_kill_takeover_s": round(worst, 3),
             "pg_kill_takeover_median_s": round(sorted(self.takeovers)[len(self.takeovers) // 2], 3)
             if self.takeovers
@@ -98,21 +107,21 @@ class Children:
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, account: str) -> None:
-        log = open(self.folder / f"{account}.log", "ab")  # noqa: SIM115 (the child owns it)
-        self.procs[account] = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot.cli.multi_child",
-                self.url,
-                account,
-                str(self.sends),
-                *self.args,
-            ],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
+        with open(self.folder / f"{account}.log", "ab") as log:  # the child keeps its copy
+            self.procs[account] = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "bot.cli.multi_child",
+                    self.url,
+                    account,
+                    str(self.sends),
+                    *self.args,
+                ],
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+            )
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         """Until every process made its first claim (a restarted one takes seconds)."""
@@ -143,8 +152,10 @@ def _owner_pid(owner: str) -> int:
     return int(owner.rsplit(":", 2)[1])
 
 
-def _kill_one(store: Store, children: Children, rng: random.Random, lease: float) -> float:
-    """Kill a process holding leases, restart it, return the takeover time (seconds)."""
+def _kill_one(
+    store: Store, children: Children, rng: random.Random, lease: float
+) -> tuple[int, float]:
+    """Kill a process holding leases, restart it; (its pid, the takeover time in seconds)."""
     holders: dict[int, set[str]] = {}
     for row in store.leases():
         if row.expires.timestamp() > time.time():
@@ -160,7 +171,7 @@ def _kill_one(store: Store, children: Children, rng: random.Random, lease: float
     while time.monotonic() - killed < lease * 3:
         left = {r.key for r in store.leases() if r.key in keys and _owner_pid(r.owner) == pid}
         if not left:
-            return time.monotonic() - killed
+            return pid, time.monotonic() - killed
         time.sleep(0.01)
     raise AssertionError(f"{lease * 3:g} 秒后仍有 {len(left)} 个群无人接管")
 
@@ -189,9 +200,11 @@ def kill_run(
                 time.sleep(rng.uniform(0.05, 0.3))  # the kill point, not a wait for a result
                 if finished(store):
                     break
-                result.takeovers.append(_kill_one(store, children, rng, lease))
+                pid, takeover = _kill_one(store, children, rng, lease)
+                result.killed.append(pid)
+                result.takeovers.append(takeover)
                 result.kills += 1
-            children.wait_all(timeout=120)
+            children.wait_all(timeout=300)
         finally:
             for proc in children.procs.values():
                 if proc.poll() is None:
@@ -203,11 +216,41 @@ def kill_run(
 
 
 def _count(result: KillRun, lines: list[str]) -> None:
-    relays = Counter(
-        tuple(line.split("\t", 1))
-        for line in lines
-        if not line.startswith(f"{COMMAND}\t") and "演练" in line
+    first: dict[tuple[str, str], int] = {}
+    sends = Counter[tuple[str, str]]()
+    for line in lines:
+        conversation, head, pid = line.split("\t")
+        if conversation == COMMAND or "演练" not in head:
+            continue
+        key = (conversation, head)
+        sends[key] += 1
+        if key not in first:
+            first[key] = int(pid)
+        elif first[key] in result.killed:
+            result.crash_duplicates[first[key]] = result.crash_duplicates.get(first[key], 0) + 1
+        else:
+            result.stall_duplicates += 1
+    result.sends = sum(sends.values())
+    result.lost = result.expected - len(sends)
+    result.duplicates = sum(n - 1 for n in sends.values())
+
+
+async def run_multi_bench(url: str | None, kills: int, as_json: bool) -> str:
+    """`bench --multi`: the kill run's figures (JSON or a Chinese summary)."""
+    if not url or not is_postgres_url(url):
+        raise InputError(
+            ["bench --multi 需要 --pg-url postgresql://…（一个空的 PostgreSQL 数据库）"]
+        )
+    lease = 1.0
+    run = await asyncio.to_thread(kill_run, url, kills, lease, 480.0, 10)
+    figures = run.figures(lease)
+    if as_json:
+        return json.dumps(figures, ensure_ascii=False)
+    return (
+        f"三个账号进程共用 PostgreSQL，扇出中 kill -9 {run.kills} 次："
+        f"丢失 {run.lost} 条，重复 {run.duplicates} 条"
+        f"（平均每次崩溃 {figures['pg_kill_duplicates_per_crash']} 条，"
+        f"单次崩溃最多 {figures['pg_kill_max_duplicates_one_crash']} 条），"
+        f"接管最长 {figures['pg_kill_takeover_s']} 秒"
+        f"（租约 {lease:g} 秒），共 {run.sends} 次转发 / 应转发 {run.expected}"
     )
-    result.sends = sum(relays.values())
-    result.lost = result.expected - len(relays)
-    result.duplicates = sum(n - 1 for n in relays.values())

@@ -128,6 +128,11 @@ async def bench(args: argparse.Namespace) -> int:
     """`bench`: county- or city-scale figures."""
     from bot.cli.bench import run_bench
 
+    if getattr(args, "multi", False):
+        from bot.cli.bench_multi import run_multi_bench
+
+        print(await run_multi_bench(args.pg_url, args.kills, args.json))
+        return 0
     print(
         await run_bench(
             args.households,

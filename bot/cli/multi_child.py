@@ -72,14 +72,15 @@ def finished(store: Store) -> bool:
 
 
 def record_sends(transport: Transport, sends_file: str) -> None:
-    """Append "conversation<TAB>first line" to `sends_file` after each accepted text."""
+    """Append "conversation<TAB>first line<TAB>pid" to `sends_file` after each accepted
+    text."""
     fd = os.open(sends_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     send_text = transport.send_text
 
     async def recorded(conversation: str, text: str, mentions: Sequence[str] = ()) -> str | None:
         sent = await send_text(conversation, text, mentions)
         head = text.split("\n", 1)[0].replace("\t", " ")
-        os.write(fd, f"{conversation}\t{head}\n".encode())
+        os.write(fd, f"{conversation}\t{head}\t{os.getpid()}\n".encode())
         return sent
 
     transport.send_text = recorded  # type: ignore[method-assign]
