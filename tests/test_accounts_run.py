@@ -10,7 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+from bot.cli.status import status_text
 from bot.clock import SHANGHAI
+from bot.config import load_config
 from bot.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +81,8 @@ def test_two_account_processes_share_and_hand_over(tmp_path: Path) -> None:
             "zhihui", "yanli", "lijia", "*private", "*scheduler"
         }  # fmt: skip
         assert owners["qinghe"] == "b"
+        status = status_text(load_config(config))
+        assert "账号进程（租约）：" in status and "：3 个群，回复私聊，运行定时任务（续约到" in status
         a.send_signal(signal.SIGTERM)
         out, err = a.communicate(timeout=20)
         assert a.returncode == 0, err
