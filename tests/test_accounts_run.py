@@ -82,7 +82,9 @@ def test_two_account_processes_share_and_hand_over(tmp_path: Path) -> None:
         }  # fmt: skip
         assert owners["qinghe"] == "b"
         status = status_text(load_config(config))
-        assert "账号进程（租约）：" in status and "：3 个群，回复私聊，运行定时任务（续约到" in status
+        assert (
+            "账号进程（租约）：" in status and "：3 个群，回复私聊，运行定时任务（续约到" in status
+        )
         a.send_signal(signal.SIGTERM)
         out, err = a.communicate(timeout=20)
         assert a.returncode == 0, err
