@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="长期运行机器人（默认：模拟微信 + 终端控制台）")
     run.add_argument("--config", type=Path, help="配置文件（默认内置配置）")
     run.add_argument("--no-console", action="store_true", help="不开终端控制台")
+    run.add_argument("--account", help="多账号部署：本进程服务的账号（[[accounts]] 中的 name）")
 
     _admin_commands(sub)
     return p
@@ -80,6 +81,13 @@ def _admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument(
         "--burst-seconds", type=float, default=10.0, help="收消息高峰下发送节奏的测量时长（秒）"
     )
+    bench.add_argument(
+        "--multi",
+        action="store_true",
+        help="多账号可靠性：三个账号进程共用 PostgreSQL，扇出中 kill -9 其一（需 --pg-url）",
+    )
+    bench.add_argument("--pg-url", help="--multi 用的空 PostgreSQL 数据库（postgresql://…）")
+    bench.add_argument("--kills", type=int, default=20, help="--multi 中 kill -9 的次数")
 
     ws = sub.add_parser(
         "wecom-sync", help="读取各网格员的企业微信客户群，与名册中的群绑定，列出未匹配的群"

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.context import Context
 from bot.domain.coverage import PushCoverage, coverage
+from bot.domain.fingerprint import fingerprints
 from bot.domain.model import (
     Content,
     Delivery,
@@ -192,7 +193,7 @@ class App:
         self.reload_roster()
         try:
             with self.store.transaction():
-                if not self.store.record_message(msg):
+                if not self.store.record_message(msg) or not self._first_copy(msg):
                     log.info("消息 %s 已处理过，作为重复消息忽略", msg.id)
                     return
                 self.chat.dispatch(self.context(now), msg)
@@ -201,6 +202,12 @@ class App:
             with self.store.transaction():
                 self.store.record_message(msg, error=repr(exc))
         self.sender.wake()
+
+    def _first_copy(self, msg: IncomingMessage) -> bool:
+        # Several accounts in one group each hear a household's "收到": count it once.
+        if len(self.config.accounts) < 2:
+            return True
+        return self.store.claim_fingerprints(fingerprints(msg), msg.id, msg.at)
 
     def context(
         self, now: datetime, *, member: Member | None = None, reply_to: str | None = None

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config_accounts import parse_accounts
 from bot.domain.quota import QUOTA_RULES
 from bot.formats.checks import InputError, read_toml
 from bot.settings import (
@@ -135,7 +136,7 @@ def parse_config(data: dict[str, Any], base_dir: Path, source: str = "配置文�
     errors: list[str] = []
     built: dict[str, Any] = {}
     for name in data:
-        if name not in _SECTIONS:
+        if name not in _SECTIONS and name != "accounts":
             errors.append(f"{source}：未知的配置段 [{name}]，可用：{'、'.join(_SECTIONS)}")
     for name, cls in _SECTIONS.items():
         raw = data.get(name, {})
@@ -156,6 +157,10 @@ def parse_config(data: dict[str, Any], base_dir: Path, source: str = "配置文�
         built[name] = cls(**values)
     if len(built) == len(_SECTIONS):
         _validate(built, errors)
+        if "accounts" in data:
+            built["accounts"] = parse_accounts(
+                data["accounts"], built["wechaty"], built["wecom"], _check_value, errors
+            )
     if errors:
         raise ConfigError([e if e.startswith(source) else f"{source}：{e}" for e in errors])
     return Config(**built, base_dir=base_dir, source=source)
@@ -183,6 +188,7 @@ def _validate(s: dict[str, Any], errors: list[str]) -> None:
         "policy.confirm_minutes": s["policy"].confirm_minutes,
         "policy.withdraw_minutes": s["policy"].withdraw_minutes,
         "deadline.auto_remind_cap": s["deadline"].auto_remind_cap,
+        "store.lease_seconds": s["store"].lease_seconds,
     }
     errors.extend(f"配置项 {k} 应大于 0，实际为 {v}" for k, v in positive.items() if v <= 0)
     if s["policy"].confirm_over_groups < -1:
@@ -288,6 +294,7 @@ _MAXIMA: dict[str, float] = {
     "bulletin.bottom_count": 100,
     "warning.sign_minutes": WEEK_MINUTES,
     "warning.visit_hours": 24 * 30,
+    "store.lease_seconds": 3_600,
 }
 
 

@@ -227,6 +227,24 @@ class StoreSection:
     can share."""
 
     url: str = ""
+    # Several accounts ([[accounts]]): how long a process's hold on its groups lasts without
+    # renewal; a dead process's groups pass to another account this long after it died.
+    lease_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Account:
+    """One `[[accounts]]` entry: a WeChat (Wechaty) or WeCom account; one process serves it
+    (`python -m bot run --account NAME`) and sends into the groups it is in."""
+
+    name: str
+    transport: str = "sandbox"
+    # Roster group ids the account sits in; empty: every group of the roster.
+    groups: tuple[str, ...] = ()
+    # Whether this account may answer private chats (one such process at a time does).
+    private_chats: bool = True
+    wechaty: WechatySection = field(default_factory=WechatySection)
+    wecom: WecomSection = field(default_factory=WecomSection)
 
 
 @dataclass(frozen=True)
@@ -245,8 +263,28 @@ class Config:
     wecom: WecomSection = field(default_factory=WecomSection)
     store: StoreSection = field(default_factory=StoreSection)
     warning: WarningSection = field(default_factory=WarningSection)
+    accounts: tuple[Account, ...] = ()
+    # The account this process serves (`run --account`); empty: the single-account bot.
+    account: str = ""
     base_dir: Path = field(default_factory=Path.cwd)
     source: str = "默认配置"
+
+    def for_account(self, name: str) -> Config:
+        """This config as the process serving account `name` runs it: that account's
+        transport settings in place of [bot].transport, [wechaty] and [wecom]."""
+        account = next(a for a in self.accounts if a.name == name)
+        return replace(
+            self,
+            bot=replace(self.bot, transport=account.transport),
+            wechaty=account.wechaty,
+            wecom=account.wecom,
+            account=name,
+        )
+
+    @property
+    def current_account(self) -> Account | None:
+        """The account this process serves, None for the single-account bot."""
+        return next((a for a in self.accounts if a.name == self.account), None)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -111,14 +111,28 @@ async def status(args: argparse.Namespace) -> int:
 async def run(args: argparse.Namespace) -> int:
     """`run`: the long-running bot."""
     from bot.cli.run import run_service
+    from bot.config import ConfigError
+    from bot.config_accounts import select_account
 
-    return await run_service(load_config(args.config), console=not args.no_console)
+    config = load_config(args.config)
+    account = getattr(args, "account", None)
+    errors = select_account(config.accounts, account, config.source)
+    if errors:
+        raise ConfigError(errors)
+    if account is not None:
+        config = config.for_account(account)
+    return await run_service(config, console=not args.no_console)
 
 
 async def bench(args: argparse.Namespace) -> int:
     """`bench`: county- or city-scale figures."""
     from bot.cli.bench import run_bench
 
+    if getattr(args, "multi", False):
+        from bot.cli.bench_multi import run_multi_bench
+
+        print(await run_multi_bench(args.pg_url, args.kills, args.json))
+        return 0
     print(
         await run_bench(
             args.households,

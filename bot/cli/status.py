@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import Config
 from bot.domain.texts import push_name
 from bot.store import Store, open_store
+from bot.store.leases import Lease
 from bot.transport.bound import STATUS_KEY, UNMATCHED_KEY
 
 OUTBOX_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败"}
@@ -72,7 +74,26 @@ def _render(config: Config, store: Store) -> str:
         if counts
         else "发件箱：空"
     )
+    lines += lease_lines(store, datetime.now(config.tz))
     push = store.latest_push()
     if push is not None:
         lines.append(f"最新推送：{push_name(push)} {push.created_at:%Y-%m-%d %H:%M}")
     return "\n".join(lines)
+
+
+def lease_lines(store: Store, now: datetime) -> list[str]:
+    """`status` lines about the account processes: who holds how many groups, until when."""
+    held: dict[str, list[Lease]] = {}
+    for lease in store.leases():
+        held.setdefault(lease.owner, []).append(lease)
+    lines = []
+    for owner, leases in sorted(held.items()):
+        groups = [x for x in leases if not x.key.startswith("*")]
+        until = max(x.expires for x in leases)
+        state = f"续约到 {until:%H:%M:%S}" if until > now else f"已于 {until:%H:%M:%S} 过期"
+        extras = "".join(
+            {"*private": "，回复私聊", "*scheduler": "，运行定时任务"}.get(x.key, "")
+            for x in leases
+        )
+        lines.append(f"  · {owner}：{len(groups)} 个群{extras}（{state}）")
+    return ["账号进程（租约）：", *lines] if lines else []

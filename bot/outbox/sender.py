@@ -79,6 +79,8 @@ class PacedSender:
         self.rng = rng or random.Random()
         self.hold = hold
         self.after_sent = after_sent
+        # Where unsent rows come from (several accounts: only this process's groups).
+        self.pending: Callable[[int], list[OutboxItem]] = store.pending_outbox
         self.bucket = TokenBucket(settings.per_minute / 60.0, settings.burst, clock.now())
         self.last_sent: dict[str, datetime] = {}
         self.sent_count = 0
@@ -156,7 +158,7 @@ class PacedSender:
         sent = 0
         while limit is None or sent < limit:
             now = self.clock.now()
-            pending = self.store.pending_outbox(500)
+            pending = self.pending(500)
             if not pending:
                 self._idle.set()
                 return sent
@@ -186,7 +188,7 @@ class PacedSender:
     def next_wakeup(self, now: datetime) -> float | None:
         """Seconds until the earliest held or retried row becomes due (None if no row)."""
         times = []
-        for item in self.store.pending_outbox(500):
+        for item in self.pending(500):
             t = item.not_before if item.not_before and item.not_before > now else None
             held = self.hold(item, now) if self.hold else None
             t = max(filter(None, (t, held)), default=now)

@@ -42,6 +42,7 @@ from bot.domain.model import (
 from bot.store.callbacks import CallbackStore
 from bot.store.cases import CaseStore
 from bot.store.drives import DriveStore
+from bot.store.leases import LeaseStore
 from bot.store.readlink import ReadTapStore
 from bot.store.tasks import TaskStore
 from bot.store.tips import TipStore
@@ -62,6 +63,7 @@ class Store(
     DriveStore,
     CallbackStore,
     TraceStore,
+    LeaseStore,
     Protocol,
 ):
     """All persistence. One instance per process, used from the event-loop thread."""

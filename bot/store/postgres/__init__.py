@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.store.postgres.base import PostgresBase
 from bot.store.postgres.baseline import PgBaselineTables
+from bot.store.postgres.leases import PgLeaseTables
 from bot.store.postgres.readlink import PgReadTapTables
 from bot.store.postgres.tips import PgTipTables
 from bot.store.sqlite.bindings import BindingTables
@@ -41,6 +42,7 @@ class PostgresStore(
     WarningTables,
     CaseTables,
     CallbackTables,
+    PgLeaseTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

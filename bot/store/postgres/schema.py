@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import psycopg
 
+from bot.store.sqlite.schema import LEASES_080
+
 # (name, statements) in order. Names match the SQLite migrations they translate.
 STEPS: list[tuple[str, list[str]]] = []
 
@@ -207,3 +209,4 @@ _step(
     "PRIMARY KEY (round_id, wechat))",
     "CREATE INDEX callback_calls_by_household ON callback_calls (wechat)",
 )
+_step("m080_leases", *LEASES_080)

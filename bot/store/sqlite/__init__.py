@@ -12,6 +12,7 @@ from bot.store.sqlite.callbacks import CallbackTables
 from bot.store.sqlite.cases import CaseTables
 from bot.store.sqlite.drives import DriveTables
 from bot.store.sqlite.followup import FollowupTables
+from bot.store.sqlite.leases import LeaseTables
 from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.readlink import ReadTapTables
@@ -39,6 +40,7 @@ class SqliteStore(
     WarningTables,
     CaseTables,
     CallbackTables,
+    LeaseTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

@@ -262,3 +262,20 @@ CALLBACK_TABLES = [
     "PRIMARY KEY (round_id, wechat))",
     "CREATE INDEX callback_calls_by_household ON callback_calls (wechat)",
 ]
+
+
+@migrations()
+def m080_leases(db: Database) -> None:
+    """Several accounts on one store (issue 12): who holds which group (and the scheduler)
+    until when, and the fingerprints that make a message seen by two accounts count once."""
+    for statement in LEASES_080:
+        db.execute(statement)
+
+
+LEASES_080 = [
+    "CREATE TABLE leases (key TEXT PRIMARY KEY, owner TEXT NOT NULL, expires TEXT NOT NULL, "
+    "since TEXT NOT NULL)",
+    "CREATE INDEX leases_by_owner ON leases (owner, expires)",
+    "CREATE TABLE fingerprints (key TEXT PRIMARY KEY, message_id TEXT NOT NULL, at TEXT NOT NULL)",
+    "CREATE INDEX fingerprints_by_time ON fingerprints (at)",
+]
