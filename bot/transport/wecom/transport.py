@@ -110,7 +110,8 @@ class WecomTransport:
     async def send_text(
         self, conversation: str, text: str, mentions: Sequence[str] = ()
     ) -> str | None:
-        """The command group by robot (or webhook); a member privately by app message."""
+        """The command group by robot (or webhook); a member privately by app message (the
+        robot's single chat when no app is configured)."""
         if conversation == self.command_chat or not self.command_chat:
             if self.robot is not None:
                 # The text names everyone it @-mentions; the robot cannot notify them anyway.
@@ -125,6 +126,10 @@ class WecomTransport:
         if self.section.agent_id:
             result = await self.client.send_app_text([conversation], text)
             return result.msgid
+        if self.robot is not None:
+            # No self-built app: the smart robot's one-to-one chat with the member (aibot_send_msg
+            # to the userid), where their replies come back in anyway.
+            return await self.robot.send_text(conversation, text)
         log.warning("未配置自建应用（wecom.agent_id），给 %s 的私聊消息未发出", conversation)
         return None
 
