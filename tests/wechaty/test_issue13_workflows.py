@@ -10,7 +10,7 @@ import copy
 import os
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -132,13 +132,15 @@ async def test_warning_reminder_and_escalation_go_privately(
     assert room_sends(gateway) == []
 
 
-async def test_drive_receipts_in_a_room_and_privately(gateway: Gateway, bot: Runtime) -> None:
+async def test_drive_receipts_in_a_room_and_privately(
+    gateway: Gateway, bot: Runtime, tmp_path: Path
+) -> None:
     today = bot.app.clock.now().astimezone(bot.app.config.tz).date()
     drive = Drive(
         0,
         "推广国家反诈中心APP",
         ("已安装", "已注册", "装好了"),
-        False,
+        True,  # screenshots in the household's own room count too
         today - timedelta(days=1),
         today + timedelta(days=30),
         (Milestone(today + timedelta(days=30), 0.8),),
@@ -148,6 +150,9 @@ async def test_drive_receipts_in_a_room_and_privately(gateway: Gateway, bot: Run
     stored = bot.app.chat.drives.create(bot.app.context(bot.app.clock.now()), drive)
     await private(gateway, COMMAND_ROOM, "")  # the announcement, in the command room
     await gateway.say("hh11", "已经装好了", VILLAGE_1)  # counted, no reply in the room
+    shot = tmp_path / "app.png"
+    shot.write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2_000))
+    await gateway.send_image("hh12", shot, VILLAGE_1)  # a screenshot in the room: counted
     await gateway.say("hh21", "全家都注册了")  # privately: counted and thanked
     thanks = await private(gateway, "hh21")
     assert "谢谢" in thanks["text"]
@@ -157,11 +162,10 @@ async def test_drive_receipts_in_a_room_and_privately(gateway: Gateway, bot: Run
     )
     assert progress["to"] == COMMAND_ROOM
     counts = bot.store.drive_counts(stored.id, bot.app.clock.now() + timedelta(days=1))
-    assert sum(counts.values()) == 2
+    assert counts == {"一村": 2, "二村": 1}
     receipts = {(r.wechat, r.group_id) for r in bot.store.drive_receipts(stored.id)}
-    assert receipts == {("hh11", "v1"), ("h21", None)}
+    assert receipts == {("hh11", "v1"), ("hh12", "v1"), ("h21", None)}
     assert not [e for e in room_sends(gateway) if e["to"] in (VILLAGE_1, VILLAGE_2)]
-    assert isinstance(today, date)
 
 
 async def test_trace_is_answered_privately(gateway: Gateway, bot: Runtime) -> None:
