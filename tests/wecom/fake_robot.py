@@ -135,6 +135,12 @@ class FakeRobotServer:
         body["image"] = {"url": f"{self.http_url}/media/{name}", "aeskey": b64(key)}
         return await self.push(bot_id, "aibot_msg_callback", body)
 
+    def host_file(self, data: bytes) -> str:
+        """Serve `data` as is (a PicUrl of an app-callback image); its http URL."""
+        name = f"p{next(self._ids)}"
+        self.files[name] = data
+        return f"{self.http_url}/media/{name}"
+
     async def _media_file(self, request: web.Request) -> web.Response:
         sealed = self.files.get(request.match_info["name"])
         if sealed is None:
