@@ -261,6 +261,13 @@ def _validate_wecom(transport: str, section: WecomSection, errors: list[str]) ->
             "配置项 wecom.secret 缺失（「客户联系」secret 或「可调用应用」中自建应用的 secret，"
             "也可用环境变量 WECOM_SECRET）"
         )
+    if bool(wecom.callback_token) != bool(wecom.callback_aes_key) or (
+        wecom.callback_aes_key and len(wecom.callback_aes_key) != 43
+    ):
+        errors.append(
+            "配置项 wecom.callback_token 与 wecom.callback_aes_key 须同时填写（应用“接收消息”里的"
+            "Token 和 43 个字符的 EncodingAESKey），或都留空"
+        )
     if not (wecom.robot_bot_id and wecom.robot_secret) and not wecom.webhook_key:
         errors.append(
             "企业微信通道需要指挥群的智能机器人（wecom.robot_bot_id 与 wecom.robot_secret）"

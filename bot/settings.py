@@ -191,6 +191,12 @@ class WecomSection:
     webhook_key: str = ""  # 群机器人 webhook for bulletins when no smart robot is set up
     poll_minutes: float = 10.0
     quota_rule: str = "days_in_month"  # 群发规则: days_in_month | weekly7 | daily1 | legacy4
+    # The self-built app's 接收消息 URL (members' replies in the app); off without token/key.
+    callback_token: str = ""
+    callback_aes_key: str = ""  # EncodingAESKey, 43 characters
+    callback_host: str = "0.0.0.0"
+    callback_port: int = 8091
+    callback_path: str = "/wecom/callback"
 
     def with_env(self, env: Mapping[str, str] | None = None) -> WecomSection:
         """The section with WECOM_CORP_ID / WECOM_SECRET / WECOM_ROBOT_SECRET /
@@ -202,6 +208,7 @@ class WecomSection:
             secret=env.get("WECOM_SECRET") or self.secret,
             robot_secret=env.get("WECOM_ROBOT_SECRET") or self.robot_secret,
             webhook_key=env.get("WECOM_WEBHOOK_KEY") or self.webhook_key,
+            callback_aes_key=env.get("WECOM_CALLBACK_AES_KEY") or self.callback_aes_key,
         )
 
 

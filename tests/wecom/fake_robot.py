@@ -17,12 +17,14 @@ import base64
 import hashlib
 import itertools
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 MAX_CHUNK = 512 * 1024
 MAX_CHUNKS = 100
@@ -55,6 +57,8 @@ class FakeRobotServer:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.http_url = ""
+        self.files: dict[str, bytes] = {}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -62,12 +66,14 @@ class FakeRobotServer:
         """Listen on 127.0.0.1, port 0; the ws:// URL."""
         app = web.Application()
         app.router.add_get("/", self._handle)
+        app.router.add_get("/media/{name}", self._media_file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.url = f"ws://127.0.0.1:{port}/"
+        self.http_url = f"http://127.0.0.1:{port}"
         return self.url
 
     async def close(self) -> None:
@@ -115,6 +121,31 @@ class FakeRobotServer:
         body = self._message(bot_id, userid, content, "text", None)
         body["chattype"] = "single"
         return await self.push(bot_id, "aibot_msg_callback", body)
+
+    async def single_image(self, bot_id: str, userid: str, data: bytes) -> str:
+        """A member sends the robot a photo one to one: the callback carries a download URL
+        of the AES-256-CBC encrypted bytes (IV = key[:16], PKCS#7 to 32) and the Base64 key."""
+        key = os.urandom(32)
+        pad = 32 - len(data) % 32
+        encryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+        name = f"f{next(self._ids)}"
+        self.files[name] = encryptor.update(data + bytes([pad]) * pad) + encryptor.finalize()
+        body = self._message(bot_id, userid, "", "image", None)
+        body["chattype"] = "single"
+        body["image"] = {"url": f"{self.http_url}/media/{name}", "aeskey": b64(key)}
+        return await self.push(bot_id, "aibot_msg_callback", body)
+
+    def host_file(self, data: bytes) -> str:
+        """Serve `data` as is (a PicUrl of an app-callback image); its http URL."""
+        name = f"p{next(self._ids)}"
+        self.files[name] = data
+        return f"{self.http_url}/media/{name}"
+
+    async def _media_file(self, request: web.Request) -> web.Response:
+        sealed = self.files.get(request.match_info["name"])
+        if sealed is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=sealed, content_type="application/octet-stream")
 
     def _message(
         self, bot_id: str, userid: str, content: str, msgtype: str, quote: dict[str, Any] | None
@@ -315,3 +346,8 @@ class FakeRobotServer:
             req_id,
             body={"type": upload.init.get("type"), "media_id": media_id, "created_at": created},
         )
+
+
+def b64(data: bytes) -> str:
+    """Base64 text of `data`."""
+    return base64.b64encode(data).decode("ascii")

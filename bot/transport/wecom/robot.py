@@ -6,11 +6,9 @@ is dead and is closed). A dropped connection is re-opened with exponential backo
 WeCom sends `disconnected_event`, another connection for the same bot took over: the
 channel warns in Chinese, waits `takeover_retry` and gives up after `max_takeovers`.
 
-The frame protocol is spoken directly with aiohttp rather than through the official
-`wecom-aibot-python-sdk` 1.0.2: that SDK always passes a TLS context to `websockets`,
-which websockets ≥ 14 refuses for a `ws://` URL (so it cannot reach a local fake), has no
-media upload, reports a refused subscription only as an English log line, and retries by
-recursion inside `connect()`.
+The frames are spoken directly with aiohttp, not through `wecom-aibot-python-sdk` 1.0.2: it
+passes a TLS context websockets ≥ 14 refuses for `ws://` (no local fake), has no media
+upload, logs refusals in English only and retries by recursion. Images: `robot_media`.
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ from bot.transport.base import (
     until_stopped,
 )
 from bot.transport.wecom import robot_frames as rf
+from bot.transport.wecom import robot_media
 from bot.transport.wecom.robot_frames import RobotSettings
 
 __all__ = ["RobotChannel", "RobotSettings"]
@@ -171,6 +170,9 @@ class RobotChannel:
                 future.set_result(data)
             return False
         if cmd == rf.MSG_CALLBACK:
+            if robot_media.wanted(body):  # a member's photo, one to one
+                robot_media.fetch_later(self._http, self._queue, body, self.tz)
+                return False
             msg = rf.incoming(body, self.settings, self.tz)
             if msg is not None:
                 self._queue.put_nowait(msg)
@@ -389,10 +391,7 @@ class RobotChannel:
 
     async def list_groups(self) -> list[RoomInfo]:
         """The configured command chats (the robot cannot list the groups it is in)."""
-        return [
-            RoomInfo(id=chatid, topic=group)
-            for chatid, group in self.settings.command_chats.items()
-        ]
+        return [RoomInfo(id=c, topic=group) for c, group in self.settings.command_chats.items()]
 
     async def group_members(self, group_id: str) -> list[ContactInfo]:
         """Unknown over the long connection: always empty."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from bot.clock import Clock, SystemClock
@@ -26,7 +26,9 @@ from bot.transport.base import (
     TransportStatus,
     until_stopped,
 )
+from bot.transport.wecom.appcallback import AppCallback, merged
 from bot.transport.wecom.client import WecomClient
+from bot.transport.wecom.crypto import WecomCrypto
 from bot.transport.wecom.models import Attachment, Media
 from bot.transport.wecom.robot import RobotChannel
 from bot.transport.wecom.robot_frames import RobotSettings
@@ -61,6 +63,17 @@ def robot_settings(section: WecomSection) -> RobotSettings | None:
     )
 
 
+def app_callback(section: WecomSection, clock: Clock) -> AppCallback | None:
+    """The app's callback receiver when its Token and EncodingAESKey are configured."""
+    if not (section.callback_token and section.callback_aes_key):
+        return None
+    crypto = WecomCrypto(section.callback_token, section.callback_aes_key, section.corp_id)
+    tz = clock.now().tzinfo or UTC
+    return AppCallback(
+        crypto, section.callback_host, section.callback_port, section.callback_path, tz
+    )
+
+
 class WecomTransport:
     """Customer groups by 群发 task, the command group by robot or webhook."""
 
@@ -88,29 +101,38 @@ class WecomTransport:
         self.status.self_name = "企业微信"
         self._customer_groups: set[str] = set()
         self._idle: asyncio.Queue[IncomingMessage | None] = asyncio.Queue()
+        self.callback = app_callback(section, self.clock)
 
     async def start(self) -> None:
         """Connect the robot (the API needs no connection; its token is fetched on use)."""
         if self.robot is not None:
             await self.robot.start()
+        if self.callback is not None:
+            await self.callback.start()
         self.status.connected = True
 
     async def stop(self) -> None:
         """Close the robot and the HTTP session."""
         if self.robot is not None:
             await self.robot.stop()
+        if self.callback is not None:
+            await self.callback.stop()
         self._idle.put_nowait(None)
         await self.client.close()
         self.status.connected = False
 
     def messages(self) -> AsyncIterator[IncomingMessage]:
-        """Leaders' and members' messages to the robot (none without a robot)."""
-        return self.robot.messages() if self.robot is not None else until_stopped(self._idle)
+        """Leaders' and members' messages to the robot, and members' replies in the app."""
+        robot = self.robot.messages() if self.robot is not None else until_stopped(self._idle)
+        if self.callback is None:
+            return robot
+        return merged(robot, until_stopped(self.callback.queue))
 
     async def send_text(
         self, conversation: str, text: str, mentions: Sequence[str] = ()
     ) -> str | None:
-        """The command group by robot (or webhook); a member privately by app message."""
+        """The command group by robot (or webhook); a member privately by app message (the
+        robot's single chat when no app is configured)."""
         if conversation == self.command_chat or not self.command_chat:
             if self.robot is not None:
                 # The text names everyone it @-mentions; the robot cannot notify them anyway.
@@ -125,6 +147,10 @@ class WecomTransport:
         if self.section.agent_id:
             result = await self.client.send_app_text([conversation], text)
             return result.msgid
+        if self.robot is not None:
+            # No self-built app: the smart robot's one-to-one chat with the member (aibot_send_msg
+            # to the userid), where their replies come back in anyway.
+            return await self.robot.send_text(conversation, text)
         log.warning("未配置自建应用（wecom.agent_id），给 %s 的私聊消息未发出", conversation)
         return None
 
