@@ -26,6 +26,7 @@ MIGRATIONS = [
     "m070_cases",
     "m071_warnings",
     "m072_drives",
+    "m075_bulletin_charts",
 ]
 
 

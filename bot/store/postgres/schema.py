@@ -194,3 +194,8 @@ _step(
     "wechat TEXT NOT NULL, unit TEXT, group_id TEXT, at TEXT NOT NULL, via TEXT NOT NULL, "
     "message_id TEXT, PRIMARY KEY (drive_id, wechat))",
 )
+_step(
+    "m075_bulletin_charts",
+    "CREATE TABLE bulletin_charts (bulletin_id BIGINT NOT NULL REFERENCES bulletins (id), "
+    "position INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (bulletin_id, position))",
+)

@@ -241,3 +241,12 @@ _SCHEMA_072 = [
     "wechat TEXT NOT NULL, unit TEXT, group_id TEXT, at TEXT NOT NULL, via TEXT NOT NULL, "
     "message_id TEXT, PRIMARY KEY (drive_id, wechat))",
 ]
+
+
+@migrations()
+def m075_bulletin_charts(db: Database) -> None:
+    """A bulletin's charts after the first (a 发案 chart next to the ranking's, issue 13)."""
+    db.execute(
+        "CREATE TABLE bulletin_charts (bulletin_id INTEGER NOT NULL REFERENCES bulletins (id), "
+        "position INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (bulletin_id, position))"
+    )
