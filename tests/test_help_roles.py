@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 from bot.chat.queries import help_parts
 from bot.clock import SHANGHAI
@@ -14,9 +15,11 @@ from bot.domain.warnings import read_reply
 from bot.nlp import commands
 from bot.nlp.commands import HELP_TEXT, parse
 from bot.runtime import Runtime
+from bot.web.views.render import NAV
 from tests import chat
 from tests.conftest import small_town
 
+README = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
 POLICE = Member("赵警官", Role.SUPERVISOR, "派出所", "police", ("cmd",))
 TRACE, ISSUE, REPLY, DRIVES = "【责任倒查】", "【下发预警】", "【预警劝阻单】", "【专项行动】"
 
@@ -68,3 +71,14 @@ def test_the_examples_in_the_help_work() -> None:
     assert read_reply(feedback).feedback == "本人已知晓是诈骗，未转账"
     signed = read_reply("预警3 收到")
     assert (signed.number, signed.ack) == (3, True)
+
+
+def test_readme_lists_the_new_commands_and_every_page() -> None:
+    table = README.split("### 群里的指令")[1].split("\n\n村民群里")[0]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    for command in ("倒查 张三", "预警 张三", "预警3 已上门劝阻", "反馈：", "专项行动 推广"):
+        assert any(command in row for row in rows), command
+    pages = README.split("### 页面")[1].split("\n### ")[0]
+    for path, label in NAV:
+        if path != "/console":  # the sandbox console has its own section
+            assert f"- **{label}**" in pages, label
