@@ -5,14 +5,16 @@ dashboard's 通报 page; non-percent axes fit their values."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient
 from PIL import Image
 
 from bot import cases
-from bot.clock import SimClock
+from bot.clock import SHANGHAI, SimClock
 from bot.context import Context
 from bot.domain.bulletin import ChartSpec
 from bot.domain.cases import CaseFigure
@@ -20,7 +22,9 @@ from bot.domain.model import Bulletin, MessageKind
 from bot.runtime import Runtime
 from bot.schedule import chart
 from bot.schedule.bulletins import compose, issue
+from bot.store import open_store
 from tests import chat
+from tests.pgserver import new_database
 from tests.test_bulletin import NOTICE, png_size
 from tests.webclient import login
 
@@ -147,3 +151,26 @@ async def test_dashboard_shows_and_serves_both_charts(
         assert resp.status == 200 and await resp.read() == Path(path).read_bytes()
     missing = await client.get(f"/bulletins/{bulletin.id}/image/3")
     assert missing.status == 404 and "只有 2 张图" in await missing.text()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_both_stores_keep_every_chart_in_order(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        store = open_store(tmp_path / "bot.db", SHANGHAI)
+    else:
+        store = open_store(new_database(request.getfixturevalue("postgres_server")), SHANGHAI)
+    try:
+        at = datetime(2026, 12, 1, 9, tzinfo=SHANGHAI)
+        plain = store.add_bulletin("daily", "2026-11-30", at, "日报", None, "daily")
+        many = store.add_bulletin(
+            "monthly", "2026-11", at, "月度排名", "a.png", "monthly", charts=("b.png", "c.png")
+        )
+        assert many.charts == ("b.png", "c.png")
+        listed = {b.id: (b.image, b.charts) for b in store.bulletins()}
+        assert listed == {plain.id: (None, ()), many.id: ("a.png", ("b.png", "c.png"))}
+        (only,) = store.bulletins(kind="monthly")
+        assert only == many
+    finally:
+        store.close()
