@@ -44,7 +44,7 @@ def _figures(rt: Runtime) -> None:
     )
 
 
-async def _monthly(rt: Runtime, clock: SimClock) -> tuple[Bulletin, list[Any]]:
+async def monthly_with_charts(rt: Runtime, clock: SimClock) -> tuple[Bulletin, list[Any]]:
     """A push in November, the figures, then the scheduled 月度排名 of this month so far."""
     await chat.say(rt, "office", NOTICE, "cmd")
     await chat.say(rt, "lj_p1", "收到", "cmd")
@@ -93,7 +93,7 @@ def test_non_percent_charts_fit_their_axis_and_draw_a_png(tmp_path: Path) -> Non
 
 
 async def test_monthly_bulletin_queues_text_then_two_images(rt: Runtime, clock: SimClock) -> None:
-    bulletin, sent = await _monthly(rt, clock)
+    bulletin, sent = await monthly_with_charts(rt, clock)
     text, first, second = sent
     assert text.kind is MessageKind.TEXT and text.conversation == "cmd"
     assert text.text.startswith("【反诈工作月度排名】测试镇 2026年11月")
@@ -137,7 +137,7 @@ async def test_only_the_cases_chart_when_charts_of_one_kind_are_missing(rt: Runt
 async def test_dashboard_shows_and_serves_both_charts(
     client: TestClient[Any, Any], rt: Runtime, clock: SimClock
 ) -> None:
-    bulletin, _ = await _monthly(rt, clock)
+    bulletin, _ = await monthly_with_charts(rt, clock)
     await login(client, "liu")
     page = await (await client.get("/bulletins")).text()
     first, second = f"/bulletins/{bulletin.id}/image", f"/bulletins/{bulletin.id}/image/2"
