@@ -23,7 +23,7 @@ from bot.domain.cases import (
     rank_month,
     yuan_text,
 )
-from bot.domain.cases_texts import SECTION_TITLE, ranking_lines
+from bot.domain.cases_texts import SECTION_TITLE, ranking_chart, ranking_lines
 from bot.domain.model import Org
 from bot.domain.periods import MONTHLY, Period
 from bot.store import Store
@@ -82,11 +82,13 @@ def month_ranking(store: Store, org: Org, month: str) -> MonthRanking:
 def bulletin_sections(ctx: Context, kind: str, period: Period) -> list[Section]:
     """The 月度排名's 发案 section (other bulletins have none). A town that has never entered
     a figure (since last January) gets no section; one that has, but not for this month,
-    is told the month is missing."""
+    is told the month is missing. The section carries a chart of 万人发案数 per unit with the
+    约谈 units flagged, drawn as the bulletin's second image."""
     if kind != MONTHLY:
         return []
     app, month = ctx.app, month_of(period.start)
     if not app.store.case_figures(*figures_window(month)):
         return []
     ranking = month_ranking(app.store, app.org, month)
-    return [Section(SECTION_TITLE, tuple(ranking_lines(ranking)))]
+    chart = ranking_chart(ranking, app.org.town)
+    return [Section(SECTION_TITLE, tuple(ranking_lines(ranking)), chart)]

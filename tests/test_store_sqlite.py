@@ -27,6 +27,7 @@ MIGRATIONS = [
     "m071_warnings",
     "m072_drives",
     "m073_callbacks",
+    "m075_bulletin_charts",
     "m080_leases",
 ]
 

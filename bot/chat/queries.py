@@ -1,4 +1,4 @@
-"""Leaders' questions: 进度, 未签收, 未转发, 排名, 查, 日报/周报, 帮助.
+"""Leaders' questions: 进度, 未签收, 未转发, 排名, 查, 日报/周报, 帮助 (per role).
 
 Without a number, 进度/未签收/未转发 answer for every push still open, newest first.
 """
@@ -8,12 +8,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.chat.drives import COMMAND_ROLES as DRIVE_ROLES
 from bot.context import Context
 from bot.domain import texts
 from bot.domain.coverage import rank_units, unsettled
-from bot.domain.model import Push
+from bot.domain.desk import is_police
+from bot.domain.intent import QUERY_ROLES
+from bot.domain.model import Member, Org, Push, Role
+from bot.domain.warnings import ASSIGNEE_ROLES
 from bot.formats.content import search
-from bot.nlp.commands import HELP_TEXT, Command
+from bot.nlp import commands
+from bot.nlp.commands import Command
 from bot.schedule import bulletins
 
 PERIOD_DAYS = {"day": 1, "week": 7, "month": 30}
@@ -48,12 +53,28 @@ def chosen_pushes(ctx: Context, cmd: Command) -> list[Push]:
     return chosen
 
 
+def help_parts(member: Member, org: Org) -> list[str]:
+    """The parts of the help (bot.nlp.commands.HELP_PARTS) that `member` can use: 倒查 for
+    those who may query, 下发预警 for a 派出所's 片警, the 预警 replies for those a warning
+    can be assigned to, 专项行动 for the office and leaders."""
+    parts = []
+    if member.role in QUERY_ROLES:
+        parts.append(commands.HELP_TRACE)
+    if member.role is Role.SUPERVISOR and is_police(member, org):
+        parts.append(commands.HELP_WARNING_ISSUE)
+    if member.role in ASSIGNEE_ROLES:
+        parts.append(commands.HELP_WARNING_REPLY)
+    if member.role in DRIVE_ROLES:
+        parts.append(commands.HELP_DRIVES)
+    return parts
+
+
 class Queries:
     """Answers to leaders' questions, in the conversation they were asked in."""
 
     def help(self, ctx: Context, cmd: Command) -> None:
-        """帮助."""
-        ctx.reply(HELP_TEXT)
+        """帮助: the common sections, and the parts this member can use."""
+        ctx.reply(commands.help_text(help_parts(ctx.actor, ctx.app.org)))
 
     def search(self, ctx: Context, cmd: Command) -> None:
         """查 <关键词>: matching items of the content library."""

@@ -280,7 +280,8 @@ def bulletin_summary(rt: Runtime, base: Path | None) -> str:
     """The bulletins the demo published, with where their charts were drawn."""
     lines = []
     for b in reversed(rt.store.bulletins(limit=100)):
-        chart = _relative(b.image, base) if b.image else "无（未找到中文字体或当期无推送）"
+        charts = [_relative(path, base) for path in (b.image, *b.charts) if path]
+        chart = "、".join(charts) or "无（未找到中文字体或当期无推送）"
         who = f"，{b.requested_by}在群里要的" if b.requested_by else ""
         lines.append(f"{b.at:%m-%d %H:%M} {b.kind}（{b.period}{who}） 图表：{chart}")
     return "\n".join(lines) or "（没有发布通报）"

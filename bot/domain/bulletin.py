@@ -90,11 +90,15 @@ class Section:
 
     title: str
     lines: tuple[str, ...]
+    # Its own chart, published as one more image after the bulletin's text.
+    chart: ChartSpec | None = None
 
 
 @dataclass(frozen=True)
 class ChartSpec:
-    """What to draw: one horizontal bar group per label, values in percent (0–100).
+    """What to draw: one horizontal bar group per label, values in percent (0–100) on a
+    fixed axis, or (`percent` False) counts or rates on an axis fitted to the largest value,
+    printed with `decimals` places.
 
     A value of None is a metric the bot cannot see: no bar, labelled "—".
     """
@@ -104,6 +108,8 @@ class ChartSpec:
     series: tuple[tuple[str, tuple[float | None, ...]], ...]
     flagged: tuple[str, ...] = ()
     flag_note: str = ""
+    percent: bool = True
+    decimals: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,18 @@ class Draft:
     text: str
     chart: ChartSpec | None
     flagged: tuple[str, ...] = ()
+    # Charts the sections carry (`Section.chart`), published after `chart`.
+    section_charts: tuple[ChartSpec, ...] = ()
+
+    @property
+    def charts(self) -> tuple[ChartSpec, ...]:
+        """Every chart of the bulletin, in the order the images go out."""
+        return ((self.chart,) if self.chart is not None else ()) + self.section_charts
+
+
+def section_charts(data: BulletinData) -> tuple[ChartSpec, ...]:
+    """The charts of the contributed sections, in section order."""
+    return tuple(x.chart for x in data.extra if x.chart is not None)
 
 
 def unit_totals(reports: Sequence[PushCoverage]) -> dict[str, UnitTally]:
@@ -280,7 +298,7 @@ def compose_daily(data: BulletinData) -> Draft:
     sections.append(_daily_reports(data))
     sections.extend((x.title, x.lines) for x in data.extra)
     text = "\n".join(head + _numbered(sections))
-    return Draft(DAILY, p, text, chart)
+    return Draft(DAILY, p, text, chart, section_charts=section_charts(data))
 
 
 def compose_weekly(data: BulletinData) -> Draft:
@@ -311,7 +329,8 @@ def compose_weekly(data: BulletinData) -> Draft:
         sections.append(("本周推送", ["本周无推送。"]))
     sections.append(_weekly_reports(data))
     sections.extend((x.title, x.lines) for x in data.extra)
-    return Draft(WEEKLY, p, "\n".join(head + _numbered(sections)), chart)
+    text = "\n".join(head + _numbered(sections))
+    return Draft(WEEKLY, p, text, chart, section_charts=section_charts(data))
 
 
 def bottom_units(ranks: Sequence[UnitRank], count: int) -> list[str]:
@@ -329,7 +348,8 @@ def compose_monthly(data: BulletinData, bottom: int) -> Draft:
     head = [f"【反诈工作月度排名】{data.town} {p.label}"]
     extra = [line for x in data.extra for line in (f"{x.title}：", *x.lines)]
     if not data.reports:
-        return Draft(MONTHLY, p, "\n".join([*head, "本月无推送，不排名。", *extra]), None)
+        text = "\n".join([*head, "本月无推送，不排名。", *extra])
+        return Draft(MONTHLY, p, text, None, section_charts=section_charts(data))
     ranks = rank_units(data.reports, bottom=bottom, now=data.now)
     counted = [r for r in data.reports if settled(r.push, data.now)]
     flagged = [r.unit for r in ranks if r.flagged]
@@ -349,11 +369,16 @@ def compose_monthly(data: BulletinData, bottom: int) -> Draft:
     else:
         lines.append("本月没有需要约谈的村/单位。")
     lines += extra
-    chart = ChartSpec(
-        title=f"{data.town}反诈工作月度排名 {p.label}",
-        labels=tuple(r.unit for r in ranks),
-        series=(("得分", tuple(r.points for r in ranks)),),
-        flagged=tuple(flagged),
-        flag_note="约谈",
+    # No unit ranked yet (every push still open): nothing to draw.
+    chart = (
+        ChartSpec(
+            title=f"{data.town}反诈工作月度排名 {p.label}",
+            labels=tuple(r.unit for r in ranks),
+            series=(("得分", tuple(r.points for r in ranks)),),
+            flagged=tuple(flagged),
+            flag_note="约谈",
+        )
+        if ranks
+        else None
     )
-    return Draft(MONTHLY, p, "\n".join(lines), chart, tuple(flagged))
+    return Draft(MONTHLY, p, "\n".join(lines), chart, tuple(flagged), section_charts(data))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.domain.bulletin import ChartSpec
 from bot.domain.cases import (
     TARGET_DROP,
     MonthRanking,
@@ -13,6 +14,8 @@ from bot.domain.cases import (
 )
 
 SECTION_TITLE = "发案情况"
+CHART_SERIES = "万人发案数"
+INTERVIEW_FLAG = "约谈"
 INTERVIEW_RULE = "三项指标（发案数、经济损失、万人发案数）连续两个月处于最高位"
 TARGET_RULE = f"无诈村组：1月至本月发案数同比下降{TARGET_DROP:.0%}以上为达标"
 
@@ -99,3 +102,19 @@ def assessment_lines(ranking: MonthRanking) -> list[str]:
     if unknown:
         lines.append(f"去年同期无数据、不评定：{'、'.join(unknown)}")
     return lines
+
+
+def ranking_chart(ranking: MonthRanking, town: str) -> ChartSpec | None:
+    """The 月度排名's 发案 chart: 万人发案数 per unit, worst first, 约谈 units flagged (none
+    for a month without figures)."""
+    if not ranking.entered:
+        return None
+    return ChartSpec(
+        title=f"{town}{month_label(ranking.month)}{CHART_SERIES}",
+        labels=tuple(r.unit for r in ranking.rows),
+        series=((CHART_SERIES, tuple(r.per_10k for r in ranking.rows)),),
+        flagged=ranking.interviews,
+        flag_note=INTERVIEW_FLAG,
+        percent=False,
+        decimals=2,
+    )

@@ -369,6 +369,7 @@ class Bulletin:
     image: str | None = None
     job: str | None = None
     requested_by: str | None = None
+    charts: tuple[str, ...] = ()  # the images after `image` (a section's chart), in order
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.nlp.normalize import edge_mentions, normalize, to_simplified
 from bot.nlp.phrasing import EDGE_PUNCT, FREE_MAX_CHARS, free_phrasing, ranking_period
 
-__all__ = ["COMMAND_NAMES", "HELP_TEXT", "Command", "parse"]
+__all__ = ["COMMAND_NAMES", "HELP_TEXT", "Command", "help_text", "parse"]
 
 COMMAND_NAMES: tuple[str, ...] = (
     "帮助",
@@ -42,7 +43,7 @@ COMMAND_NAMES: tuple[str, ...] = (
     "倒查",
 )
 
-HELP_TEXT = """反诈群链机器人 · 使用说明
+HELP_HEAD = """反诈群链机器人 · 使用说明
 命令前的“/”可加可不加。推送按期编号，写“第3期”；素材库里的素材写“素材3”。
 
 【推送】仅限办公室、领导使用
@@ -65,13 +66,39 @@ HELP_TEXT = """反诈群链机器人 · 使用说明
 日报 —— 今天的推送情况汇总；例：日报、看看日报
 周报 —— 本周的推送情况汇总；例：周报
 查 —— 按关键词查素材库；例：查 刷单、查一下冒充客服的素材
-帮助 —— 显示本说明；例：帮助、怎么用
+帮助 —— 显示本说明；例：帮助、怎么用"""
 
-【责任倒查】办公室、领导、派出所可用（监督员只查本村/单位），结果私信发给您
-倒查 —— 住户被骗后，查其所在群收到过哪些推送、本人是否回执；例：倒查 张三、倒查 1234（手机尾号）
+# The parts of the help only some people can use (`help_text` picks them per role).
+HELP_TRACE = """【责任倒查】办公室、领导、派出所可用（监督员只查本村/单位），结果私信发给您
+倒查 —— 住户被骗后，查其所在群收到过哪些推送、本人是否回执；例：倒查 张三、倒查 1234（手机尾号）"""
 
-推送员在指挥群回复“收到”即签收最新一期；有几期未签收时可写“签收 第3期”，
+HELP_WARNING_ISSUE = """【下发预警】派出所民警可用，只在私聊中办理，不在群里说
+预警 —— 私聊机器人下发，指派给该户所在网格的网格员；例：预警 张三 13800001234 疑似刷单诈骗
+  办公室、派出所也可在管理后台“预警”页下发，并在那里评价"""
+
+HELP_WARNING_REPLY = """【预警劝阻单】网格员、片警收到的预警只在私聊中办理，个人信息请勿转发到群里
+收到 —— 私聊回复即签收；同时有几张预警时写编号；例：收到、预警3 收到
+劝阻 —— 电话或上门后回复方式和结果；例：预警3 已上门劝阻、预警3 电话未接通（上门可再发现场照片）
+反馈 —— 说明具体情况，下发单位随后评价；例：反馈：本人已知晓是诈骗，未转账"""
+
+HELP_DRIVES = """【专项行动】仅限办公室、领导使用（自愿原则：只统计住户主动回复，不逐户催）
+专项行动 —— 在指挥群或私聊发起，写回执用语和目标（加“截图”则群里发截图也算）
+  例：专项行动 推广国家反诈中心APP 回执:已安装、已注册 目标:15日50%，月底80%
+进度 —— 同时列出进行中的专项行动各村/单位完成情况，落后于目标的村会被提醒"""
+
+HELP_FOOT = """推送员在指挥群回复“收到”即签收最新一期；有几期未签收时可写“签收 第3期”，
 或引用那一期的公告回复“收到”。"""
+
+HELP_PARTS: tuple[str, ...] = (HELP_TRACE, HELP_WARNING_ISSUE, HELP_WARNING_REPLY, HELP_DRIVES)
+
+
+def help_text(parts: Sequence[str] = HELP_PARTS) -> str:
+    """The help with `parts` (of HELP_PARTS) between the common sections and the last note."""
+    return "\n\n".join([HELP_HEAD, *parts, HELP_FOOT])
+
+
+# Every part: the whole reference (the README and the tests hold it against COMMAND_NAMES).
+HELP_TEXT = help_text()
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """Issuing 通报: gather the numbers, compose them (bot.domain.bulletin), draw, store, send.
 
 Scheduled jobs and the 日报/周报 chat commands both come through here with a Context.
-The text goes out first; the chart follows as an image row through the same outbox.
+The text goes out first; each chart (the bulletin's own, then its sections') follows as an
+image row through the same outbox.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -90,43 +92,59 @@ def compose(ctx: Context, kind: str, previous: bool) -> Draft:
     return compose_monthly(data, bottom)
 
 
-def chart_path(ctx: Context, draft: Draft) -> Path:
-    """Where a bulletin's chart goes: data_dir/bulletins/<kind>-<period>-<time>.png."""
+def chart_path(ctx: Context, draft: Draft, index: int = 0) -> Path:
+    """Where a bulletin's chart goes: data_dir/bulletins/<kind>-<period>-<time>.png, the
+    second and later charts of the same bulletin with "-2", "-3"… before ".png"."""
     now = ctx.now.astimezone(ctx.app.config.tz)
     # A daily's period key is already its date; the others need the issue date too.
     stamp = f"{now:%H%M%S}" if draft.kind == DAILY else f"{now:%Y%m%d-%H%M%S}"
-    name = f"{FILE_PREFIX[draft.kind]}-{draft.period.key}-{stamp}.png"
+    suffix = f"-{index + 1}" if index else ""
+    name = f"{FILE_PREFIX[draft.kind]}-{draft.period.key}-{stamp}{suffix}.png"
     return ctx.app.config.data_dir / "bulletins" / name
 
 
-def draw(ctx: Context, draft: Draft) -> Path | None:
-    """Render the draft's chart (None when charts are off, empty, or no CJK font exists)."""
-    if draft.chart is None or not ctx.app.config.bulletin.chart:
-        return None
-    try:
-        return ctx.app.charts.render(draft.chart, chart_path(ctx, draft))
-    except (OSError, ValueError, RuntimeError):
-        # A chart is a courtesy: the text bulletin must go out whatever matplotlib does.
-        log.exception("通报图表生成失败，仅发送文字")
-        return None
+def draw(ctx: Context, draft: Draft) -> list[Path]:
+    """Render every chart of the draft, in order (none when charts are off or no CJK font
+    exists; a chart matplotlib fails on is left out, the others still go)."""
+    if not ctx.app.config.bulletin.chart:
+        return []
+    images = []
+    for index, spec in enumerate(draft.charts):
+        try:
+            path = ctx.app.charts.render(spec, chart_path(ctx, draft, index))
+        except (OSError, ValueError, RuntimeError):
+            # A chart is a courtesy: the text bulletin must go out whatever matplotlib does.
+            log.exception("通报图表“%s”生成失败，不附此图", spec.title)
+            continue
+        if path is not None:
+            images.append(path)
+    return images
+
+
+def chart_note(images: Sequence[Path]) -> str:
+    """The line the text ends with when images follow ("" without any)."""
+    if not images:
+        return ""
+    return f"\n{CHART_NOTE}" if len(images) == 1 else f"\n（图表见下方 {len(images)} 张图）"
 
 
 def publish(
-    ctx: Context, draft: Draft, image: Path | None, conversation: str, key: str | None
+    ctx: Context, draft: Draft, images: Sequence[Path], conversation: str, key: str | None
 ) -> Bulletin:
-    """Queue the text (then the chart) and keep the bulletin for the 通报 history."""
+    """Queue the text, then each chart as its own image, and keep the bulletin (with all its
+    charts) for the 通报 history."""
     app = ctx.app
-    text = draft.text + (f"\n{CHART_NOTE}" if image is not None else "")
+    text = draft.text + chart_note(images)
     with app.store.transaction():
         ctx.say(conversation, text, key=key)
-        if image is not None:
+        for index, image in enumerate(images):
             app.store.enqueue(
                 OutgoingMessage(
                     conversation=conversation,
                     text="[通报图表]",
                     kind=MessageKind.IMAGE,
                     path=str(image),
-                    dedupe_key=f"{key}:图" if key else None,
+                    dedupe_key=f"{key}:图{index + 1 if index else ''}" if key else None,
                 ),
                 ctx.now,
             )
@@ -135,9 +153,10 @@ def publish(
             draft.period.key,
             ctx.now,
             text,
-            str(image) if image is not None else None,
+            str(images[0]) if images else None,
             job=ctx.job or None,
             requested_by=ctx.member.name if ctx.member is not None else None,
+            charts=tuple(str(image) for image in images[1:]),
         )
         app.store.audit(ctx.now, ctx.actor.name, "通报", f"{draft.kind} {draft.period.key}")
     app.sender.wake()
@@ -147,14 +166,12 @@ def publish(
 async def issue(ctx: Context, kind: str, previous: bool = False) -> Bulletin:
     """A scheduled bulletin into the command group (idempotent per job and fire time)."""
     draft = compose(ctx, kind, previous)
-    image = draw(ctx, draft)
     key = f"bulletin:{ctx.job}:{ctx.when.isoformat()}" if ctx.job else None
-    return publish(ctx, draft, image, ctx.command_group, key)
+    return publish(ctx, draft, draw(ctx, draft), ctx.command_group, key)
 
 
 def on_request(ctx: Context, name: str) -> Bulletin:
     """日报 (today so far) or 周报 (this week so far) asked for in chat; answered in place."""
     kind = DAILY if name == "日报" else WEEKLY
     draft = compose(ctx, kind, previous=False)
-    image = draw(ctx, draft)
-    return publish(ctx, draft, image, ctx.reply_to or ctx.command_group, None)
+    return publish(ctx, draft, draw(ctx, draft), ctx.reply_to or ctx.command_group, None)

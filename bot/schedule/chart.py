@@ -89,9 +89,18 @@ class ChartRenderer:
         return path
 
 
-def bar_labels(values: tuple[float | None, ...]) -> list[str]:
+def bar_labels(values: tuple[float | None, ...], decimals: int = 0) -> list[str]:
     """The number printed at each bar; "—" where the bot cannot see the metric."""
-    return ["—" if v is None else f"{v:.0f}" for v in values]
+    return ["—" if v is None else f"{v:.{decimals}f}" for v in values]
+
+
+def axis_limit(spec: ChartSpec) -> float:
+    """Where the value axis ends: 110 for percentages (room for the labels), else the largest
+    value plus room for its label (1 when every value is zero or unknown)."""
+    if spec.percent:
+        return 110
+    largest = max((v for _, values in spec.series for v in values if v is not None), default=0)
+    return largest * 1.15 if largest > 0 else 1
 
 
 def _draw(spec: ChartSpec, family: str, path: Path) -> None:
@@ -121,7 +130,8 @@ def _draw(spec: ChartSpec, family: str, path: Path) -> None:
             ]
             widths = [0.0 if v is None else v for v in values]
             drawn = ax.barh(offsets, widths, height=height, color=colours, label=name)
-            ax.bar_label(drawn, labels=bar_labels(values), fontsize=7, padding=2)
+            labels = bar_labels(values, spec.decimals)
+            ax.bar_label(drawn, labels=labels, fontsize=7, padding=2)
         note = f"（{spec.flag_note}）" if spec.flag_note else ""
         ax.set_yticks(
             positions,
@@ -131,7 +141,7 @@ def _draw(spec: ChartSpec, family: str, path: Path) -> None:
             if label in spec.flagged:
                 tick.set_color(FLAG_COLOUR)
         ax.invert_yaxis()
-        ax.set_xlim(0, 110)
+        ax.set_xlim(0, axis_limit(spec))
         ax.set_title(spec.title)
         ax.grid(axis="x", alpha=0.3)
         if bars > 1:

@@ -344,8 +344,10 @@ class Store(
         image: str | None,
         job: str | None = None,
         requested_by: str | None = None,
+        charts: Sequence[str] = (),
     ) -> Bulletin:
-        """Keep a published 通报 for the history the dashboard lists."""
+        """Keep a published 通报 for the history the dashboard lists (`image` its first chart,
+        `charts` the following ones)."""
         ...
 
     def bulletins(self, kind: str | None = None, limit: int = 50) -> list[Bulletin]:

@@ -60,11 +60,13 @@ async def evidence(request: web.Request) -> web.StreamResponse:
 
 
 async def bulletin_image(request: web.Request) -> web.StreamResponse:
-    """A bulletin's chart image."""
+    """A bulletin's chart image (/image the first, /image/2 the second…)."""
     ctx = ctx_of(request)
     bulletin_id = path_id(request, "bulletin_id", "通报")
-    path = listings.bulletin_image(ctx.rt.app, bulletin_id, ctx.config.data_dir)
-    return file_response(path, f"bulletin-{bulletin_id}.bin")
+    number = path_id(request, "number", "图") if "number" in request.match_info else 1
+    path = listings.bulletin_image(ctx.rt.app, bulletin_id, ctx.config.data_dir, number)
+    suffix = f"-{number}" if number > 1 else ""
+    return file_response(path, f"bulletin-{bulletin_id}{suffix}.bin")
 
 
 def download_response(download: Download) -> web.Response:

@@ -14,7 +14,7 @@ from typing import Any
 from bot.app import App
 from bot.chat.queries import PERIOD_DAYS, period_start
 from bot.domain.coverage import FLAG_RULE, SCORE_RULE, UnitRank, rank_units, unsettled
-from bot.domain.model import ROLE_LABELS, Org
+from bot.domain.model import ROLE_LABELS, Bulletin, Org
 from bot.domain.texts import PERIOD_LABELS
 from bot.web.context import Viewer, WebError
 from bot.web.dashboard import local_text, person_json
@@ -132,17 +132,30 @@ def bulletins_json(app: App, tz: tzinfo) -> list[dict[str, Any]]:
             "at": local_text(b.at, tz),
             "text": b.text,
             "image": f"/bulletins/{b.id}/image" if b.image else None,
+            "images": [
+                f"/bulletins/{b.id}/image" + (f"/{n}" if n > 1 else "")
+                for n in range(1, 1 + len(bulletin_paths(b)))
+            ],
         }
         for b in app.store.bulletins(limit=200)
     ]
 
 
-def bulletin_image(app: App, bulletin_id: int, data_dir: Path) -> Path:
-    """The chart image of a bulletin (only files inside the data folder are served)."""
+def bulletin_paths(b: Bulletin) -> tuple[str, ...]:
+    """Every chart image of a bulletin, in the order they were sent."""
+    return ((b.image,) if b.image else ()) + b.charts
+
+
+def bulletin_image(app: App, bulletin_id: int, data_dir: Path, number: int = 1) -> Path:
+    """The `number`th chart image of a bulletin (only files inside the data folder are
+    served)."""
     found = next((b for b in app.store.bulletins(limit=1000) if b.id == bulletin_id), None)
-    if found is None or not found.image:
+    paths = bulletin_paths(found) if found is not None else ()
+    if not paths:
         raise WebError(404, "这条通报没有图片")
-    path = Path(found.image)
+    if not 1 <= number <= len(paths):
+        raise WebError(404, f"这条通报只有 {len(paths)} 张图")
+    path = Path(paths[number - 1])
     if not path.is_absolute():
         path = data_dir / path
     path = path.resolve()

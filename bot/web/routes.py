@@ -32,6 +32,7 @@ def add_pages(r: web.UrlDispatcher) -> None:
     r.add_get("/content/{content_id:\\d+}/media/{index:\\d+}", media.content_media)
     r.add_get("/bulletins", reports.bulletins)
     r.add_get("/bulletins/{bulletin_id:\\d+}/image", files.bulletin_image)
+    r.add_get("/bulletins/{bulletin_id:\\d+}/image/{number:\\d+}", files.bulletin_image)
     r.add_get("/tips", tips.tip_list)
     r.add_get("/tips/{tip_id:\\d+}", tips.tip_detail)
     r.add_post("/tips/{tip_id:\\d+}", tips.tip_change)

@@ -209,4 +209,9 @@ _step(
     "PRIMARY KEY (round_id, wechat))",
     "CREATE INDEX callback_calls_by_household ON callback_calls (wechat)",
 )
+_step(
+    "m075_bulletin_charts",
+    "CREATE TABLE bulletin_charts (bulletin_id BIGINT NOT NULL REFERENCES bulletins (id), "
+    "position INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (bulletin_id, position))",
+)
 _step("m080_leases", *LEASES_080)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.domain.model import Bulletin, JobRun, WorkReport
@@ -99,25 +100,56 @@ class FollowupTables(SqliteBase):
         image: str | None,
         job: str | None = None,
         requested_by: str | None = None,
+        charts: Sequence[str] = (),
     ) -> Bulletin:
-        """Keep a published 通报 for the history the dashboard lists."""
-        cur = self._x(
-            "INSERT INTO bulletins (kind, period, at, text, image, job, requested_by) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (kind, period, ts(at), text, image, job, requested_by),
+        """Keep a published 通报 for the history the dashboard lists (`image` its first chart,
+        `charts` the following ones)."""
+        with self.transaction():
+            cur = self._x(
+                "INSERT INTO bulletins (kind, period, at, text, image, job, requested_by) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (kind, period, ts(at), text, image, job, requested_by),
+            )
+            bulletin_id = int(cur.lastrowid or 0)
+            for position, path in enumerate(charts, 2):
+                self._x(
+                    "INSERT INTO bulletin_charts (bulletin_id, position, path) VALUES (?, ?, ?)",
+                    (bulletin_id, position, path),
+                )
+        return Bulletin(
+            bulletin_id, kind, period, at, text, image, job, requested_by, tuple(charts)
         )
-        return Bulletin(int(cur.lastrowid or 0), kind, period, at, text, image, job, requested_by)
 
     def bulletins(self, kind: str | None = None, limit: int = 50) -> list[Bulletin]:
         """Published 通报, newest first (of one kind, or all)."""
         where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+        rows = self._x(
+            "SELECT id, kind, period, at, text, image, job, requested_by FROM bulletins "
+            f"{where} ORDER BY at DESC, id DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+        charts: dict[int, list[str]] = {}
+        if rows:
+            marks = ", ".join("?" for _ in rows)
+            for bulletin_id, path in self._x(
+                "SELECT bulletin_id, path FROM bulletin_charts "
+                f"WHERE bulletin_id IN ({marks}) ORDER BY bulletin_id, position",
+                [r[0] for r in rows],
+            ):
+                charts.setdefault(bulletin_id, []).append(path)
         return [
-            Bulletin(r[0], r[1], r[2], self._dt_req(r[3]), r[4], r[5], r[6], r[7])
-            for r in self._x(
-                "SELECT id, kind, period, at, text, image, job, requested_by FROM bulletins "
-                f"{where} ORDER BY at DESC, id DESC LIMIT ?",
-                [*params, limit],
+            Bulletin(
+                r[0],
+                r[1],
+                r[2],
+                self._dt_req(r[3]),
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                tuple(charts.get(r[0], ())),
             )
+            for r in rows
         ]
 
     def rotation_last(self, name: str) -> int | None:

@@ -265,6 +265,15 @@ CALLBACK_TABLES = [
 
 
 @migrations()
+def m075_bulletin_charts(db: Database) -> None:
+    """A bulletin's charts after the first (a 发案 chart next to the ranking's, issue 13)."""
+    db.execute(
+        "CREATE TABLE bulletin_charts (bulletin_id INTEGER NOT NULL REFERENCES bulletins (id), "
+        "position INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (bulletin_id, position))"
+    )
+
+
+@migrations()
 def m080_leases(db: Database) -> None:
     """Several accounts on one store (issue 12): who holds which group (and the scheduler)
     until when, and the fingerprints that make a message seen by two accounts count once."""
