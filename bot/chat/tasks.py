@@ -105,8 +105,11 @@ class MassTasks:
     async def _poll(self, ctx: Context, sender: MassSender) -> None:
         store = ctx.app.store
         since = ctx.open_since
+        created = store.mass_tasks(state="created")
+        if not created:
+            return  # nothing to poll: no need to read the open pushes
         open_ids = {p.id for p in store.pushes(since=since)}
-        for task in store.mass_tasks(state="created"):
+        for task in created:
             if task.push_id not in open_ids or task.task_id is None:
                 continue
             report = await sender.mass_report(task.task_id, task.member)

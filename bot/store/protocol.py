@@ -40,6 +40,7 @@ from bot.domain.model import (
     WorkReport,
 )
 from bot.store.readlink import ReadTapStore
+from bot.store.relaystate import RelayStateStore
 from bot.store.tasks import TaskStore
 from bot.store.tips import TipStore
 
@@ -48,7 +49,7 @@ from bot.store.tips import TipStore
 ROSTER_HISTORY = 5
 
 
-class Store(TaskStore, TipStore, ReadTapStore, Protocol):
+class Store(TaskStore, TipStore, ReadTapStore, RelayStateStore, Protocol):
     """All persistence. One instance per process, used from the event-loop thread."""
 
     # -- connection and transactions -----------------------------------------------------

@@ -16,6 +16,7 @@ from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
+from bot.store.sqlite.relaystate import RelayStateTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
 
@@ -31,6 +32,7 @@ class PostgresStore(
     TaskTables,
     PgTipTables,
     PgReadTapTables,
+    RelayStateTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.
