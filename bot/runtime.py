@@ -97,5 +97,6 @@ def build(
     if simulator is None:
         # Real networks have their own ids: the app sees roster ids through the binding.
         transport = BoundTransport(transport, store, lambda: app.org, clock)
-    app = App(config, store, transport, clock, library_for(config), rng=rng)
+    # The roster just read is the app's: loading it a second time doubled peak memory.
+    app = App(config, store, transport, clock, library_for(config), rng=rng, org=current)
     return Runtime(app=app, store=store, transport=transport, simulator=simulator)

@@ -70,7 +70,7 @@ class Group:
     mode: Mode = Mode.RELAY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A person in the roster; `wechat` is the transport contact id."""
 
