@@ -38,6 +38,9 @@ class MassTasks:
     def __init__(self) -> None:
         # The poll loop and `App.settle` may both sync: never create a task twice.
         self._lock = asyncio.Lock()
+        # The transport's 群发 capability, worked out once per transport (a runtime protocol
+        # check costs more than the rest of an idle sync).
+        self._sender_of: tuple[object, MassSender | None] | None = None
 
     def plan(self, ctx: Context, push: Push, org: Org, deliveries: Sequence[Delivery]) -> None:
         """One task per member for the push's task-mode groups (the group's own pusher)."""
@@ -55,7 +58,10 @@ class MassTasks:
 
     async def run_once(self, ctx: Context) -> None:
         """Create pending tasks, send wanted reminders, poll what went out."""
-        sender = mass_sender_of(ctx.app.transport)
+        transport = ctx.app.transport
+        if self._sender_of is None or self._sender_of[0] is not transport:
+            self._sender_of = (transport, mass_sender_of(transport))
+        sender = self._sender_of[1]
         if sender is None:
             return
         async with self._lock:
