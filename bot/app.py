@@ -230,8 +230,12 @@ class App:
     # -- the one entry point --------------------------------------------------------------
 
     async def handle(self, msg: IncomingMessage) -> None:
-        """Store an inbound message once and act on it; duplicates change nothing."""
-        self.ingest((msg,))
+        """Store an inbound message once and act on it; duplicates change nothing.
+        One message is its own transaction (no batch around it to keep a savepoint for)."""
+        # `python -m bot roster restore` writes from another process: follow it here.
+        self.reload_roster()
+        self._handle_one(msg)
+        self.sender.wake()
 
     def ingest(self, messages: Iterable[IncomingMessage]) -> int:
         """Handle messages in ONE transaction (group commit), each in its own savepoint: a
