@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Sequence
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 
 from bot.chat.pushes import PushDraft
@@ -47,6 +49,10 @@ log = logging.getLogger("bot.app")
 Laggards = tuple[list[Member], list[tuple[Delivery, Group, tuple[Member, ...]]]]
 
 
+BATCH_MESSAGES = 100
+BATCH_SECONDS = 0.004
+
+
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("后台任务 %s 意外停止", task.get_name(), exc_info=task.exception())
@@ -74,13 +80,15 @@ class App:
         clock: Clock,
         library: Sequence[Content] = (),
         rng: random.Random | None = None,
+        org: Org | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.transport = transport
         self.clock = clock
         self.library = list(library)
-        org = store.load_org()
+        # `org`: the current roster when the caller has just read it (build does).
+        org = org or store.load_org()
         if org is None:
             raise RuntimeError("数据库中还没有名册，请先导入组织文件")
         self.org = org
@@ -157,11 +165,47 @@ class App:
         await self.transport.stop()
 
     async def _consume(self) -> None:
-        async for msg in self.transport.messages():
-            await self.handle(msg)
-            # A queue that is never empty never suspends: give the sender (and the web) a
-            # turn after each message, or a burst of inbound starves the paced sends.
-            await asyncio.sleep(0)
+        # Group commit: what arrived meanwhile is handled in one transaction (a savepoint per
+        # message), at most BATCH_MESSAGES or BATCH_SECONDS' worth, then the loop gets a turn.
+        # Nothing is sent before its commit: the sender only runs between batches.
+        inbox: deque[IncomingMessage] = deque()
+        arrived = asyncio.Event()
+        pump = asyncio.create_task(self._pump(inbox, arrived), name="inbound-pump")
+        try:
+            while not pump.done() or inbox:
+                await arrived.wait()
+                arrived.clear()
+                while inbox:
+                    self.ingest(self._take(inbox))
+                    # A queue that is never empty never suspends: give the sender (and the
+                    # web) a turn after each batch, or a burst starves the paced sends.
+                    await asyncio.sleep(0)
+            pump.result()
+        finally:
+            pump.cancel()
+
+    def _take(self, inbox: deque[IncomingMessage]) -> Iterator[IncomingMessage]:
+        """One group-commit batch from the inbox: up to BATCH_MESSAGES, or what fits in
+        BATCH_SECONDS, or until a paced send is due (the rest waits for the next batch)."""
+        deadline = time.perf_counter() + BATCH_SECONDS
+        for _ in range(BATCH_MESSAGES):
+            if not inbox or time.perf_counter() > deadline or self.sender.due(self.clock.now()):
+                return
+            yield inbox.popleft()
+
+    async def _pump(self, inbox: deque[IncomingMessage], arrived: asyncio.Event) -> None:
+        pulled = 0
+        try:
+            async for msg in self.transport.messages():
+                inbox.append(msg)
+                arrived.set()
+                pulled += 1
+                if pulled % BATCH_MESSAGES == 0 or self.sender.due(self.clock.now()):
+                    # A transport queue that is never empty never suspends: hand over a
+                    # batch's worth (or let a due send go) rather than drain the burst first.
+                    await asyncio.sleep(0)
+        finally:
+            arrived.set()
 
     async def _poll_mass_tasks(self) -> None:
         # 群发 tasks are created as soon as a push plans them, and polled on a schedule that
@@ -187,10 +231,28 @@ class App:
     # -- the one entry point --------------------------------------------------------------
 
     async def handle(self, msg: IncomingMessage) -> None:
-        """Store an inbound message once and act on it; duplicates change nothing."""
-        now = self.clock.now()
+        """Store an inbound message once and act on it; duplicates change nothing.
+        One message is its own transaction (no batch around it to keep a savepoint for)."""
         # `python -m bot roster restore` writes from another process: follow it here.
         self.reload_roster()
+        self._handle_one(msg)
+        self.sender.wake()
+
+    def ingest(self, messages: Iterable[IncomingMessage]) -> int:
+        """Handle messages in ONE transaction (group commit), each in its own savepoint: a
+        message that fails rolls back alone and is stored with its error. Returns how many."""
+        # `python -m bot roster restore` writes from another process: follow it here.
+        self.reload_roster()
+        count = 0
+        with self.store.transaction():
+            for msg in messages:
+                self._handle_one(msg)
+                count += 1
+        self.sender.wake()
+        return count
+
+    def _handle_one(self, msg: IncomingMessage) -> None:
+        now = self.clock.now()
         try:
             with self.store.transaction():
                 if not self.store.record_message(msg) or not self._first_copy(msg):
@@ -201,7 +263,6 @@ class App:
             log.exception("处理消息 %s 出错", msg.id)
             with self.store.transaction():
                 self.store.record_message(msg, error=repr(exc))
-        self.sender.wake()
 
     def _first_copy(self, msg: IncomingMessage) -> bool:
         # Several accounts in one group each hear a household's "收到": count it once.

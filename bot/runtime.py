@@ -44,14 +44,28 @@ def library_for(config: Config) -> list[Content]:
 ORG_FILE_DIGEST = "org_file_digest"
 
 
-def import_org_file(store: Store, path: Path, clock: Clock) -> None:
+def import_org_file(store: Store, path: Path, clock: Clock) -> Org | None:
     """Import the org file at start-up only when the file itself changed since it was last
-    imported: a roster uploaded or restored in the dashboard must survive a restart."""
+    imported: a roster uploaded or restored in the dashboard must survive a restart.
+    Returns the roster when it was imported as a new version."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if store.load_org() is not None and store.get_meta(ORG_FILE_DIGEST) == digest:
-        return
-    App.import_roster(store, load_org(path), clock.now(), str(path))
+    if store.roster_version() > 0 and store.get_meta(ORG_FILE_DIGEST) == digest:
+        return None
+    org = load_org(path)
+    imported = App.import_roster(store, org, clock.now(), str(path))
     store.set_meta(ORG_FILE_DIGEST, digest)
+    return org if imported else None
+
+
+def reads_back_same(org: Org) -> bool:
+    """Whether the store would read this roster back unchanged: it lists each member's
+    groups in roster order (the order a stored roster reads them back in)."""
+    order = {g.id: i for i, g in enumerate(org.groups)}
+    for m in org.members:
+        ranks = [order.get(g, -1) for g in m.groups]
+        if -1 in ranks or ranks != sorted(ranks):
+            return False
+    return True
 
 
 def org_path_for(config: Config) -> Path:
@@ -83,10 +97,12 @@ def build(
         config = replace(config, sender=FAST_SENDER)
     store = open_store(config.store_target, config.tz)
     if org is not None:
-        App.import_roster(store, org, clock.now(), "内置")
+        fresh = org if App.import_roster(store, org, clock.now(), "内置") else None
     else:
-        import_org_file(store, org_path_for(config), clock)
-    current = store.load_org()
+        fresh = import_org_file(store, org_path_for(config), clock)
+    # The roster just stored is the app's own (not a second copy read back) when reading it
+    # back would give the same; a county's roster is ≈100 MB.
+    current = fresh if fresh is not None and reads_back_same(fresh) else store.load_org()
     assert current is not None
     if transport is not None:
         simulator = simulator_of(transport)
@@ -97,5 +113,6 @@ def build(
     if simulator is None:
         # Real networks have their own ids: the app sees roster ids through the binding.
         transport = BoundTransport(transport, store, lambda: app.org, clock)
-    app = App(config, store, transport, clock, library_for(config), rng=rng)
+    # The roster just read is the app's: loading it a second time doubled peak memory.
+    app = App(config, store, transport, clock, library_for(config), rng=rng, org=current)
     return Runtime(app=app, store=store, transport=transport, simulator=simulator)

@@ -25,8 +25,8 @@ COMMAND = "county"
 
 
 def crash_town() -> Org:
-    """Four towns of 15 groups: a hub per town, its villages relayed after the hub."""
-    return generate_county(7, towns=4, groups_per_town=15, households=3000)
+    """Four towns of 30 groups: a hub per town, its villages relayed after the hub."""
+    return generate_county(7, towns=4, groups_per_town=30, households=3000)
 
 
 class RecordingSandbox(SandboxTransport):

@@ -6,6 +6,7 @@ import asyncio
 import json
 
 from bot.cli.bench import county, run_bench
+from bot.cli.bench_lag import loop_lag
 from bot.cli.bench_mix import replies
 from bot.cli.bench_replay import replay_log
 from bot.domain.model import Role
@@ -48,3 +49,8 @@ def test_replay_log_has_every_pusher_sign_once() -> None:
     signed = [m.wechat for m, _, text in log if m.wechat in pushers]
     assert sorted(signed) == sorted(pushers)
     assert len(log) == 500
+
+
+def test_loop_lag_is_measured_during_a_burst_on_sqlite() -> None:
+    lag = asyncio.run(loop_lag("", rate=1000, seconds=0.3))
+    assert 0 < lag < 5000  # milliseconds: the probe woke late, but it did wake

@@ -1,6 +1,6 @@
 """kill -9 during a fan-out: at most one message is sent twice per crash, none is lost.
 
-A child process (tests/crash_child.py) runs a 59-group county fan-out on the sandbox over a
+A child process (tests/crash_child.py) runs a 119-group county fan-out on the sandbox over a
 SQLite file; its transport appends every accepted send to a file before returning. The
 parent kills it with SIGKILL at a random point of its fan-out (0–4 ms after the run's first
 send, a few send cycles with no pacing: a crash is not synchronised with sends), starts

@@ -5,6 +5,7 @@ listed in `OPENERS` (SQLite-only checks live in test_store_sqlite.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -140,8 +141,7 @@ def test_receipt_counters_and_scope(store: Store, town: Org) -> None:
 def test_reach_counts_each_household_once(store: Store, town: Org) -> None:
     # A household sitting in two groups is reached once.
     members = tuple(
-        m if m.wechat != "lj1_h0" else m.__class__(**{**m.__dict__, "groups": ("lj", "lj1")})
-        for m in town.members
+        m if m.wechat != "lj1_h0" else replace(m, groups=("lj", "lj1")) for m in town.members
     )
     org = Org(town.town, town.groups, members)
     store.save_org(org, NOW, "t")

@@ -37,7 +37,7 @@ class Receipts:
             return
         if not app.store.add_signature(push_id, member.wechat, unit, ctx.now, ctx.message_id):
             return
-        app.chat.relays.ready(ctx, push_id)
+        app.chat.relays.after_signature(ctx, push_id, member.wechat)
         push = app.store.get_push(push_id)
         assert push is not None
         if len(app.store.assigned_pushes(member.wechat, since)) > 1:
@@ -50,8 +50,8 @@ class Receipts:
         """Tell the command group once every assigned pusher has signed."""
         store = ctx.app.store
         push = store.get_push(push_id)
-        assigned = len(store.assignments(push_id))
-        if push is not None and len(store.signatures(push_id)) == assigned:
+        assigned = store.assignment_count(push_id)
+        if push is not None and store.signature_count(push_id) == assigned:
             ctx.say(
                 ctx.command_group, texts.all_signed(push, assigned), key=f"all-signed:{push_id}"
             )
@@ -94,7 +94,7 @@ class Receipts:
                     )
                 ):
                     if store.mark_delivered(push.id, d.group_id, ctx.now, "forward"):
-                        ctx.app.chat.relays.ready(ctx, push.id)
+                        ctx.app.chat.relays.after_delivery(ctx, push.id, d.group_id)
                     return
 
     def evidence(self, ctx: Context, msg: IncomingMessage) -> None:
@@ -117,7 +117,7 @@ class Receipts:
                     msg.id,
                 )
                 if app.store.mark_delivered(push_id, group.id, ctx.now, "evidence"):
-                    app.chat.relays.ready(ctx, push_id)
+                    app.chat.relays.after_delivery(ctx, push_id, group.id)
                 ctx.say(member.wechat, texts.evidence_ok(push, group))
                 return
         ctx.say(member.wechat, texts.evidence_unneeded())

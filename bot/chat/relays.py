@@ -8,14 +8,15 @@ died in between (the outbox's dedupe keys make it idempotent).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from bot.chat.mediapush import queue_media
 from bot.chat.readlinks import named_links
 from bot.context import Context
 from bot.domain import texts
-from bot.domain.model import MessageKind, OutboxItem
-from bot.domain.relay import has_subgroups, ready_relays
+from bot.domain.model import Delivery, MessageKind, Org, OutboxItem
+from bot.domain.relay import child_groups, group_pushers, pushed_groups, ready_relays
 
 TEXT = MessageKind.TEXT
 
@@ -23,15 +24,24 @@ TEXT = MessageKind.TEXT
 class Relays:
     """Plans relay posts for a push when they become ready."""
 
-    def ready(self, ctx: Context, push_id: int) -> None:
-        """Queue the relays of `push_id` that are ready and not yet queued."""
+    def ready(self, ctx: Context, push_id: int, groups: Collection[str] | None = None) -> None:
+        """Queue the relays of `push_id` that are ready and not yet queued; with `groups`,
+        look only at those (the only ones the event at hand can have made ready)."""
         app = ctx.app
+        if groups is not None and not groups:
+            return
         push = app.store.get_push(push_id)
         if push is None or push.status != "open":
             return
         org = app.org_for(push)
-        signed = {s.member for s in app.store.signatures(push_id)}
-        for d in ready_relays(org, app.store.deliveries(push_id), signed):
+        if groups is None:
+            deliveries = app.store.deliveries(push_id)
+            signed: Collection[str] = {s.member for s in app.store.signatures(push_id)}
+        else:
+            deliveries, signed = _narrow(ctx, org, push_id, groups)
+        for d in ready_relays(org, deliveries, signed):
+            if groups is not None and d.group_id not in groups:
+                continue  # a parent read only to know whether it was delivered
             ctx.say(
                 d.group_id,
                 texts.relay(push, named_links(app, push_id, [d.group_id])),
@@ -40,6 +50,18 @@ class Relays:
                 group_id=d.group_id,
             )
             queue_media(ctx, push, d.group_id, f"relay:{push_id}:{d.group_id}", relay=True)
+
+    def after_signature(self, ctx: Context, push_id: int, wechat: str) -> None:
+        """A pusher signed: only the groups they push into can have become ready."""
+        push = ctx.app.store.get_push(push_id)
+        if push is not None:
+            self.ready(ctx, push_id, pushed_groups(ctx.app.org_for(push), wechat))
+
+    def after_delivery(self, ctx: Context, push_id: int, group_id: str) -> None:
+        """A group got the push: only its children can have become ready."""
+        push = ctx.app.store.get_push(push_id)
+        if push is not None:
+            self.ready(ctx, push_id, child_groups(ctx.app.org_for(push), group_id))
 
     def resume(self, ctx: Context) -> None:
         """Queue relays that became ready but were not planned (e.g. a crash after a send)."""
@@ -62,6 +84,20 @@ class Relays:
         sub-groups, most of a fan-out, needs no readiness check at all."""
         if item.push_id is None or item.group_id is None:
             return
-        push = ctx.app.store.get_push(item.push_id)
-        if push is not None and has_subgroups(ctx.app.org_for(push), item.group_id):
-            self.ready(ctx, item.push_id)
+        self.after_delivery(ctx, item.push_id, item.group_id)
+
+
+def _narrow(
+    ctx: Context, org: Org, push_id: int, groups: Collection[str]
+) -> tuple[list[Delivery], set[str]]:
+    """The deliveries of `groups` and of their parents, and which of their pushers signed."""
+    wanted = set(groups)
+    pushers: set[str] = set()
+    for group_id in groups:
+        group = org.group(group_id)
+        if group is not None:
+            if group.parent is not None:
+                wanted.add(group.parent)
+            pushers.update(p.wechat for p in group_pushers(org, group))
+    store = ctx.app.store
+    return store.deliveries_of(push_id, wanted), store.signed_among(push_id, pushers)

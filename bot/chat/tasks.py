@@ -38,6 +38,9 @@ class MassTasks:
     def __init__(self) -> None:
         # The poll loop and `App.settle` may both sync: never create a task twice.
         self._lock = asyncio.Lock()
+        # The transport's 群发 capability, worked out once per transport (a runtime protocol
+        # check costs more than the rest of an idle sync).
+        self._sender_of: tuple[object, MassSender | None] | None = None
 
     def plan(self, ctx: Context, push: Push, org: Org, deliveries: Sequence[Delivery]) -> None:
         """One task per member for the push's task-mode groups (the group's own pusher)."""
@@ -55,7 +58,10 @@ class MassTasks:
 
     async def run_once(self, ctx: Context) -> None:
         """Create pending tasks, send wanted reminders, poll what went out."""
-        sender = mass_sender_of(ctx.app.transport)
+        transport = ctx.app.transport
+        if self._sender_of is None or self._sender_of[0] is not transport:
+            self._sender_of = (transport, mass_sender_of(transport))
+        sender = self._sender_of[1]
         if sender is None:
             return
         async with self._lock:
@@ -105,8 +111,11 @@ class MassTasks:
     async def _poll(self, ctx: Context, sender: MassSender) -> None:
         store = ctx.app.store
         since = ctx.open_since
+        created = store.mass_tasks(state="created")
+        if not created:
+            return  # nothing to poll: no need to read the open pushes
         open_ids = {p.id for p in store.pushes(since=since)}
-        for task in store.mass_tasks(state="created"):
+        for task in created:
             if task.push_id not in open_ids or task.task_id is None:
                 continue
             report = await sender.mass_report(task.task_id, task.member)

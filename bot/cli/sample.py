@@ -168,6 +168,11 @@ _COUNTY_UNITS = ("中心小学", "卫生院", "派出所", "农商银行网点")
 
 def _place_names(rng: random.Random, count: int) -> list[str]:
     combos = [head + tail for head in _PLACE_HEADS for tail in _PLACE_TAILS]
+    # A city's towns hold more villages than the names above: number the rest (李家2村).
+    rounds = 2
+    while len(combos) < count:
+        combos += [f"{head}{rounds}{tail}" for head in _PLACE_HEADS for tail in _PLACE_TAILS]
+        rounds += 1
     return rng.sample(combos, count)
 
 

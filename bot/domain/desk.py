@@ -75,7 +75,15 @@ def is_police(member: Member, org: Org) -> bool:
 
 def tip_recipients(org: Org, unit: str | None) -> list[Member]:
     """Who hears of a tip from `unit`: its supervisors and the supervisors sitting in its
-    groups (a 片警 of a 派出所 that has its own group too), 片警 first; else the office."""
+    groups (a 片警 of a 派出所 that has its own group too), 片警 first; else the office.
+    Worked out once per roster and unit."""
+    known: dict[str | None, list[Member]] = org.derived("tip_recipients", lambda _: {})
+    if unit not in known:
+        known[unit] = _tip_recipients(org, unit)
+    return list(known[unit])
+
+
+def _tip_recipients(org: Org, unit: str | None) -> list[Member]:
     people = supervisors_of(org, [unit]) if unit else []
     served = {g.id for g in org.groups if g.level is not Level.COMMAND and g.unit == unit}
     known = {m.wechat for m in people}

@@ -72,7 +72,7 @@ class Group:
     population: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """A person in the roster; `wechat` is the transport contact id."""
 
@@ -110,12 +110,16 @@ class Org:
 
     @property
     def units(self) -> tuple[str, ...]:
-        """Unit names in roster order (villages first as they appear)."""
-        seen: dict[str, None] = {}
-        for g in self.groups:
-            if g.unit and g.level is not Level.COMMAND:
-                seen.setdefault(g.unit, None)
-        return tuple(seen)
+        """Unit names in roster order (villages first as they appear; indexed once)."""
+        found: tuple[str, ...] = self.derived(
+            "units",
+            lambda org: tuple(
+                dict.fromkeys(
+                    g.unit for g in org.groups if g.unit and g.level is not Level.COMMAND
+                )
+            ),
+        )
+        return found
 
     def children(self, group_id: str) -> tuple[Group, ...]:
         """Direct sub-groups of a group."""

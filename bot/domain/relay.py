@@ -107,6 +107,37 @@ def group_pushers(org: Org, group: Group) -> tuple[Member, ...]:
     return own or tuple(m for m in org.members if m.role is Role.PUSHER and m.unit == group.unit)
 
 
+def _groups_by_pusher(org: Org) -> dict[str, tuple[str, ...]]:
+    index: dict[str, tuple[Member, ...]] = org.derived("group_pushers", _pusher_index)
+    found: dict[str, list[str]] = {}
+    for group_id, pushers in index.items():
+        for p in pushers:
+            found.setdefault(p.wechat, []).append(group_id)
+    return {wechat: tuple(ids) for wechat, ids in found.items()}
+
+
+def pushed_groups(org: Org, wechat: str) -> tuple[str, ...]:
+    """The groups this member pushes into (those whose `group_pushers` name them): the only
+    groups their signature can make ready. Indexed once per roster."""
+    index: dict[str, tuple[str, ...]] = org.derived("groups_by_pusher", _groups_by_pusher)
+    return index.get(wechat, ())
+
+
+def _children(org: Org) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = {}
+    for g in org.groups:
+        if g.parent is not None:
+            found.setdefault(g.parent, []).append(g.id)
+    return {parent: tuple(ids) for parent, ids in found.items()}
+
+
+def child_groups(org: Org, group_id: str) -> tuple[str, ...]:
+    """The groups hanging right below this one: the only groups its delivery can make
+    ready. Indexed once per roster."""
+    index: dict[str, tuple[str, ...]] = org.derived("children", _children)
+    return index.get(group_id, ())
+
+
 def _parents(org: Org) -> frozenset[str]:
     return frozenset(g.parent for g in org.groups if g.parent is not None)
 

@@ -204,8 +204,9 @@ def _strip_quote(text: str) -> str:
     return _QUOTE_RE.sub(" ", text)
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str) -> str:
-    """Fold a chat message to the form the acknowledgement rules read."""
+    """Fold a chat message to the form the acknowledgement rules read (cached)."""
     text = _strip_quote(replace_emoji_codes(fold(text)))
     text = join_spaced(strip_mentions(_GLUED_MENTION_RE.sub(" ", text)))
     text = _REFERENCE_RE.sub(" ", text)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 import opencc
 
@@ -88,10 +88,12 @@ def normalize(text: str, *, join_cjk: bool = True) -> str:
     return text.strip()
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """NFKC (full-width letters, digits and punctuation; ① → 1) and traditional → simplified.
 
-    Line breaks are kept.
+    Line breaks are kept. Cached: every message is folded a few times on its way, and
+    households repeat the same few replies.
     """
     return to_simplified(unicodedata.normalize("NFKC", text))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 import threading
 from importlib import resources
@@ -67,12 +68,29 @@ def pos_tokenizer() -> jieba.posseg.POSTokenizer:
     if _pos_tokenizer is not None:
         return _pos_tokenizer
     base = tokenizer()
-    import jieba.posseg  # its HMM tables are large: load them only when first needed
-
     with _lock:
         if _pos_tokenizer is None:
-            _pos_tokenizer = jieba.posseg.POSTokenizer(base)
+            _pos_tokenizer = _share_word_tags(base)
     return _pos_tokenizer
+
+
+def _share_word_tags(base: jieba.Tokenizer) -> jieba.posseg.POSTokenizer:
+    """A POS tokenizer over `base`. Importing jieba.posseg already read the default
+    dictionary's word tags (for its unused global tokenizer): when `base` reads the same
+    dictionary, take that table over instead of reading a second copy (≈50 MB, a second),
+    its tags made shared strings. Nothing else in the project uses the global one."""
+    import jieba.posseg  # its HMM tables are large: load them only when first needed
+
+    default = jieba.posseg.dt
+    if base.dictionary != default.tokenizer.dictionary:
+        return jieba.posseg.POSTokenizer(base)
+    tags: dict[str, str] = default.word_tag_tab
+    for word, tag in tags.items():
+        tags[word] = sys.intern(tag)
+    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
+    pos.tokenizer = base
+    pos.word_tag_tab = tags
+    return pos
 
 
 def cut(text: str) -> list[str]:

@@ -84,6 +84,7 @@ class PacedSender:
         self.bucket = TokenBucket(settings.per_minute / 60.0, settings.burst, clock.now())
         self.last_sent: dict[str, datetime] = {}
         self.sent_count = 0
+        self.pacing_until: datetime | None = None
         self._wake = asyncio.Event()
         self._draining = asyncio.Lock()
         self._idle = asyncio.Event()
@@ -91,6 +92,11 @@ class PacedSender:
     def wake(self) -> None:
         """New rows were queued."""
         self._wake.set()
+
+    def due(self, now: datetime) -> bool:
+        """Whether a paced send has waited its turn and only needs the event loop: inbound
+        batches end early for it (see App._consume)."""
+        return self.pacing_until is not None and now >= self.pacing_until
 
     def _delay(self, item: OutboxItem, now: datetime) -> float:
         wait = self.bucket.wait_time(now)
@@ -110,7 +116,11 @@ class PacedSender:
         wait = self._delay(item, self.clock.now())
         jitter = self.settings.jitter_seconds * self.rng.random()
         if wait + jitter > 0:
-            await self.clock.sleep(wait + jitter)
+            self.pacing_until = self.clock.now() + timedelta(seconds=wait + jitter)
+            try:
+                await self.clock.sleep(wait + jitter)
+            finally:
+                self.pacing_until = None
         now = self.clock.now()
         try:
             transport_id = await self._deliver(item)

@@ -44,6 +44,7 @@ from bot.store.cases import CaseStore
 from bot.store.drives import DriveStore
 from bot.store.leases import LeaseStore
 from bot.store.readlink import ReadTapStore
+from bot.store.relaystate import RelayStateStore
 from bot.store.tasks import TaskStore
 from bot.store.tips import TipStore
 from bot.store.trace import TraceStore
@@ -64,6 +65,7 @@ class Store(
     CallbackStore,
     TraceStore,
     LeaseStore,
+    RelayStateStore,
     Protocol,
 ):
     """All persistence. One instance per process, used from the event-loop thread."""

@@ -20,6 +20,7 @@ from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
+from bot.store.sqlite.relaystate import RelayStateTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
 from bot.store.sqlite.trace import TraceTables
@@ -43,6 +44,7 @@ class PostgresStore(
     CaseTables,
     CallbackTables,
     PgLeaseTables,
+    RelayStateTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

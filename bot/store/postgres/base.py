@@ -77,6 +77,7 @@ class PostgresBase(SqliteBase):
             yield
         except BaseException:
             self._pg.execute("ROLLBACK")
+            self._forget()
             raise
         else:
             self._pg.execute("COMMIT")

@@ -17,6 +17,7 @@ from bot.store.sqlite.outbox import OutboxTables
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.readlink import ReadTapTables
 from bot.store.sqlite.records import RecordTables
+from bot.store.sqlite.relaystate import RelayStateTables
 from bot.store.sqlite.roster import RosterTables
 from bot.store.sqlite.tasks import TaskTables
 from bot.store.sqlite.tips import TipTables
@@ -41,6 +42,7 @@ class SqliteStore(
     CaseTables,
     CallbackTables,
     LeaseTables,
+    RelayStateTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

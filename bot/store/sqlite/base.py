@@ -31,6 +31,11 @@ class SqliteBase:
     """One SQLite connection used from the event-loop thread, with the helpers the table
     families share."""
 
+    # The latest delivered push per group, as read (None: no cache). Only this process
+    # writes a SQLite file's deliveries, so it stays true; any rollback empties it. The
+    # PostgreSQL store, shared by several processes, keeps none.
+    latest_cache: dict[str, int | None] | None = None
+
     def __init__(self, path: str | Path, tz: tzinfo) -> None:
         self.path = Path(path)
         self.tz = tz
@@ -50,6 +55,7 @@ class SqliteBase:
         migrations.apply(db)
         self._conn = conn
         self._depth = 0
+        self.latest_cache = {}
 
     def close(self) -> None:
         """Close the connection."""
@@ -68,6 +74,7 @@ class SqliteBase:
             yield
         except BaseException:
             self._conn.execute("ROLLBACK")
+            self._forget()
             raise
         else:
             self._conn.execute("COMMIT")
@@ -83,11 +90,17 @@ class SqliteBase:
         except BaseException:
             self._conn.execute(f"ROLLBACK TO {name}")
             self._conn.execute(f"RELEASE {name}")
+            self._forget()
             raise
         else:
             self._conn.execute(f"RELEASE {name}")
         finally:
             self._depth -= 1
+
+    def _forget(self) -> None:
+        """Rolled back: what the caches learnt inside may be undone."""
+        if self.latest_cache is not None:
+            self.latest_cache.clear()
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, params)

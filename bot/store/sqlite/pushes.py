@@ -222,6 +222,8 @@ class PushTables(SqliteBase):
                 "WHERE push_id = ? AND group_id = ?",
                 (ts(at), via, push_id, group_id),
             )
+            if self.latest_cache is not None:
+                self.latest_cache.pop(group_id, None)
             self._x(
                 "UPDATE push_units SET delivered = delivered + 1 WHERE push_id = ? AND unit = ?",
                 (push_id, row[0]),
@@ -234,12 +236,19 @@ class PushTables(SqliteBase):
             return True
 
     def latest_delivered_push(self, group_id: str) -> int | None:
-        """The push most recently delivered to a group."""
-        return self._one(
+        """The push most recently delivered to a group (every household receipt asks: kept
+        in memory where the store has a cache, see SqliteBase.latest_cache)."""
+        cache = self.latest_cache
+        if cache is not None and group_id in cache:
+            return cache[group_id]
+        found: int | None = self._one(
             "SELECT push_id FROM deliveries WHERE group_id = ? AND delivered_at IS NOT NULL "
             "ORDER BY delivered_at DESC, push_id DESC LIMIT 1",
             (group_id,),
         )
+        if cache is not None:
+            cache[group_id] = found
+        return found
 
     def assigned_pushes(self, wechat: str, since: datetime) -> list[int]:
         """Pushes (newest first, created since `since`) in which this pusher is assigned."""

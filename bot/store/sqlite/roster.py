@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from bot.domain.model import Group, Level, Member, Mode, Org, Role, RosterVersion
 from bot.store.protocol import ROSTER_HISTORY
@@ -44,14 +45,15 @@ class RosterTables(SqliteBase):
             )
             self._many(
                 "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
+                # Rows streamed, not listed first: a city's 2M rows were ≈150 MB at peak.
+                (
                     (version, m.wechat, m.name, m.role.value, m.unit, m.phone, i)
                     for i, m in enumerate(org.members)
-                ],
+                ),
             )
             self._many(
                 "INSERT INTO memberships VALUES (?, ?, ?)",
-                [(version, gid, m.wechat) for m in org.members for gid in m.groups],
+                ((version, gid, m.wechat) for m in org.members for gid in m.groups),
             )
             self._prune_rosters(version)
         return version
@@ -106,13 +108,16 @@ class RosterTables(SqliteBase):
         ):
             memberships.setdefault(wechat, []).append(gid)
         order = {g.id: i for i, g in enumerate(groups)}
+        # Compact members: one shared string per group id and unit, one shared tuple per
+        # set of groups (most households share theirs with their group).
+        shared: dict[Any, Any] = {g.id: g.id for g in groups}
         return tuple(
             Member(
                 name=r[1],
                 role=Role(r[2]),
-                unit=r[3],
+                unit=shared.setdefault(r[3], r[3]),
                 wechat=r[0],
-                groups=tuple(sorted(memberships.get(r[0], ()), key=lambda g: order.get(g, 0))),
+                groups=_shared_groups(shared, memberships.get(r[0], []), order),
                 phone=r[4],
             )
             for r in self._x(
@@ -121,3 +126,11 @@ class RosterTables(SqliteBase):
                 (version,),
             )
         )
+
+
+def _shared_groups(
+    shared: dict[Any, Any], ids: list[str], order: dict[str, int]
+) -> tuple[str, ...]:
+    key = tuple(sorted((shared.get(g, g) for g in ids), key=lambda g: order.get(g, 0)))
+    found: tuple[str, ...] = shared.setdefault(key, key)
+    return found

@@ -1,0 +1,107 @@
+"""Issue 12's cost levers keep behaviour: group commit, the roster read once, narrow
+relay readiness, the latest-delivered cache."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.clock import SimClock
+from bot.config import Config
+from bot.domain.model import IncomingMessage, Org
+from bot.runtime import Runtime, build, reads_back_same
+from tests.conftest import small_town
+
+
+def _ack(rt: Runtime, i: int, who: str, group: str) -> IncomingMessage:
+    assert rt.simulator is not None
+    msg = rt.simulator.message(who, "收到", group)
+    return replace(msg, id=f"batch-{i}")
+
+
+async def test_a_bad_message_in_a_batch_rolls_back_alone(rt: Runtime) -> None:
+    app, store = rt.app, rt.store
+    office = app.org.member("office")
+    assert office is not None
+    push = app.create_push("组提交", "请勿向陌生人转账。", office, app.clock.now())
+    store.mark_delivered(push.id, "wj", app.clock.now(), "relay")
+    dispatch = app.chat.dispatch
+
+    def failing(ctx, msg):  # type: ignore[no-untyped-def]
+        dispatch(ctx, msg)  # its writes happen, then it fails: they must be undone
+        if msg.sender == "wj_h1":
+            raise RuntimeError("坏消息")
+
+    app.chat.dispatch = failing  # type: ignore[method-assign]
+    batch = [_ack(rt, i, f"wj_h{i}", "wj") for i in range(3)]
+    assert app.ingest(iter(batch)) == 3
+    assert store.receipt_count(push.id) == 2  # wj_h0 and wj_h2; wj_h1 rolled back alone
+    assert store.message_count() >= 3  # the bad one is stored too (with its error)
+    assert app.ingest(iter(batch)) == 3  # a replayed batch changes nothing
+    assert store.receipt_count(push.id) == 2
+    await app.settle()
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
+
+
+async def test_nothing_is_sent_before_its_batch_commits(rt: Runtime) -> None:
+    app = rt.app
+    office = app.org.member("office")
+    assert office is not None
+    app.create_push("组提交", "请勿向陌生人转账。", office, app.clock.now())
+    await app.settle()
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
+    seen: list[int] = []
+    store = app.store
+
+    def relay_sent(line: object) -> None:
+        seen.append(store._depth)  # type: ignore[attr-defined]
+
+    rt.simulator.subscribe(relay_sent)
+    app.ingest(iter([_ack(rt, 0, "wj_p", "cmd"), _ack(rt, 1, "lj_p1", "cmd")]))
+    assert not seen  # signing queued the relays; none went out inside the batch
+    await app.settle()
+    assert seen and set(seen) == {0}  # sent afterwards, outside any transaction
+    rt.simulator.pop_sent()
+
+
+def test_the_app_keeps_the_roster_it_stored(config: Config, clock: SimClock) -> None:
+    org = small_town()
+    rt = build(config, clock, org=org)
+    assert rt.app.org is org  # not a second copy read back
+    assert rt.app.org == rt.store.load_org()
+    rt.store.close()
+
+
+def test_a_roster_read_back_differently_is_read_back(config: Config, clock: SimClock) -> None:
+    town = small_town()
+    members = tuple(
+        replace(m, groups=tuple(reversed(m.groups))) if m.wechat == "lj_p1" else m
+        for m in town.members
+    )
+    org = Org(town.town, town.groups, members)
+    assert not reads_back_same(org)
+    rt = build(config, clock, org=org)
+    assert rt.app.org is not org
+    lj_p1 = rt.app.org.member("lj_p1")
+    assert lj_p1 is not None and lj_p1.groups == ("cmd", "lj", "lj1")
+    rt.store.close()
+
+
+def test_latest_delivered_cache_forgets_what_a_rollback_undid(rt: Runtime) -> None:
+    app, store = rt.app, rt.store
+    office = app.org.member("office")
+    assert office is not None
+    first = app.create_push("一", "请勿向陌生人转账。", office, app.clock.now())
+    store.mark_delivered(first.id, "wj", app.clock.now(), "relay")
+    second = app.create_push("二", "不要点陌生链接。", office, app.clock.now())
+    try:
+        with store.transaction():
+            store.mark_delivered(second.id, "wj", app.clock.now(), "relay")
+            assert store.latest_delivered_push("wj") == second.id
+            raise RuntimeError("回滚")
+    except RuntimeError:
+        pass
+    assert store.latest_delivered_push("wj") == first.id
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
