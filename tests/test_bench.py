@@ -26,6 +26,7 @@ def test_bench_json_reports_the_issue_keys() -> None:
         "coverage_scaling",
     ):
         assert figures[key] > 0, key
+    assert figures["county_generate_s"] >= 0
     assert figures["groups"] == 80
     assert figures["fanout_sends"] >= 79  # one relay per group below the command group
     assert figures["replay_lines"] == 300

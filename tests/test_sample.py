@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -156,7 +155,8 @@ def test_county_parameters() -> None:
     assert parse_org(org_to_data(org)) == org
 
 
-def test_county_builds_fast() -> None:
-    start = time.perf_counter()
-    generate_county(1)
-    assert time.perf_counter() - start < 3.0
+def test_default_county_is_the_benchmark_size() -> None:
+    # How long it takes to build is a benchmark figure (bench: county_generate_s), not a test.
+    org = generate_county(1)
+    assert len(org.groups) == 800
+    assert sum(m.role is Role.HOUSEHOLD for m in org.members) == 200_000

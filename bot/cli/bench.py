@@ -274,8 +274,11 @@ async def run_bench(
     (0 skips it, as does a `burst_seconds` of 0 for the burst figure).
     """
     default_groups, default_households = SCALES[scale]
+    t0 = time.perf_counter()
     org = county(households or default_households, groups or default_groups)
+    generate_s = time.perf_counter() - t0
     result: dict[str, float | str] = dict(await _bench(org))
+    result["county_generate_s"] = round(generate_s, 2)
     result.update(await bench_fanout(org, makespan_sends))
     result.update(await bench_replay(org, replay_lines or REPLAY_LINES[scale]))
     overview = await bench_overview(org)
