@@ -111,14 +111,8 @@ class Org:
     @property
     def units(self) -> tuple[str, ...]:
         """Unit names in roster order (villages first as they appear; indexed once)."""
-        found: tuple[str, ...] = self.derived(
-            "units",
-            lambda org: tuple(
-                dict.fromkeys(
-                    g.unit for g in org.groups if g.unit and g.level is not Level.COMMAND
-                )
-            ),
-        )
+        named = (g.unit for g in self.groups if g.unit and g.level is not Level.COMMAND)
+        found: tuple[str, ...] = self.derived("units", lambda _: tuple(dict.fromkeys(named)))
         return found
 
     def children(self, group_id: str) -> tuple[Group, ...]:
