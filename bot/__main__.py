@@ -82,6 +82,11 @@ def _admin_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--burst-seconds", type=float, default=10.0, help="收消息高峰下发送节奏的测量时长（秒）"
     )
     bench.add_argument(
+        "--pg",
+        action="store_true",
+        help="名册导入、入库、覆盖报告、扇出、回放各项在临时 PostgreSQL 上再测一遍（pg_ 前缀）",
+    )
+    bench.add_argument(
         "--multi",
         action="store_true",
         help="多账号可靠性：三个账号进程共用 PostgreSQL，扇出中 kill -9 其一（需 --pg-url）",

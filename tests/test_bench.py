@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
+from bot.cli import bench_lag
+from bot.cli import bench_pg as bench_pg_module
 from bot.cli.bench import county, run_bench
 from bot.cli.bench_lag import loop_lag
 from bot.cli.bench_mix import replies
+from bot.cli.bench_pg import bench_pg
 from bot.cli.bench_replay import replay_log
 from bot.domain.model import Role
 from bot.nlp.ack import is_acknowledgement
@@ -55,3 +60,35 @@ def test_replay_log_has_every_pusher_sign_once() -> None:
 def test_loop_lag_is_measured_during_a_burst_on_sqlite() -> None:
     lag = asyncio.run(loop_lag("", rate=1000, seconds=0.3))
     assert 0 < lag < 5000  # milliseconds: the probe woke late, but it did wake
+
+
+def test_bench_pg_reports_the_store_figures_on_postgresql(postgres_server: str) -> None:
+    org = county(400, 80)
+    figures = asyncio.run(bench_pg(org, 300, postgres_server))
+    for key in (
+        "roster_import_s",
+        "ingest_ratio",
+        "raw_insert_per_s",
+        "coverage_ms_1x",
+        "coverage_scaling",
+        "fanout_cpu_ms_per_send",
+        "replay_lines_per_s",
+    ):
+        assert figures[f"pg_{key}"] > 0, key
+    assert "pg_rss_mb" not in figures and "pg_note" not in figures
+    homes = sum(1 for m in org.members if m.role is Role.HOUSEHOLD and m.groups)
+    assert figures["pg_receipts"] > homes // 2  # most of the mix are acknowledgements
+    assert figures["pg_receipts_10x"] == figures["pg_receipts"] + 9 * homes
+    assert figures["pg_fanout_sends"] >= 79
+    assert figures["pg_replay_lines"] == 300
+    assert 0 < figures["pg_replay_receipts"] < 300
+
+
+def test_bench_pg_without_postgresql_only_notes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench_lag, "have_postgres", lambda: False)
+    monkeypatch.setattr(bench_pg_module, "have_postgres", lambda: False)
+    out = asyncio.run(run_bench(400, 80, True, 0, replay_lines=300, makespan_sends=0, pg=True))
+    figures = json.loads(out)
+    assert figures["pg_note"] == "没有 PostgreSQL（initdb、pg_ctl），PostgreSQL 各项未测"
+    assert not [k for k in figures if k.startswith("pg_") and k != "pg_note"]
+    assert figures["ingest_ratio"] > 0 and figures["replay_lines"] == 300

@@ -31,7 +31,7 @@ from bot.cli.bench_mix import replies
 from bot.cli.bench_replay import bench_replay
 from bot.cli.sample import generate_county, generate_town
 from bot.clock import SimClock, SystemClock
-from bot.config import Config, WebUser, load_config
+from bot.config import Config, StoreSection, WebUser, load_config
 from bot.domain.model import (
     IncomingMessage,
     Member,
@@ -79,18 +79,21 @@ def county(households: int, groups: int) -> Org:
     )
 
 
-def _config(tmp: str) -> Config:
+def _config(tmp: str, url: str = "") -> Config:
     base = load_config(None)
-    return replace(base, bot=replace(base.bot, data_dir=tmp, content_dir=tmp))
+    return replace(
+        base, bot=replace(base.bot, data_dir=tmp, content_dir=tmp), store=StoreSection(url=url)
+    )
 
 
-async def _bench(org: Org) -> dict[str, float]:
+async def _bench(org: Org, url: str = "") -> dict[str, float]:
+    """The store-bound figures on SQLite, or on the empty PostgreSQL database at `url`."""
     homes = [m for m in org.members if m.role is Role.HOUSEHOLD and m.groups]
     office = next(m for m in org.members if m.role in (Role.OFFICE, Role.LEADER))
     with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
         clock = SimClock(START)
         t0 = time.perf_counter()
-        rt = build(_config(tmp), clock, org=org, fast=True)
+        rt = build(_config(tmp, url), clock, org=org, fast=True)
         import_s = time.perf_counter() - t0
         app, store = rt.app, rt.store
         push = app.create_push("县级压力测试", "反诈提醒正文", office, clock.now())
@@ -265,13 +268,15 @@ async def run_bench(
     scale: str = "county",
     replay_lines: int | None = None,
     makespan_sends: int = 100,
+    pg: bool = False,
 ) -> str:
     """Run the benchmark and return its figures (JSON or a short Chinese summary).
 
     `scale` picks the size (county: 800 groups and 200k households; city: 8,000 and 2M);
     `groups` and `households` override it. The replay figure is measured over
     `replay_lines` lines, the makespan over the first `makespan_sends` paced sends
-    (0 skips it, as does a `burst_seconds` of 0 for the burst figure).
+    (0 skips it, as does a `burst_seconds` of 0 for the burst figure). With `pg`, the
+    store-bound figures are measured again on PostgreSQL (`pg_…` keys, bench_pg).
     """
     default_groups, default_households = SCALES[scale]
     t0 = time.perf_counter()
@@ -281,6 +286,10 @@ async def run_bench(
     result["county_generate_s"] = round(generate_s, 2)
     result.update(await bench_fanout(org, makespan_sends))
     result.update(await bench_replay(org, replay_lines or REPLAY_LINES[scale]))
+    if pg:
+        from bot.cli.bench_pg import bench_pg
+
+        result.update(await bench_pg(org, replay_lines or REPLAY_LINES[scale]))
     overview = await bench_overview(org)
     result.update(overview)
     if burst_seconds > 0:
@@ -312,6 +321,19 @@ def _summary(
         if "loop_lag_p99_ms" in result
         else []
     )
+    pg = (
+        [
+            f"PostgreSQL：名册导入 {result['pg_roster_import_s']} 秒；入库比值 "
+            f"{result['pg_ingest_ratio']}；覆盖报告 1× {result['pg_coverage_ms_1x']} ms"
+            f"（比值 {result['pg_coverage_scaling']}）；每次转发 CPU "
+            f"{result['pg_fanout_cpu_ms_per_send']} ms；"
+            f"回放 {result['pg_replay_lines_per_s']} 行/秒"
+        ]
+        if "pg_ingest_ratio" in result
+        else [str(result["pg_note"])]
+        if "pg_note" in result
+        else []
+    )
     return "\n".join(
         [
             f"规模：{result['groups']} 个群，{result['households']} 户；"
@@ -329,6 +351,7 @@ def _summary(
                 f"总览接口 GET /api/pushes，{key.rsplit('_', 1)[1]} 条推送时：{value} ms"
                 for key, value in overview.items()
             ),
+            *pg,
             *burst,
             *lag,
         ]

@@ -97,8 +97,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def temp_postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL server with one database; yields its URL."""
+def temp_postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server (initdb in a temp dir); yields its URL without database."""
     root = Path(tempfile.mkdtemp(prefix="fanzha-lag-pg-"))
     os.chmod(root, 0o755)
     prefix: list[str] = []
@@ -113,16 +113,25 @@ def temp_postgres() -> Iterator[str]:
     start = ["pg_ctl", "-D", str(data), "-o", opts, "-l", str(root / "log"), "-w", "start"]
     subprocess.run([*prefix, *start], check=True, capture_output=True)
     try:
-        import psycopg
-
-        server = f"postgresql://postgres@127.0.0.1:{port}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE lag")
-        yield f"{server}/lag"
+        yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
         stop = ["pg_ctl", "-D", str(data), "-m", "immediate", "stop"]
         subprocess.run([*prefix, *stop], capture_output=True)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def have_postgres() -> bool:
+    """Whether the PostgreSQL server binaries (initdb, pg_ctl) are on PATH."""
+    return shutil.which("initdb") is not None and shutil.which("pg_ctl") is not None
+
+
+@contextlib.contextmanager
+def temp_postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL server with one database; yields its URL."""
+    from bot.store.postgres.admin import create_database  # psycopg only when it is used
+
+    with temp_postgres_server() as server:
+        yield create_database(server, "lag")
 
 
 async def bench_lag(rate: int = 5000, seconds: float = 3.0) -> dict[str, float | str]:
@@ -130,7 +139,7 @@ async def bench_lag(rate: int = 5000, seconds: float = 3.0) -> dict[str, float |
     with the share of the burst handled by its end (`…_handled`: below 1, a backlog)."""
     result: dict[str, float | str] = {}
     result["loop_lag_p99_ms"], result["loop_lag_handled"] = await burst_lag("", rate, seconds)
-    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
+    if not have_postgres():
         result["loop_lag_pg_note"] = "没有 PostgreSQL（initdb、pg_ctl），未测"
         return result
     with temp_postgres() as url:

@@ -17,7 +17,7 @@ from datetime import datetime
 from bot.chat.pushes import NO_CONFIRMATION
 from bot.cli.bench_mix import replies
 from bot.clock import SimClock
-from bot.config import load_config
+from bot.config import StoreSection, load_config
 from bot.domain.model import IncomingMessage, Member, Org, Role
 from bot.runtime import build
 
@@ -38,14 +38,16 @@ def replay_log(org: Org, lines: int, seed: int = 11) -> list[tuple[Member, str, 
     return log[:lines]
 
 
-async def bench_replay(org: Org, lines: int = 20_000) -> dict[str, float]:
-    """`replay_lines_per_s` over `lines` lines (`replay_lines` says how many were fed)."""
+async def bench_replay(org: Org, lines: int = 20_000, url: str = "") -> dict[str, float]:
+    """`replay_lines_per_s` over `lines` lines (`replay_lines` says how many were fed), on
+    SQLite or on the empty PostgreSQL database at `url`."""
     log = replay_log(org, lines)
     with tempfile.TemporaryDirectory(prefix="fanzha-replay-bench-") as tmp:
         base = load_config(None)
         cfg = replace(
             base,
             bot=replace(base.bot, data_dir=tmp, content_dir=tmp),
+            store=StoreSection(url=url),
             policy=replace(base.policy, confirm_over_groups=NO_CONFIRMATION),
         )
         clock = SimClock(START)

@@ -142,6 +142,7 @@ async def bench(args: argparse.Namespace) -> int:
             scale=args.scale,
             replay_lines=args.replay_lines,
             makespan_sends=args.makespan_sends,
+            pg=args.pg,
         )
     )
     return 0
