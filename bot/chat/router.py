@@ -53,6 +53,7 @@ class Router:
         self.desk = Desk()
         self.drives = Drives()
         self.warnings = Warnings()
+        self.tracing = Tracing()
         q = self.queries
         self.commands: dict[str, CommandHandler] = {
             "帮助": q.help,
@@ -68,7 +69,7 @@ class Router:
             "日报": q.bulletin,
             "周报": q.bulletin,
             "查": q.search,
-            "倒查": Tracing().command,
+            "倒查": self.tracing.command,
         }
 
     def dispatch(self, ctx: Context, msg: IncomingMessage) -> None:
