@@ -29,6 +29,9 @@ def test_drives_round_trip_and_receipts_count_once(store: Store) -> None:  # noq
     got = store.get_drive(first)
     assert got is not None and got == Drive(**{**drive.__dict__, "id": 1})
     assert [d.id for d in store.drives()] == [2, 1]
+    for day, open_ids in ((drive.starts, [2, 1]), (drive.ends, [2, 1]), (date(2026, 12, 1), [])):
+        assert [d.id for d in store.drives(open_on=day)] == open_ids
+        assert open_ids == [d.id for d in store.drives() if d.is_open(day)]
     assert store.get_drive(9) is None
     r = DriveReceipt(1, "wj_h0", "王家村", "wj", NOW, message_id="m1")
     assert store.add_drive_receipt(r)

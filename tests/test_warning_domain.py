@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SHANGHAI
+from bot.domain.privacy import mask_id_number, mask_name
 from bot.domain.warnings import (
     SIGN_ESCALATE,
     SIGN_REMIND,
@@ -22,8 +23,6 @@ from bot.domain.warnings import (
     deadlines,
     evaluate,
     give_feedback,
-    mask_id_number,
-    mask_name,
     masked,
     on_time,
     read_reply,

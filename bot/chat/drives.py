@@ -53,7 +53,7 @@ def local_day(ctx: Context) -> date:
 def open_drives(ctx: Context, day: date | None = None) -> list[Drive]:
     """Drives receipts count for on `day` (default: today), oldest first."""
     on = day or local_day(ctx)
-    return [d for d in reversed(ctx.app.store.drives()) if d.is_open(on)]
+    return list(reversed(ctx.app.store.drives(open_on=on)))
 
 
 def drive_progress(ctx: Context, drive: Drive, day: date) -> list[UnitProgress]:

@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.app import BATCH_MESSAGES
 from bot.cli.bench_fanout import bench_fanout
-from bot.cli.bench_lag import bench_lag
+from bot.cli.bench_lag import bench_lag, delivered_town
 from bot.cli.bench_mix import replies
 from bot.cli.bench_replay import bench_replay
 from bot.cli.sample import generate_county, generate_town
-from bot.clock import SimClock, SystemClock
+from bot.clock import SimClock
 from bot.config import Config, StoreSection, WebUser, load_config
 from bot.domain.model import (
     IncomingMessage,
@@ -217,7 +217,6 @@ async def burst_pace(
     after a one-second warm-up.
     """
     org = generate_town(1)
-    office = next(m for m in org.members if m.role is Role.OFFICE)
     with tempfile.TemporaryDirectory(prefix="fanzha-bench-") as tmp:
         base = load_config(None)
         cfg = replace(
@@ -228,17 +227,10 @@ async def burst_pace(
             ),
             quiet=replace(base.quiet, enabled=False),
         )
-        clock = SystemClock(cfg.tz)
-        rt = build(cfg, clock, org=org)
-        sim = rt.simulator
-        assert sim is not None
-        homes = [m for m in org.members if m.role is Role.HOUSEHOLD and sim.has_room(m.groups[0])]
-        push = rt.app.create_push("高峰测试", "反诈提醒正文", office, clock.now())
-        for d in rt.store.deliveries(push.id):
-            rt.store.mark_delivered(push.id, d.group_id, clock.now(), "relay")
+        rt, sim, homes = delivered_town(cfg, org)
         expected = per_minute / 60 * seconds
         for i in range(int(expected * 2)):
-            rt.store.enqueue(OutgoingMessage(org.command_group.id, f"测试{i}"), clock.now())
+            rt.store.enqueue(OutgoingMessage(org.command_group.id, f"测试{i}"), rt.app.clock.now())
         sent: list[float] = []
         sim.subscribe(lambda line: sent.append(time.monotonic()))
         await rt.app.start()

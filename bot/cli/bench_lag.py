@@ -24,13 +24,29 @@ from pathlib import Path
 
 from bot.cli.sample import generate_town
 from bot.clock import SystemClock
-from bot.config import StoreSection, load_config
-from bot.domain.model import Role
-from bot.runtime import build
+from bot.config import Config, StoreSection, load_config
+from bot.domain.model import Member, Org, Role
+from bot.runtime import Runtime, build
+from bot.transport.base import Simulator
 
 ACKS = ("收到", "收到了", "已阅", "好的", "👍", "知道了，谢谢提醒", "[强]", "明白")
 PROBE_SECONDS = 0.005
 SLICE_SECONDS = 0.01
+
+
+def delivered_town(cfg: Config, org: Org) -> tuple[Runtime, Simulator, list[Member]]:
+    """`org` on the sandbox with the wall clock and a push already delivered to every group;
+    with the households whose group has a room (the ones a burst can come from)."""
+    clock = SystemClock(cfg.tz)
+    rt = build(cfg, clock, org=org)
+    sim = rt.simulator
+    assert sim is not None
+    homes = [m for m in org.members if m.role is Role.HOUSEHOLD and sim.has_room(m.groups[0])]
+    office = next(m for m in org.members if m.role is Role.OFFICE)
+    push = rt.app.create_push("高峰测试", "反诈提醒正文", office, clock.now())
+    for d in rt.store.deliveries(push.id):
+        rt.store.mark_delivered(push.id, d.group_id, clock.now(), "relay")
+    return rt, sim, homes
 
 
 async def _probe(lags: list[float], stop: asyncio.Event) -> None:
@@ -48,7 +64,6 @@ async def loop_lag(url: str = "", rate: int = 5000, seconds: float = 3.0) -> flo
 async def burst_lag(url: str = "", rate: int = 5000, seconds: float = 3.0) -> tuple[float, float]:
     """(p99 loop lag in ms, share of the burst's messages handled by its end)."""
     org = generate_town(1)
-    office = next(m for m in org.members if m.role is Role.OFFICE)
     with tempfile.TemporaryDirectory(prefix="fanzha-lag-") as tmp:
         base = load_config(None)
         cfg = replace(
@@ -57,14 +72,7 @@ async def burst_lag(url: str = "", rate: int = 5000, seconds: float = 3.0) -> tu
             store=StoreSection(url=url),
             quiet=replace(base.quiet, enabled=False),
         )
-        clock = SystemClock(cfg.tz)
-        rt = build(cfg, clock, org=org)
-        sim = rt.simulator
-        assert sim is not None
-        homes = [m for m in org.members if m.role is Role.HOUSEHOLD and sim.has_room(m.groups[0])]
-        push = rt.app.create_push("高峰测试", "反诈提醒正文", office, clock.now())
-        for d in rt.store.deliveries(push.id):
-            rt.store.mark_delivered(push.id, d.group_id, clock.now(), "relay")
+        rt, sim, homes = delivered_town(cfg, org)
         # Warm (segmenter dictionaries, caches) as a running bot is, before measuring.
         for i, m in enumerate(homes[:50]):
             await rt.app.handle(sim.message(m.wechat, ACKS[i % len(ACKS)], m.groups[0]))

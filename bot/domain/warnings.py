@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot import nlp
 from bot.domain.model import Member, Org, Role
-from bot.domain.privacy import mask_phone
+from bot.domain.privacy import mask_id_number, mask_name, mask_phone
 from bot.domain.relay import group_pushers
 
 ISSUED = "待签收"
@@ -234,23 +234,6 @@ def _hm(at: datetime | None) -> str:
 
 
 # -- masking ------------------------------------------------------------------------------
-
-
-def mask_id_number(number: str) -> str:
-    """ "110101********1234" (the first six and last four kept)."""
-    if not number:
-        return ""
-    if len(number) <= 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-def mask_name(name: str) -> str:
-    """ "张*" / "欧阳**": the family name only."""
-    if len(name) <= 1:
-        return name
-    keep = 2 if len(name) >= 4 else 1
-    return name[:keep] + "*" * (len(name) - keep)
 
 
 def masked(warning: WarningNotice) -> WarningNotice:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from bot.domain.drives import Drive, DriveReceipt
@@ -19,8 +19,8 @@ class DriveStore(Protocol):
         """One drive, or None."""
         ...
 
-    def drives(self) -> list[Drive]:
-        """Every drive, newest first."""
+    def drives(self, open_on: date | None = None) -> list[Drive]:
+        """Every drive (or those open on `open_on`: receipts count that day), newest first."""
         ...
 
     def add_drive_receipt(self, receipt: DriveReceipt) -> bool:

@@ -224,13 +224,7 @@ def check_upload(
     upload = read_call_list(name, data, round_id, visible_calls(ctx, viewer, round_id))
     if upload.errors:
         return upload, None
-    pending = ctx.pending_workflows.setdefault(_PENDING_KEY, {})
-    for token, held in list(pending.items()):
-        if held.owner == viewer.name:
-            del pending[token]
-    token = secrets.token_urlsafe(16)
-    pending[token] = PendingUpload(viewer.name, upload)
-    return upload, token
+    return upload, ctx.stage_upload(_PENDING_KEY, PendingUpload(viewer.name, upload))
 
 
 def confirm_upload(ctx: WebContext, viewer: Viewer, round_id: int, token: str) -> int:

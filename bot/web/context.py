@@ -143,14 +143,12 @@ class WebContext:
         return self.clock.now()
 
     def stage_import(self, owner: str, result: RosterImport) -> str:
-        """Keep a checked upload until confirmed; returns its token."""
-        # One pending upload per user: a new preview replaces the old one.
-        for token, pending in list(self.pending_imports.items()):
-            if pending.owner == owner:
-                del self.pending_imports[token]
-        token = secrets.token_urlsafe(16)
-        self.pending_imports[token] = PendingImport(owner, result)
-        return token
+        """Keep a checked roster upload until confirmed; returns its token."""
+        return _stage(self.pending_imports, PendingImport(owner, result))
+
+    def stage_upload(self, workflow: str, held: Any) -> str:
+        """Keep another workflow's checked upload (it has an `owner`) until confirmed."""
+        return _stage(self.pending_workflows.setdefault(workflow, {}), held)
 
     def notify_console(self) -> None:
         """Wake every open console stream (new transcript lines)."""
@@ -226,3 +224,13 @@ async def uploaded_file(request: web.Request, field: str = "file") -> tuple[str,
     if not isinstance(upload, web.FileField):
         raise WebError(400, f"请在表单字段 {field} 中上传名册文件（.xlsx 或 .csv）")
     return upload.filename, upload.file.read()
+
+
+def _stage(pending: dict[str, Any], held: Any) -> str:
+    # One pending upload per user and workflow: a new preview replaces the old one.
+    for token, old in list(pending.items()):
+        if old.owner == held.owner:
+            del pending[token]
+    token = secrets.token_urlsafe(16)
+    pending[token] = held
+    return token

@@ -66,9 +66,17 @@ class DriveTables(SqliteBase):
         row = self._x(f"SELECT {_COLS} FROM drives WHERE id = ?", (drive_id,)).fetchone()
         return None if row is None else self._drive(row)
 
-    def drives(self) -> list[Drive]:
-        """Every drive, newest first."""
-        return [self._drive(r) for r in self._x(f"SELECT {_COLS} FROM drives ORDER BY id DESC")]
+    def drives(self, open_on: date | None = None) -> list[Drive]:
+        """Every drive (or those open on `open_on`), newest first."""
+        if open_on is None:
+            rows = self._x(f"SELECT {_COLS} FROM drives ORDER BY id DESC")
+        else:
+            day = open_on.isoformat()
+            rows = self._x(
+                f"SELECT {_COLS} FROM drives WHERE starts <= ? AND ends >= ? ORDER BY id DESC",
+                (day, day),
+            )
+        return [self._drive(r) for r in rows]
 
     def add_drive_receipt(self, receipt: DriveReceipt) -> bool:
         """Count a household once per drive; False when it was already counted."""
