@@ -1,14 +1,13 @@
 """The project's jieba tokenizer: one private instance, initialised lazily, once.
 
 A private `jieba.Tokenizer` keeps the project dictionary out of the global `jieba.dt` that
-other code (or other libraries) may use, and lets us choose where its cache file goes.
+other code (or other libraries) may use, and lets us choose where its cache file goes. Its
+dictionary is held compactly (bot/nlp/lexicon.py).
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 import tempfile
 import threading
 from importlib import resources
@@ -17,13 +16,16 @@ from typing import TYPE_CHECKING
 
 import jieba
 
+from bot.nlp import lexicon
+from bot.nlp.lexicon import CompactTokenizer
+
 if TYPE_CHECKING:
     import jieba.posseg
 
 USERDICT_RESOURCE = "data/userdict.txt"
 
 _lock = threading.Lock()
-_tokenizer: jieba.Tokenizer | None = None
+_tokenizer: CompactTokenizer | None = None
 _pos_tokenizer: jieba.posseg.POSTokenizer | None = None
 
 
@@ -40,25 +42,20 @@ def _cache_dir() -> str:
     return tempfile.mkdtemp(prefix="fanzha-bot-jieba-")
 
 
-def tokenizer() -> jieba.Tokenizer:
+def tokenizer() -> CompactTokenizer:
     """Return the project's jieba tokenizer with the user dictionary loaded.
 
-    The first call builds jieba's prefix dictionary (about half a second, less when the
-    cache file exists); later calls return the same instance.
+    The first call reads the compact dictionary (bot/nlp/lexicon.py; built once per
+    dictionary, about two seconds, by a child process); later calls return the same instance.
     """
     global _tokenizer
     if _tokenizer is not None:
         return _tokenizer
     with _lock:
         if _tokenizer is None:
-            jieba.setLogLevel(logging.WARNING)
-            tok = jieba.Tokenizer()
-            tok.tmp_dir = _cache_dir()
-            tok.initialize()
-            # Pass an open file: given a path, jieba never closes it (ResourceWarning).
             with resources.files(__package__).joinpath(USERDICT_RESOURCE).open("rb") as fh:
-                tok.load_userdict(fh)
-            _tokenizer = tok
+                userdict = fh.read()
+            _tokenizer = CompactTokenizer(lexicon.load(_cache_dir(), userdict))
     return _tokenizer
 
 
@@ -70,27 +67,13 @@ def pos_tokenizer() -> jieba.posseg.POSTokenizer:
     base = tokenizer()
     with _lock:
         if _pos_tokenizer is None:
-            _pos_tokenizer = _share_word_tags(base)
+            # Imported only now: its HMM tables are large.
+            posseg = lexicon.import_posseg(base.lexicon)
+            pos = posseg.POSTokenizer.__new__(posseg.POSTokenizer)
+            pos.tokenizer = base
+            pos.word_tag_tab = base.lexicon.tags(with_user=True)
+            _pos_tokenizer = pos
     return _pos_tokenizer
-
-
-def _share_word_tags(base: jieba.Tokenizer) -> jieba.posseg.POSTokenizer:
-    """A POS tokenizer over `base`. Importing jieba.posseg already read the default
-    dictionary's word tags (for its unused global tokenizer): when `base` reads the same
-    dictionary, take that table over instead of reading a second copy (≈50 MB, a second),
-    its tags made shared strings. Nothing else in the project uses the global one."""
-    import jieba.posseg  # its HMM tables are large: load them only when first needed
-
-    default = jieba.posseg.dt
-    if base.dictionary != default.tokenizer.dictionary:
-        return jieba.posseg.POSTokenizer(base)
-    tags: dict[str, str] = default.word_tag_tab
-    for word, tag in tags.items():
-        tags[word] = sys.intern(tag)
-    pos = jieba.posseg.POSTokenizer.__new__(jieba.posseg.POSTokenizer)
-    pos.tokenizer = base
-    pos.word_tag_tab = tags
-    return pos
 
 
 def cut(text: str) -> list[str]:

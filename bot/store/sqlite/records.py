@@ -98,7 +98,7 @@ class RecordTables(SqliteBase):
                 "INSERT OR IGNORE INTO receipts (push_id, wechat, unit, group_id, at) "
                 "SELECT ?, ?, ?, ?, ? WHERE EXISTS "
                 "(SELECT 1 FROM push_units WHERE push_id = ? AND unit = ?)",
-                [(push_id, w, u, g, ts(at), push_id, u) for w, u, g, at in rows],
+                ((push_id, w, u, g, ts(at), push_id, u) for w, u, g, at in rows),
             )
             after = self._one("SELECT count(*) FROM receipts WHERE push_id = ?", (push_id,))
         return int(after) - int(before)
