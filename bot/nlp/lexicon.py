@@ -33,7 +33,7 @@ import marisa_trie
 if TYPE_CHECKING:
     import jieba.posseg
 
-FORMAT = 1
+FORMAT = 2
 _NO_TAG = 0
 
 
@@ -99,11 +99,11 @@ class Lexicon:
     """The cached tables: trie, frequencies and total, base tags, user-dictionary tags."""
 
     def __init__(self, blob: bytes) -> None:
-        fmt, total, trie, freqs, codes, names, user_tags, longest = marshal.loads(blob)
+        fmt, total, trie, typecode, freqs, codes, names, user_tags, longest = marshal.loads(blob)
         if fmt != FORMAT:
             raise ValueError(f"lexicon format {fmt}, expected {FORMAT}")
         self.trie = marisa_trie.Trie().frombytes(trie)
-        self.freqs = array("q")
+        self.freqs = array(typecode)
         self.freqs.frombytes(freqs)
         self.total: int = total
         self.codes: bytes = codes
@@ -158,9 +158,10 @@ class CompactTokenizer(jieba.Tokenizer):
 
 
 def _sources(userdict: bytes) -> str:
+    # jieba's dictionary by its version, size and time (hashing its 8 MB costs memory).
+    stat = (Path(jieba.__file__).parent / jieba.DEFAULT_DICT_NAME).stat()
     digest = hashlib.sha256(userdict)
-    with jieba.get_module_res(jieba.DEFAULT_DICT_NAME) as fh:
-        digest.update(fh.read())
+    digest.update(f"{jieba.__version__} {stat.st_size} {stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -203,7 +204,12 @@ def build(path: Path, userdict: bytes) -> None:
     base: dict[str, str] = pos.word_tag_tab
     freq: dict[str, int] = tok.FREQ
     trie = marisa_trie.Trie(freq)
-    freqs = array("q", bytes(8 * len(trie)))
+    typecode = (
+        "I"
+        if max(freq.values(), default=0) < 2**32 and min(freq.values(), default=0) >= 0
+        else "q"
+    )
+    freqs = array(typecode, bytes(array(typecode).itemsize * len(trie)))
     for word, count in freq.items():
         freqs[trie[word]] = count
     names = ("", *sorted(set(base.values())))
@@ -214,7 +220,7 @@ def build(path: Path, userdict: bytes) -> None:
         if index is None:
             raise ValueError(f"词性表中的词 {word} 不在词典中")
         codes[index] = code[tag]
-    blob = (FORMAT, tok.total, trie.tobytes(), freqs.tobytes(), bytes(codes), names)
+    blob = (FORMAT, tok.total, trie.tobytes(), typecode, freqs.tobytes(), bytes(codes), names)
     longest = max(map(len, freq), default=1)
     _write(path, marshal.dumps((*blob, dict(tok.user_word_tag_tab), longest)))
 
