@@ -108,3 +108,11 @@ def test_built_once_by_a_child_and_read_back(tmp_path: Path) -> None:
     assert second.total == first.total
     tok = lexicon.CompactTokenizer(second)
     assert tok.lcut("我没收到文件", HMM=False) == ["我", "没收到", "文件"]
+
+
+def test_built_in_process_when_no_child_can_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-python"))
+    lex = lexicon.load(str(tmp_path), "没收到 2000 v\n".encode())
+    assert lexicon.CompactTokenizer(lex).lcut("没收到", HMM=False) == ["没收到"]

@@ -170,7 +170,10 @@ def load(cache_dir: str, userdict: bytes) -> Lexicon:
     first time and read from `cache_dir` afterwards."""
     path = Path(cache_dir) / f"fanzha-lexicon-{FORMAT}-{_sources(userdict)}.bin"
     if not path.exists():
-        _build_in_child(path, userdict)
+        try:
+            _build_in_child(path, userdict)
+        except (OSError, subprocess.CalledProcessError):
+            build(path, userdict)  # no child process here: build it in this one, once
     return Lexicon(path.read_bytes())
 
 
