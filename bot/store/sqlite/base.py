@@ -35,6 +35,8 @@ class SqliteBase:
     # writes a SQLite file's deliveries, so it stays true; any rollback empties it. The
     # PostgreSQL store, shared by several processes, keeps none.
     latest_cache: dict[str, int | None] | None = None
+    # Outbox rows and 群发 tasks queued by this process (see TaskStore.queued).
+    queued = 0
 
     def __init__(self, path: str | Path, tz: tzinfo) -> None:
         self.path = Path(path)
