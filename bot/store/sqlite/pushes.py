@@ -203,7 +203,20 @@ class PushTables(SqliteBase):
             if row is None:
                 return False
             version = self._one("SELECT roster_version FROM pushes WHERE id = ?", (push_id,))
-            newly = self._newly_reached(push_id, version, group_id)
+            # Households already reached through another delivered group are not counted
+            # twice; the roster snapshot is the push's own version.
+            newly = self._x(
+                "SELECT m.unit, count(*) FROM memberships gm "
+                "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
+                "JOIN push_units pu ON pu.push_id = ? AND pu.unit = m.unit "
+                "WHERE gm.version = ? AND gm.group_id = ? AND m.role = 'household' "
+                "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
+                "  JOIN deliveries d "
+                "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
+                "  WHERE o.version = gm.version AND o.wechat = gm.wechat) "
+                "GROUP BY m.unit",
+                (push_id, version, group_id, push_id),
+            ).fetchall()
             self._x(
                 "UPDATE deliveries SET delivered_at = ?, via = ? "
                 "WHERE push_id = ? AND group_id = ?",
@@ -221,37 +234,6 @@ class PushTables(SqliteBase):
                     (count, push_id, unit),
                 )
             return True
-
-    def _newly_reached(self, push_id: int, version: int, group_id: str) -> list[tuple[str, int]]:
-        """Households per unit a delivery to a not yet delivered group newly reaches: its
-        households in the push's units (roster snapshot: the push's own version) less those
-        already reached through another delivered group (few: most are in one group, and two
-        index walks beat a NOT EXISTS per household)."""
-        households = self._x(
-            "SELECT m.unit, count(*) FROM memberships gm "
-            "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
-            "JOIN push_units pu ON pu.push_id = ? AND pu.unit = m.unit "
-            "WHERE gm.version = ? AND gm.group_id = ? AND m.role = 'household' "
-            "GROUP BY m.unit",
-            (push_id, version, group_id),
-        ).fetchall()
-        # CROSS JOIN: SQLite walks the tables in this order (the group's few members first).
-        reached = dict(
-            self._x(
-                "SELECT m.unit, count(DISTINCT gm.wechat) FROM memberships gm "
-                "CROSS JOIN memberships o INDEXED BY memberships_by_member "
-                "CROSS JOIN deliveries d CROSS JOIN members m "
-                "WHERE gm.version = ? AND gm.group_id = ? "
-                "AND o.version = gm.version AND o.wechat = gm.wechat "
-                "AND o.group_id <> gm.group_id "
-                "AND d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
-                "AND m.version = gm.version AND m.wechat = gm.wechat AND m.role = 'household' "
-                "AND EXISTS (SELECT 1 FROM push_units pu WHERE pu.push_id = d.push_id "
-                "AND pu.unit = m.unit) GROUP BY m.unit",
-                (version, group_id, push_id),
-            ).fetchall()
-        )
-        return [(u, n - reached.get(u, 0)) for u, n in households if n > reached.get(u, 0)]
 
     def latest_delivered_push(self, group_id: str) -> int | None:
         """The push most recently delivered to a group (every household receipt asks: kept
