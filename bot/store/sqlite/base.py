@@ -39,7 +39,8 @@ class SqliteBase:
     queued = 0
     # What reads inside a transaction may reuse until another connection commits (checked
     # with PRAGMA data_version once per transaction); any rollback empties it. Today: the
-    # drives open on a day (every household message asks). None: no cache (PostgreSQL).
+    # drives open on a day (every household message asks) and pushes by number (a signature
+    # reads its push five times). None: no cache (PostgreSQL).
     txn_cache: dict[object, Any] | None = None
 
     def __init__(self, path: str | Path, tz: tzinfo) -> None:
