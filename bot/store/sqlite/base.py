@@ -27,10 +27,6 @@ def ts(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-# Per group: (unit, households); and the groups where a household also sits in another.
-ReachShape = tuple[dict[str, list[tuple[str | None, int]]], frozenset[str]]
-
-
 class SqliteBase:
     """One SQLite connection used from the event-loop thread, with the helpers the table
     families share."""
@@ -46,9 +42,6 @@ class SqliteBase:
     # drives open on a day (every household message asks) and pushes by number (a signature
     # reads its push five times). None: no cache (PostgreSQL).
     txn_cache: dict[object, Any] | None = None
-    # Households per group of each roster version delivered to (PushTables._reach_shape): a
-    # stored version never changes; any rollback empties it. None: no cache (PostgreSQL).
-    reach_cache: dict[int, ReachShape] | None = None
 
     def __init__(self, path: str | Path, tz: tzinfo) -> None:
         self.path = Path(path)
@@ -71,7 +64,6 @@ class SqliteBase:
         self._depth = 0
         self.latest_cache = {}
         self.txn_cache = {}
-        self.reach_cache = {}
         self._txn = self._checked = 0
         self._data_version: object = None
 
@@ -122,8 +114,6 @@ class SqliteBase:
             self.latest_cache.clear()
         if self.txn_cache is not None:
             self.txn_cache.clear()
-        if self.reach_cache is not None:
-            self.reach_cache.clear()
 
     def _cache(self) -> dict[object, Any] | None:
         """`txn_cache` inside a transaction (None outside one, or without a cache), emptied

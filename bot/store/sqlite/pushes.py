@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally
-from bot.store.sqlite.base import ReachShape, SqliteBase, ts
+from bot.store.sqlite.base import SqliteBase, ts
 
 
 class PushTables(SqliteBase):
@@ -233,56 +233,35 @@ class PushTables(SqliteBase):
             return True
 
     def _newly_reached(self, push_id: int, version: int, group_id: str) -> list[Any]:
-        """(unit, households) a delivery to this not yet delivered group newly reaches."""
-        shape = self._reach_shape(version)
-        if shape is not None and group_id not in shape[1]:
-            # Its households are in no other group: all of them, in the push's units.
-            return [
-                (unit, n)
-                for unit, n in shape[0].get(group_id, ())
-                if self._one(
-                    "SELECT 1 FROM push_units WHERE push_id = ? AND unit = ?", (push_id, unit)
-                )
-            ]
+        """(unit, households) a delivery to this not yet delivered group newly reaches: when
+        none of its households sits in another group, all of them in the push's units (the
+        roster snapshot is the push's own version)."""
+        shared = self._one(
+            "SELECT 1 FROM memberships gm "
+            "CROSS JOIN memberships o INDEXED BY memberships_by_member CROSS JOIN members m "
+            "WHERE gm.version = ? AND gm.group_id = ? "
+            "AND o.version = gm.version AND o.wechat = gm.wechat AND o.group_id <> gm.group_id "
+            "AND m.version = gm.version AND m.wechat = gm.wechat AND m.role = 'household' "
+            "LIMIT 1",
+            (version, group_id),
+        )
         # Households already reached through another delivered group are not counted
-        # twice; the roster snapshot is the push's own version.
+        # twice (only a group sharing households needs that check, per household).
+        not_reached = (
+            "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
+            "  JOIN deliveries d "
+            "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
+            "  WHERE o.version = gm.version AND o.wechat = gm.wechat) "
+        )
         return self._x(
             "SELECT m.unit, count(*) FROM memberships gm "
             "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
             "JOIN push_units pu ON pu.push_id = ? AND pu.unit = m.unit "
             "WHERE gm.version = ? AND gm.group_id = ? AND m.role = 'household' "
-            "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
-            "  JOIN deliveries d "
-            "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
-            "  WHERE o.version = gm.version AND o.wechat = gm.wechat) "
-            "GROUP BY m.unit",
-            (push_id, version, group_id, push_id),
+            + (not_reached if shared else "")
+            + "GROUP BY m.unit",
+            (push_id, version, group_id, push_id) if shared else (push_id, version, group_id),
         ).fetchall()
-
-    def _reach_shape(self, version: int) -> ReachShape | None:
-        """A roster version's households per group and unit, and the groups where one of
-        them also sits in another group (worked out once: a stored version never changes)."""
-        if self.reach_cache is None:
-            return None
-        if version not in self.reach_cache:
-            counts: dict[str, list[tuple[str | None, int]]] = {}
-            for gid, unit, n in self._x(
-                "SELECT gm.group_id, m.unit, count(*) FROM memberships gm "
-                "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
-                "WHERE gm.version = ? AND m.role = 'household' GROUP BY gm.group_id, m.unit",
-                (version,),
-            ):
-                counts.setdefault(gid, []).append((unit, n))
-            shared = self._x(
-                "SELECT DISTINCT gm.group_id FROM memberships gm "
-                "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
-                "WHERE gm.version = ? AND m.role = 'household' AND gm.wechat IN "
-                "(SELECT wechat FROM memberships INDEXED BY memberships_by_member "
-                "WHERE version = ? GROUP BY wechat HAVING count(*) > 1)",
-                (version, version),
-            )
-            self.reach_cache[version] = (counts, frozenset(r[0] for r in shared))
-        return self.reach_cache[version]
 
     def latest_delivered_push(self, group_id: str) -> int | None:
         """The push most recently delivered to a group (every household receipt asks: kept
