@@ -213,7 +213,20 @@ class PushTables(SqliteBase):
             if row is None:
                 return False
             version = self._one("SELECT roster_version FROM pushes WHERE id = ?", (push_id,))
-            newly = self._newly_reached(push_id, version, group_id)
+            # Households already reached through another delivered group are not counted
+            # twice; the roster snapshot is the push's own version.
+            newly = self._x(
+                "SELECT m.unit, count(*) FROM memberships gm "
+                "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
+                "JOIN push_units pu ON pu.push_id = ? AND pu.unit = m.unit "
+                "WHERE gm.version = ? AND gm.group_id = ? AND m.role = 'household' "
+                "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
+                "  JOIN deliveries d "
+                "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
+                "  WHERE o.version = gm.version AND o.wechat = gm.wechat) "
+                "GROUP BY m.unit",
+                (push_id, version, group_id, push_id),
+            ).fetchall()
             self._x(
                 "UPDATE deliveries SET delivered_at = ?, via = ? "
                 "WHERE push_id = ? AND group_id = ?",
@@ -231,37 +244,6 @@ class PushTables(SqliteBase):
                     (count, push_id, unit),
                 )
             return True
-
-    def _newly_reached(self, push_id: int, version: int, group_id: str) -> list[Any]:
-        """(unit, households) a delivery to this not yet delivered group newly reaches: when
-        none of its households sits in another group, all of them in the push's units (the
-        roster snapshot is the push's own version)."""
-        shared = self._one(
-            "SELECT 1 FROM memberships gm "
-            "CROSS JOIN memberships o INDEXED BY memberships_by_member CROSS JOIN members m "
-            "WHERE gm.version = ? AND gm.group_id = ? "
-            "AND o.version = gm.version AND o.wechat = gm.wechat AND o.group_id <> gm.group_id "
-            "AND m.version = gm.version AND m.wechat = gm.wechat AND m.role = 'household' "
-            "LIMIT 1",
-            (version, group_id),
-        )
-        # Households already reached through another delivered group are not counted
-        # twice (only a group sharing households needs that check, per household).
-        not_reached = (
-            "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
-            "  JOIN deliveries d "
-            "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
-            "  WHERE o.version = gm.version AND o.wechat = gm.wechat) "
-        )
-        return self._x(
-            "SELECT m.unit, count(*) FROM memberships gm "
-            "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
-            "JOIN push_units pu ON pu.push_id = ? AND pu.unit = m.unit "
-            "WHERE gm.version = ? AND gm.group_id = ? AND m.role = 'household' "
-            + (not_reached if shared else "")
-            + "GROUP BY m.unit",
-            (push_id, version, group_id, push_id) if shared else (push_id, version, group_id),
-        ).fetchall()
 
     def latest_delivered_push(self, group_id: str) -> int | None:
         """The push most recently delivered to a group (every household receipt asks: kept
