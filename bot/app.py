@@ -134,8 +134,9 @@ class App:
         return True
 
     def org_for(self, push: Push) -> Org:
-        """The roster snapshot a push was planned on."""
-        if push.roster_version == self.store.roster_version():
+        """The roster snapshot a push was planned on (`self.org` is version
+        `self.roster_version`, whatever the store's current one is by now)."""
+        if push.roster_version == self.roster_version:
             return self.org
         return self.store.load_org(push.roster_version) or self.org
 

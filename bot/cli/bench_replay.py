@@ -2,8 +2,9 @@
 
 The log: an office push to the whole county; every pusher's "收到" (its signature, which
 queues the relays into its groups) spread over the first half; households' replies drawn
-from the realistic mix (bench_mix.py) in between. Each line goes through `App.handle()`
-and then `App.settle()` on a simulated clock, exactly as `python -m bot replay` feeds one.
+from the realistic mix (bench_mix.py) in between. Lines go through `App.ingest()` batches on a
+simulated clock, settling when something is due, exactly as `python -m bot replay` feeds them
+(replay.feed).
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import random
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 
 from bot.chat.pushes import NO_CONFIRMATION
 from bot.cli.bench_mix import replies
+from bot.cli.replay import feed
 from bot.clock import SimClock
 from bot.config import StoreSection, load_config
 from bot.domain.model import IncomingMessage, Member, Org, Role
@@ -56,15 +59,16 @@ async def bench_replay(org: Org, lines: int = 20_000, url: str = "") -> dict[str
         rt.app.create_push("县级回放测试", "反诈提醒正文", office, clock.now())
         sim = rt.simulator
         assert sim is not None
+
+        def messages() -> Iterator[IncomingMessage]:
+            for i, (member, group, text) in enumerate(log):
+                clock.advance(0.2)
+                yield IncomingMessage(
+                    id=f"r{i}", at=clock.now(), sender=member.wechat, text=text, group=group
+                )
+
         t0 = time.perf_counter()
-        for i, (member, group, text) in enumerate(log):
-            clock.advance(0.2)
-            msg = IncomingMessage(
-                id=f"r{i}", at=clock.now(), sender=member.wechat, text=text, group=group
-            )
-            await rt.app.handle(msg)
-            await rt.app.settle()
-            sim.pop_sent()
+        await feed(rt.app, messages(), sim.pop_sent)
         elapsed = time.perf_counter() - t0
         receipts = rt.store.receipt_count()
         rt.store.close()

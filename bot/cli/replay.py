@@ -10,17 +10,19 @@ import hashlib
 import json
 import random
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.app import BATCH_MESSAGES, App
 from bot.chat.pushes import NO_CONFIRMATION
 from bot.cli.report import coverage_json, coverage_text
 from bot.clock import SimClock
 from bot.config import Config, load_config
 from bot.domain.media import LinkCard
-from bot.domain.model import MessageKind, Org
+from bot.domain.model import IncomingMessage, MessageKind, Org
 from bot.formats.checks import InputError, read_text
 from bot.formats.orgfile import load_org
 from bot.runtime import Runtime, build
@@ -177,13 +179,64 @@ def describe(simulator: Simulator, line: ChatLine) -> str:
     )
 
 
+async def feed(
+    app: App, messages: Iterable[IncomingMessage], settled: Callable[[], object] = lambda: None
+) -> None:
+    """Feed time-ordered messages the way live ingest does: group-commit batches through
+    `App.ingest`, the source moving the simulated clock to each message as it is taken.
+
+    `App.settle()` (sends, 群发 tasks; then `settled`) runs after a line exactly where
+    settling after every line would do something: the line queued a row or a 群发 task, a
+    held or retried row's time has come, a send is still waiting, or a 群发 task is open.
+    Elsewhere it would find nothing due, so a batch goes on (up to BATCH_MESSAGES lines).
+    """
+    source = iter(messages)
+    store = app.store
+    while True:
+        queued = store.queued
+        due = _next_due(app)
+
+        def stop(due: datetime | None = due, queued: int = queued) -> bool:
+            return store.queued != queued or (due is not None and app.clock.now() >= due)
+
+        if not app.ingest(_batch(source, stop)):
+            return
+        await app.settle()
+        settled()
+
+
+def _batch(
+    source: Iterator[IncomingMessage], stop: Callable[[], bool]
+) -> Iterator[IncomingMessage]:
+    """Up to BATCH_MESSAGES messages, ending after the one that makes `stop()` true."""
+    for _ in range(BATCH_MESSAGES):
+        msg = next(source, None)
+        if msg is None:
+            return
+        yield msg
+        if stop():
+            return
+
+
+def _next_due(app: App) -> datetime | None:
+    """When a settle next has something to do: now while a 群发 task is open (its platform
+    is polled every time), a held or retried row's time, else never (None)."""
+    now = app.clock.now()
+    store = app.store
+    if store.mass_tasks(state="pending") or store.mass_tasks(state="created"):
+        return now
+    wait = app.sender.next_wakeup(now)
+    return None if wait is None else now + timedelta(seconds=wait)
+
+
 async def replay(
     events: list[ReplayEvent],
     org: Org,
     config: Config | None = None,
     data_dir: Path | None = None,
 ) -> tuple[Runtime, list[str]]:
-    """Feed events through App.handle() with the clock following `at`; return the bot's lines."""
+    """Feed events through App.ingest() with the clock following `at` (see `feed`); return
+    the bot's lines."""
     base = config or load_config(None)
     tmp = None
     if data_dir is None:
@@ -202,24 +255,27 @@ async def replay(
     printed: list[str] = []
     sim = rt.simulator
     assert sim is not None
-    for ev in events:
-        clock.advance_to(ev.at)
-        if ev.group is not None and not sim.has_room(ev.group):
-            continue  # the bot is not in that group: it would never see the message
-        msg = sim.message(
-            ev.sender,
-            ev.text,
-            ev.group,
-            kind=ev.kind,
-            data=ev.data,
-            filename=ev.filename,
-            message_id=ev.id,
-            at=ev.at,
-            link=ev.link,
-        )
-        await rt.app.handle(msg)
-        await rt.app.settle()
-        printed.extend(describe(sim, line) for line in sim.pop_sent())
+
+    def messages() -> Iterator[IncomingMessage]:
+        for ev in events:
+            clock.advance_to(ev.at)
+            if ev.group is not None and not sim.has_room(ev.group):
+                continue  # the bot is not in that group: it would never see the message
+            yield sim.message(
+                ev.sender,
+                ev.text,
+                ev.group,
+                kind=ev.kind,
+                data=ev.data,
+                filename=ev.filename,
+                message_id=ev.id,
+                at=ev.at,
+                link=ev.link,
+            )
+
+    await feed(
+        rt.app, messages(), lambda: printed.extend(describe(sim, x) for x in sim.pop_sent())
+    )
     return rt, printed
 
 

@@ -13,6 +13,10 @@ from bot.domain.tasks import MassTask
 class TaskStore(Protocol):
     """群发 tasks: one per member and push."""
 
+    # Outbox rows and 群发 tasks this process has queued so far (never decreases; a rolled
+    # back write still counts): a replay settles only after a line that moved it.
+    queued: int
+
     def add_mass_tasks(self, tasks: Iterable[MassTask]) -> None:
         """Record new tasks (already recorded ones are kept as they are)."""
         ...

@@ -35,6 +35,13 @@ class SqliteBase:
     # writes a SQLite file's deliveries, so it stays true; any rollback empties it. The
     # PostgreSQL store, shared by several processes, keeps none.
     latest_cache: dict[str, int | None] | None = None
+    # Outbox rows and 群发 tasks queued by this process (see TaskStore.queued).
+    queued = 0
+    # What reads inside a transaction may reuse until another connection commits (checked
+    # with PRAGMA data_version once per transaction); any rollback empties it. Today: the
+    # drives open on a day (every household message asks) and pushes by number (a signature
+    # reads its push five times). None: no cache (PostgreSQL).
+    txn_cache: dict[object, Any] | None = None
 
     def __init__(self, path: str | Path, tz: tzinfo) -> None:
         self.path = Path(path)
@@ -56,6 +63,9 @@ class SqliteBase:
         self._conn = conn
         self._depth = 0
         self.latest_cache = {}
+        self.txn_cache = {}
+        self._txn = self._checked = 0
+        self._data_version: object = None
 
     def close(self) -> None:
         """Close the connection."""
@@ -70,6 +80,7 @@ class SqliteBase:
             return
         self._conn.execute("BEGIN IMMEDIATE")
         self._depth = 1
+        self._txn += 1
         try:
             yield
         except BaseException:
@@ -101,6 +112,21 @@ class SqliteBase:
         """Rolled back: what the caches learnt inside may be undone."""
         if self.latest_cache is not None:
             self.latest_cache.clear()
+        if self.txn_cache is not None:
+            self.txn_cache.clear()
+
+    def _cache(self) -> dict[object, Any] | None:
+        """`txn_cache` inside a transaction (None outside one, or without a cache), emptied
+        first when another connection has committed since it was filled."""
+        if self.txn_cache is None or not self._depth:
+            return None
+        if self._checked != self._txn:
+            self._checked = self._txn
+            version = self._one("PRAGMA data_version")
+            if version != self._data_version:
+                self._data_version = version
+                self.txn_cache.clear()
+        return self.txn_cache
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, params)

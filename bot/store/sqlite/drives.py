@@ -27,6 +27,8 @@ class DriveTables(SqliteBase):
 
     def add_drive(self, drive: Drive) -> int:
         """Record a new drive (its `id` is ignored) and return its number."""
+        if self.txn_cache is not None:
+            self.txn_cache.clear()
         targets = {"default": _dump(drive.targets)}
         targets.update({unit: _dump(ms) for unit, ms in drive.overrides})
         rows = self._x(
@@ -72,10 +74,16 @@ class DriveTables(SqliteBase):
             rows = self._x(f"SELECT {_COLS} FROM drives ORDER BY id DESC")
         else:
             day = open_on.isoformat()
+            cache = self._cache()
+            if cache is not None and ("drives", day) in cache:
+                return list(cache["drives", day])
             rows = self._x(
                 f"SELECT {_COLS} FROM drives WHERE starts <= ? AND ends >= ? ORDER BY id DESC",
                 (day, day),
             )
+            if cache is not None:
+                found = cache["drives", day] = [self._drive(r) for r in rows]
+                return list(found)
         return [self._drive(r) for r in rows]
 
     def add_drive_receipt(self, receipt: DriveReceipt) -> bool:

@@ -20,6 +20,7 @@ class OutboxTables(SqliteBase):
         self, out: OutgoingMessage, now: datetime, not_before: datetime | None = None
     ) -> int | None:
         """Add an outbox row; with a dedupe key, a second enqueue is ignored (returns None)."""
+        self.queued += 1
         cur = self._x(
             "INSERT OR IGNORE INTO outbox (dedupe_key, conversation, kind, text, mentions, path, "
             "push_id, group_id, created_at, not_before, link) "

@@ -87,9 +87,17 @@ class PushTables(SqliteBase):
         )
 
     def get_push(self, push_id: int) -> Push | None:
-        """One push by number."""
+        """One push by number (within a transaction, read once: see SqliteBase.txn_cache)."""
+        cache = self._cache()
+        if cache is not None and ("push", push_id) in cache:
+            return cache["push", push_id]
         row = self._x(f"SELECT {self._PUSH_COLS} FROM pushes WHERE id = ?", (push_id,)).fetchone()
-        return None if row is None else self._push(row)
+        if row is None:
+            return None
+        push = self._push(row)
+        if cache is not None:
+            cache["push", push_id] = push
+        return push
 
     def pushes(
         self,
@@ -145,6 +153,8 @@ class PushTables(SqliteBase):
     def withdraw_push(self, push_id: int) -> int:
         """Mark a push withdrawn and cancel its unsent messages; returns how many."""
         with self.transaction():
+            if self.txn_cache is not None:
+                self.txn_cache.pop(("push", push_id), None)
             self._x("UPDATE pushes SET status = 'withdrawn' WHERE id = ?", (push_id,))
             cur = self._x(
                 "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' "

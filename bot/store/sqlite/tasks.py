@@ -20,6 +20,7 @@ class TaskTables(SqliteBase):
 
     def add_mass_tasks(self, tasks: Iterable[MassTask]) -> None:
         """Record new tasks (already recorded ones are kept as they are)."""
+        self.queued += 1
         self._many(
             "INSERT OR IGNORE INTO mass_tasks (push_id, wechat, groups, created_at) "
             "VALUES (?, ?, ?, ?)",
