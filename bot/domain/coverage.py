@@ -147,6 +147,29 @@ def _median_minutes(start: datetime, times: Sequence[datetime]) -> float | None:
     return round(median((t - start).total_seconds() / 60 for t in times), 1)
 
 
+# Households' replies are invisible in screenshot-proven and 群发-task groups.
+UNHEARD_MODES = (Mode.EVIDENCE, Mode.TASK)
+
+
+@dataclass(frozen=True)
+class CoverageFacts:
+    """What a coverage report reads besides the unit counters, boiled down by the store.
+
+    `sign_middle` and `deliver_middle` are the middle one or two signature and delivery
+    times in time order (their median is the median of all); `unseen` the units whose
+    every planned group is in an unheard mode.
+    """
+
+    sign_middle: tuple[datetime, ...]
+    deliver_middle: tuple[datetime, ...]
+    unseen: frozenset[str]
+
+
+def middle(count: int) -> tuple[int, int]:
+    """(offset, how many) of the middle one or two of `count` sorted values."""
+    return (count - 1) // 2, 2 - count % 2
+
+
 def coverage(
     push: Push,
     tallies: Sequence[UnitTally],
@@ -155,8 +178,7 @@ def coverage(
 ) -> PushCoverage:
     """Coverage of a push from its counters, signatures and deliveries."""
     delivered = [d.delivered_at for d in deliveries if d.delivered_at is not None]
-    # Households' replies are invisible in screenshot-proven and 群发-task groups.
-    seen = {d.unit for d in deliveries if d.mode not in (Mode.EVIDENCE, Mode.TASK)}
+    seen = {d.unit for d in deliveries if d.mode not in UNHEARD_MODES}
     return PushCoverage(
         push=push,
         units=tuple(tallies),
@@ -165,6 +187,18 @@ def coverage(
         unseen_acks=frozenset(
             d.unit for d in deliveries if d.unit is not None and d.unit not in seen
         ),
+    )
+
+
+def coverage_of(push: Push, tallies: Sequence[UnitTally], facts: CoverageFacts) -> PushCoverage:
+    """Coverage of a push from its counters and the store's boiled-down facts (the same
+    figures as `coverage` over every signature and delivery)."""
+    return PushCoverage(
+        push=push,
+        units=tuple(tallies),
+        median_sign_minutes=_median_minutes(push.created_at, facts.sign_middle),
+        median_deliver_minutes=_median_minutes(push.created_at, facts.deliver_middle),
+        unseen_acks=facts.unseen,
     )
 
 
