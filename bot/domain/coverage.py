@@ -24,6 +24,12 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+@lru_cache(maxsize=65536)
+def percent_of(part: int, whole: int) -> str:
+    """`percent(rate(part, whole))`, remembered: a city's 8,000 units share few pairs."""
+    return percent(rate(part, whole))
+
+
 def unit_json(u: UnitTally) -> dict[str, Any]:
     """One unit's counters in the coverage report's JSON shape."""
     return {

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.domain.coverage import (
     PushCoverage,
     percent,
-    rate,
+    percent_of,
     unit_json,
 )
 from bot.domain.model import (
@@ -158,10 +158,12 @@ def _unit_card(cov: PushCoverage, u: UnitTally) -> dict[str, Any]:
     # Filled in place (same keys, same order as `{**unit_json(u), …}`): a city card has
     # 8,000 units and the 总览 lists 20 cards.
     card = unit_json(u)
-    card["sign_rate"] = percent(rate(u.signed, u.pushers))
-    card["delivery_rate"] = percent(rate(u.delivered, u.groups))
-    card["ack_rate"] = percent(cov.unit_ack_rate(u))
-    card["acks_seen"] = not cov.acks_unknown(u)
+    unknown = cov.acks_unknown(u)
+    card["sign_rate"] = percent_of(u.signed, u.pushers)
+    card["delivery_rate"] = percent_of(u.delivered, u.groups)
+    # As percent(cov.unit_ack_rate(u)).
+    card["ack_rate"] = percent(None) if unknown else percent_of(u.acks + u.read_acks, u.households)
+    card["acks_seen"] = not unknown
     card["reads"] = u.reads
     card["read_acks"] = u.read_acks
     return card
