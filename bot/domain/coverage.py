@@ -24,7 +24,7 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def percent_of(part: int, whole: int) -> str:
     """`percent(rate(part, whole))`, remembered: a city's 8,000 units share few pairs."""
     return percent(rate(part, whole))
