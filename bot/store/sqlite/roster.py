@@ -43,27 +43,17 @@ class RosterTables(SqliteBase):
                     for i, g in enumerate(org.groups)
                 ],
             )
-            # Rows go in key order (contact id; group then contact id): random keys made
-            # every insert touch another index page, and a city's import took ≈35 s.
-            members = org.members
-            order = sorted(range(len(members)), key=lambda i: members[i].wechat)
-            roles = {r: r.value for r in Role}
             self._many(
                 "INSERT INTO members VALUES (?, ?, ?, ?, ?, ?, ?)",
                 # Rows streamed, not listed first: a city's 2M rows were ≈150 MB at peak.
                 (
-                    (version, m.wechat, m.name, roles[m.role], m.unit, m.phone, i)
-                    for i, m in ((i, members[i]) for i in order)
+                    (version, m.wechat, m.name, m.role.value, m.unit, m.phone, i)
+                    for i, m in enumerate(org.members)
                 ),
             )
-            del order
-            by_group: dict[str, list[str]] = {}
-            for m in members:
-                for gid in m.groups:
-                    by_group.setdefault(gid, []).append(m.wechat)
             self._many(
                 "INSERT INTO memberships VALUES (?, ?, ?)",
-                ((version, gid, w) for gid in sorted(by_group) for w in sorted(by_group[gid])),
+                ((version, gid, m.wechat) for m in org.members for gid in m.groups),
             )
             self._prune_rosters(version)
         return version
