@@ -62,7 +62,12 @@ def reads_back_same(org: Org) -> bool:
     groups in roster order (the order a stored roster reads them back in)."""
     order = {g.id: i for i, g in enumerate(org.groups)}
     for m in org.members:
-        ranks = [order.get(g, -1) for g in m.groups]
+        groups = m.groups
+        if len(groups) == 1:  # most households: nothing to order
+            if groups[0] not in order:
+                return False
+            continue
+        ranks = [order.get(g, -1) for g in groups]
         if -1 in ranks or ranks != sorted(ranks):
             return False
     return True

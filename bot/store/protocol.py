@@ -1,8 +1,7 @@
 """What the rest of the bot needs from persistence: the `Store` protocol.
 
-Callers depend on this protocol only; `bot.store.open_store` picks the implementation
-(today `bot.store.sqlite.SqliteStore`). Every method returns our own types (dataclasses,
-named tuples, plain values), never database rows.
+Callers depend on this protocol only; `bot.store.open_store` picks the implementation.
+Every method returns our own types (dataclasses, named tuples, plain values), never rows.
 
 Rules an implementation keeps:
 - Writes outside `transaction()` are committed at once; inside, they commit or roll back
@@ -41,6 +40,7 @@ from bot.domain.model import (
 )
 from bot.store.callbacks import CallbackStore
 from bot.store.cases import CaseStore
+from bot.store.coverage import CoverageStore
 from bot.store.drives import DriveStore
 from bot.store.leases import LeaseStore
 from bot.store.readlink import ReadTapStore
@@ -50,8 +50,7 @@ from bot.store.tips import TipStore
 from bot.store.trace import TraceStore
 from bot.store.warnings import WarningStore
 
-# Roster versions kept besides those a push refers to: the current one and the ones before
-# it that a restore may bring back (removed members stay on record that long).
+# Roster versions kept besides those pushes use: the current one and those a restore may need.
 ROSTER_HISTORY = 5
 
 
@@ -66,6 +65,7 @@ class Store(
     TraceStore,
     LeaseStore,
     RelayStateStore,
+    CoverageStore,
     Protocol,
 ):
     """All persistence. One instance per process, used from the event-loop thread."""

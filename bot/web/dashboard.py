@@ -15,10 +15,20 @@ from bot.app import App
 from bot.domain.coverage import (
     PushCoverage,
     percent,
-    rate,
+    percent_of,
     unit_json,
 )
-from bot.domain.model import ROLE_LABELS, Content, Delivery, Group, Member, Mode, Org, Push
+from bot.domain.model import (
+    ROLE_LABELS,
+    Content,
+    Delivery,
+    Group,
+    Member,
+    Mode,
+    Org,
+    Push,
+    UnitTally,
+)
 from bot.domain.privacy import mask_phone
 from bot.domain.relay import group_pushers
 from bot.domain.texts import scope_label
@@ -140,19 +150,23 @@ def push_summary(app: App, viewer: Viewer, push: Push, tz: tzinfo) -> dict[str, 
         "reads": cov.reads,
         "median_sign_minutes": cov.median_sign_minutes,
         "median_deliver_minutes": cov.median_deliver_minutes,
-        "units": [
-            {
-                **unit_json(u),
-                "sign_rate": percent(rate(u.signed, u.pushers)),
-                "delivery_rate": percent(rate(u.delivered, u.groups)),
-                "ack_rate": percent(cov.unit_ack_rate(u)),
-                "acks_seen": not cov.acks_unknown(u),
-                "reads": u.reads,
-                "read_acks": u.read_acks,
-            }
-            for u in cov.units
-        ],
+        "units": [_unit_card(cov, u) for u in cov.units],
     }
+
+
+def _unit_card(cov: PushCoverage, u: UnitTally) -> dict[str, Any]:
+    # Filled in place (same keys, same order as `{**unit_json(u), …}`): a city card has
+    # 8,000 units and the 总览 lists 20 cards.
+    card = unit_json(u)
+    unknown = cov.acks_unknown(u)
+    card["sign_rate"] = percent_of(u.signed, u.pushers)
+    card["delivery_rate"] = percent_of(u.delivered, u.groups)
+    # As percent(cov.unit_ack_rate(u)).
+    card["ack_rate"] = percent(None) if unknown else percent_of(u.acks + u.read_acks, u.households)
+    card["acks_seen"] = not unknown
+    card["reads"] = u.reads
+    card["read_acks"] = u.read_acks
+    return card
 
 
 def person_json(member: Member, viewer: Viewer) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from bot.store.postgres.tips import PgTipTables
 from bot.store.sqlite.bindings import BindingTables
 from bot.store.sqlite.callbacks import CallbackTables
 from bot.store.sqlite.cases import CaseTables
+from bot.store.sqlite.coverage import CoverageTables
 from bot.store.sqlite.drives import DriveTables
 from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.outbox import OutboxTables
@@ -45,6 +46,7 @@ class PostgresStore(
     CallbackTables,
     PgLeaseTables,
     RelayStateTables,
+    CoverageTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

@@ -10,6 +10,7 @@ from bot.store.sqlite.baseline import BaselineTables
 from bot.store.sqlite.bindings import BindingTables
 from bot.store.sqlite.callbacks import CallbackTables
 from bot.store.sqlite.cases import CaseTables
+from bot.store.sqlite.coverage import CoverageTables
 from bot.store.sqlite.drives import DriveTables
 from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.leases import LeaseTables
@@ -43,6 +44,7 @@ class SqliteStore(
     CallbackTables,
     LeaseTables,
     RelayStateTables,
+    CoverageTables,
 ):
     """All persistence in one SQLite file (WAL). One instance per process, used from the
     event-loop thread.

@@ -1,0 +1,62 @@
+"""A push's signatures and deliveries boiled down for its coverage report (shared SQL)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from bot.domain.coverage import UNHEARD_MODES, CoverageFacts, middle
+from bot.store.sqlite.base import SqliteBase
+
+# Stored times are fixed-width UTC ISO text, so their text order is their time order.
+_SIGNED = "FROM signatures WHERE push_id = ?"
+_SIGNED_IN_UNIT = (
+    f"{_SIGNED} AND wechat IN (SELECT wechat FROM assignments WHERE push_id = ? AND unit = ?)"
+)
+_DELIVERED = "FROM deliveries WHERE push_id = ? AND delivered_at IS NOT NULL"
+
+
+class CoverageTables(SqliteBase):
+    """The middle times of a push's signatures and deliveries, and its unheard units."""
+
+    def coverage_facts(self, push_id: int, unit: str | None = None) -> CoverageFacts:
+        """The push's middle signature and delivery times and its units whose every group
+        is unheard; with `unit`, of that unit's deliveries and assigned pushers only."""
+        if unit is None:
+            signed: tuple[str, tuple[Any, ...]] = (_SIGNED, (push_id,))
+            delivered: tuple[str, tuple[Any, ...]] = (_DELIVERED, (push_id,))
+        else:
+            signed = (_SIGNED_IN_UNIT, (push_id, push_id, unit))
+            delivered = (f"{_DELIVERED} AND unit = ?", (push_id, unit))
+        # Units with an unheard group and no other: most pushes have no unheard group at all,
+        # so the second scan is rarely made.
+        modes = ", ".join("?" * len(UNHEARD_MODES))
+        planned = "FROM deliveries WHERE push_id = ? AND unit IS NOT NULL" + (
+            " AND unit = ?" if unit is not None else ""
+        )
+        keys = (push_id,) if unit is None else (push_id, unit)
+        unseen = self._x(
+            f"SELECT DISTINCT unit {planned} AND mode IN ({modes}) "
+            f"AND unit NOT IN (SELECT unit {planned} AND mode NOT IN ({modes}))",
+            (*keys, *UNHEARD_MODES, *keys, *UNHEARD_MODES),
+        )
+        return CoverageFacts(
+            sign_middle=self._middle_times("at", *signed),
+            deliver_middle=self._middle_times("delivered_at", *delivered),
+            unseen=frozenset(r[0] for r in unseen),
+        )
+
+    def _middle_times(
+        self, column: str, source: str, params: tuple[Any, ...]
+    ) -> tuple[datetime, ...]:
+        count = int(self._one(f"SELECT count(*) {source}", params) or 0)
+        if not count:
+            return ()
+        offset, limit = middle(count)
+        return tuple(
+            self._dt_req(r[0])
+            for r in self._x(
+                f"SELECT {column} {source} ORDER BY {column} LIMIT ? OFFSET ?",
+                (*params, limit, offset),
+            )
+        )
