@@ -68,8 +68,12 @@ class PostgresBase(SqliteBase):
         self.tz = tz
         # Bench scratch files (raw_insert_baseline) go to the temp dir.
         self.path = Path(tempfile.gettempdir()) / "postgres-store"
-        conn = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
+        # Server-side parameters: a statement run a few times is prepared once (psycopg's
+        # prepare_threshold) and is not parsed again; each execution is still planned for
+        # its own values, as when the values were spelled into the SQL text.
+        conn = psycopg.connect(url, autocommit=True)
         schema.apply(conn)
+        conn.execute("SET plan_cache_mode = force_custom_plan")
         self._conn = conn  # type: ignore[assignment]
         self._depth = 0
         self._pipe: psycopg.Pipeline | None = None
