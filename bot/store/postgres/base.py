@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from bot.store.postgres import schema
 from bot.store.postgres.dialect import translate
@@ -95,23 +96,28 @@ class PostgresBase(SqliteBase):
             yield from self._savepoint()
             return
         self._ahead.clear()
-        with self._pg.pipeline() as pipe:
-            self._pipe = pipe
-            self._pg.execute("BEGIN")
-            self._depth = 1
-            try:
-                yield
-                self._pg.execute("COMMIT")
-                self._sync()
-            except BaseException:
-                self._recover()
-                self._pg.execute("ROLLBACK")
-                self._forget()
-                raise
-            finally:
-                self._depth = 0
-                self._pipe = None
-                self._ahead.clear()
+        try:
+            with self._pg.pipeline() as pipe:
+                self._pipe = pipe
+                self._pg.execute("BEGIN")
+                self._depth = 1
+                try:
+                    yield
+                except BaseException:
+                    self._recover()
+                    self._pg.execute("ROLLBACK")
+                    raise
+                self._pg.execute("COMMIT")  # confirmed by the pipeline's closing sync
+        except BaseException:
+            self._pipe = None
+            if self._pg.info.transaction_status != TransactionStatus.IDLE:
+                self._pg.execute("ROLLBACK")  # a write nobody read failed: COMMIT skipped
+            self._forget()
+            raise
+        finally:
+            self._depth = 0
+            self._pipe = None
+            self._ahead.clear()
 
     def _savepoint(self) -> Iterator[None]:
         name = f"sp{self._depth}"
