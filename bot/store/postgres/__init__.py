@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.store.postgres.base import PostgresBase
 from bot.store.postgres.baseline import PgBaselineTables
 from bot.store.postgres.leases import PgLeaseTables
+from bot.store.postgres.readahead import PgReadAheadTables
 from bot.store.postgres.readlink import PgReadTapTables
 from bot.store.postgres.tips import PgTipTables
 from bot.store.sqlite.bindings import BindingTables
@@ -29,6 +30,7 @@ from bot.store.sqlite.warnings import WarningTables
 
 
 class PostgresStore(
+    PgReadAheadTables,
     RosterTables,
     PushTables,
     RecordTables,

@@ -4,14 +4,16 @@ statement translation. Time columns hold the same UTC ISO text as in SQLite (`ts
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 
 from bot.store.postgres import schema
 from bot.store.postgres.dialect import translate
@@ -19,30 +21,41 @@ from bot.store.sqlite.base import SqliteBase
 
 
 class Rows:
-    """A statement's result as the shared table code reads it (sqlite3.Cursor's surface)."""
+    """A statement's result as the shared table code reads it (sqlite3.Cursor's surface).
+    Inside a transaction statements are pipelined: reading a result waits for it (`ready`),
+    a statement whose result is never read does not wait at all."""
 
-    def __init__(self, cur: psycopg.Cursor[Any]) -> None:
+    def __init__(self, cur: psycopg.Cursor[Any], ready: Callable[[], None]) -> None:
         self._cur = cur
-        self.rowcount = cur.rowcount
+        self._ready = ready
         self._id: int | None = None
+
+    def _result(self) -> psycopg.Cursor[Any]:
+        if self._cur.pgresult is None:
+            self._ready()
+        return self._cur
+
+    @property
+    def rowcount(self) -> int:
+        return self._result().rowcount
 
     @property
     def lastrowid(self) -> int | None:
         """The id an INSERT returned (dialect adds RETURNING id), as SQLite's lastrowid;
         None when nothing was inserted."""
-        if self._id is None and self._cur.description is not None:
+        if self._id is None and self._result().description is not None:
             row = self._cur.fetchone()
             self._id = None if row is None else int(row[0])
         return self._id
 
     def fetchone(self) -> Any:
-        return self._cur.fetchone()
+        return self._result().fetchone()
 
     def fetchall(self) -> list[Any]:
-        return self._cur.fetchall()
+        return self._result().fetchall()
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._cur.fetchall())
+        return iter(self.fetchall())
 
 
 class PostgresBase(SqliteBase):
@@ -56,10 +69,18 @@ class PostgresBase(SqliteBase):
         self.tz = tz
         # Bench scratch files (raw_insert_baseline) go to the temp dir.
         self.path = Path(tempfile.gettempdir()) / "postgres-store"
-        conn = psycopg.connect(url, autocommit=True, cursor_factory=psycopg.ClientCursor)
+        # Server-side parameters: a statement run a few times is prepared once (psycopg's
+        # prepare_threshold) and is not parsed again; each execution is still planned for
+        # its own values, as when the values were spelled into the SQL text.
+        conn = psycopg.connect(url, autocommit=True)
         schema.apply(conn)
+        conn.execute("SET plan_cache_mode = force_custom_plan")
         self._conn = conn  # type: ignore[assignment]
         self._depth = 0
+        self._pipe: psycopg.Pipeline | None = None
+        self._unsynced = False
+        # Reads sent ahead or kept for the current transaction only (see readahead).
+        self._ahead: dict[Any, Any] = {}
 
     @property
     def _pg(self) -> psycopg.Connection[Any]:
@@ -67,33 +88,87 @@ class PostgresBase(SqliteBase):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All-or-nothing block; a nested block is a SAVEPOINT (see SqliteBase)."""
+        """All-or-nothing block; a nested block is a SAVEPOINT (see SqliteBase). The block
+        runs in pipeline mode: a statement waits for the server only when its result is
+        read, or when its savepoint ends or the transaction commits (so an error still
+        surfaces inside the block that caused it)."""
         if self._depth:
             yield from self._savepoint()
             return
-        self._pg.execute("BEGIN")
-        self._depth = 1
+        self._ahead.clear()
         try:
-            yield
+            with self._pg.pipeline() as pipe:
+                self._pipe = pipe
+                self._pg.execute("BEGIN")
+                self._depth = 1
+                try:
+                    yield
+                except BaseException:
+                    self._recover()
+                    self._pg.execute("ROLLBACK")
+                    raise
+                self._pg.execute("COMMIT")  # confirmed by the pipeline's closing sync
         except BaseException:
-            self._pg.execute("ROLLBACK")
+            self._pipe = None
+            if self._pg.info.transaction_status != TransactionStatus.IDLE:
+                self._pg.execute("ROLLBACK")  # a write nobody read failed: COMMIT skipped
             self._forget()
             raise
-        else:
-            self._pg.execute("COMMIT")
         finally:
             self._depth = 0
+            self._pipe = None
+            self._ahead.clear()
+
+    def _savepoint(self) -> Iterator[None]:
+        name = f"sp{self._depth}"
+        self._pg.execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield
+            self._pg.execute(f"RELEASE {name}")
+            if self._unsynced:  # a write nobody read: its error belongs to this block
+                self._sync()
+        except BaseException:
+            self._recover()
+            self._pg.execute(f"ROLLBACK TO {name}")
+            self._pg.execute(f"RELEASE {name}")
+            self._forget()
+            raise
+        finally:
+            self._depth -= 1
+
+    def _forget(self) -> None:
+        super()._forget()
+        self._ahead.clear()
+
+    def _in_pipeline(self) -> bool:
+        return self._pipe is not None
+
+    def _sync(self) -> None:
+        """Wait for every pipelined statement's result (raising the first error)."""
+        self._unsynced = False
+        if self._pipe is not None:
+            self._pipe.sync()
+
+    def _recover(self) -> None:
+        """After an error: let the pipeline accept statements again (what was queued behind
+        the failed statement was skipped by the server; the rollback that follows undoes
+        the rest)."""
+        with contextlib.suppress(psycopg.Error):
+            self._sync()
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
         cur = self._pg.execute(translate(sql), tuple(params))
-        return Rows(cur)
+        self._unsynced = True
+        return Rows(cur, self._sync)
 
     def _many(  # type: ignore[override]
         self, sql: str, rows: Iterable[Sequence[Any]]
     ) -> Rows:
         cur = self._pg.cursor()
         cur.executemany(translate(sql), rows)
-        return Rows(cur)
+        self._unsynced = True
+        return Rows(cur, self._sync)
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self._x(sql, params).fetchone()

@@ -13,6 +13,11 @@ from bot.store.sqlite.base import SqliteBase, ts
 
 _TALLY_FIELDS = tuple(f.name for f in fields(UnitTally))
 _new = object.__new__
+# The push most recently delivered to a group (its id, or no row).
+LATEST_DELIVERED = (
+    "SELECT push_id FROM deliveries WHERE group_id = ? AND delivered_at IS NOT NULL "
+    "ORDER BY delivered_at DESC, push_id DESC LIMIT 1"
+)
 
 
 class PushTables(SqliteBase):
@@ -255,11 +260,7 @@ class PushTables(SqliteBase):
         cache = self.latest_cache
         if cache is not None and group_id in cache:
             return cache[group_id]
-        found: int | None = self._one(
-            "SELECT push_id FROM deliveries WHERE group_id = ? AND delivered_at IS NOT NULL "
-            "ORDER BY delivered_at DESC, push_id DESC LIMIT 1",
-            (group_id,),
-        )
+        found: int | None = self._one(LATEST_DELIVERED, (group_id,))
         if cache is not None:
             cache[group_id] = found
         return found

@@ -1,0 +1,77 @@
+"""Group commit on PostgreSQL, where a transaction's statements are pipelined: a message's
+failing write (whose result nobody reads) still rolls back that message alone, and reads
+sent ahead or kept for the transaction see this transaction's own writes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config
+from bot.domain.drives import Drive, Milestone
+from bot.runtime import Runtime
+from bot.settings import StoreSection
+from tests.conftest import make_config
+from tests.pgserver import new_database
+from tests.test_perf_levers import (  # the same tests, collected here too
+    _ack,
+    test_a_bad_message_in_a_batch_rolls_back_alone,
+    test_nothing_is_sent_before_its_batch_commits,
+)
+
+__all__ = [
+    "test_a_bad_message_in_a_batch_rolls_back_alone",
+    "test_nothing_is_sent_before_its_batch_commits",
+]
+
+
+@pytest.fixture
+def config(tmp_path: Path, postgres_server: str) -> Config:
+    """The usual test config, with its records in a fresh PostgreSQL database."""
+    return replace(make_config(tmp_path), store=StoreSection(url=new_database(postgres_server)))
+
+
+async def test_a_failing_write_nobody_reads_rolls_back_its_message_alone(rt: Runtime) -> None:
+    app, store = rt.app, rt.store
+    office = app.org.member("office")
+    assert office is not None
+    push = app.create_push("组提交", "请勿向陌生人转账。", office, app.clock.now())
+    store.mark_delivered(push.id, "wj", app.clock.now(), "relay")
+    dispatch = app.chat.dispatch
+
+    def failing(ctx, msg):  # type: ignore[no-untyped-def]
+        dispatch(ctx, msg)
+        if msg.sender == "wj_h1":  # the server refuses this write; nothing reads its result
+            store._x("INSERT INTO receipts (push_id) VALUES (NULL)")  # type: ignore[attr-defined]
+
+    app.chat.dispatch = failing  # type: ignore[method-assign]
+    batch = [_ack(rt, i, f"wj_h{i}", "wj") for i in range(3)]
+    assert app.ingest(iter(batch)) == 3
+    assert store.receipt_count(push.id) == 2  # wj_h0 and wj_h2; wj_h1 rolled back alone
+    errors = store._x(  # type: ignore[attr-defined]
+        "SELECT id FROM messages WHERE error IS NOT NULL"
+    ).fetchall()
+    assert [r[0] for r in errors] == ["batch-1"]  # stored with its error, the others not
+    await app.settle()
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
+
+
+def test_reads_sent_ahead_see_the_transaction_s_own_writes(rt: Runtime) -> None:
+    app, store = rt.app, rt.store
+    office = app.org.member("office")
+    assert office is not None
+    push = app.create_push("预读", "请勿向陌生人转账。", office, app.clock.now())
+    day = date(2026, 11, 23)
+    with store.transaction():
+        assert store.record_message(_ack(rt, 0, "wj_h0", "wj"))  # its group's read goes ahead
+        assert store.mark_delivered(push.id, "wj", app.clock.now(), "relay")
+        assert store.latest_delivered_push("wj") == push.id
+        assert store.drives(open_on=day) == []
+        drive = Drive(0, "专项", ("已安装",), False, day, day, (Milestone(day, 1),))
+        number = store.add_drive(drive)
+        assert [d.id for d in store.drives(open_on=day)] == [number]
+    assert store.latest_delivered_push("wj") == push.id
