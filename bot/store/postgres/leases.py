@@ -23,3 +23,11 @@ class PgLeaseTables(LeaseTables):
                 self._one("SELECT pg_try_advisory_lock(?)", (SCHEDULER_LOCK,))
             )
         return self._scheduler_locked
+
+    def release_leases(self, owner: str) -> None:
+        """Give up every lease of `owner` and, on a clean stop, the scheduler lock at once
+        (closing the connection frees it too, but the server does so only after it notices)."""
+        super().release_leases(owner)
+        if self._scheduler_locked:
+            self._one("SELECT pg_advisory_unlock(?)", (SCHEDULER_LOCK,))
+            self._scheduler_locked = False
