@@ -64,15 +64,15 @@ class RosterTables(SqliteBase):
         # counted per group and unit, those in several listed to be checked one by one.
         alone: dict[tuple[str, str], int] = {}
         shared: list[tuple[int, str, str, str]] = []
-        for m in org.members:
-            if m.role is not Role.HOUSEHOLD or m.unit is None or not m.groups:
+        for m in org.with_role(Role.HOUSEHOLD):
+            groups = m.groups
+            if m.unit is None or not groups:
                 continue
-            groups = set(m.groups)
-            if len(groups) == 1:
-                key = (m.groups[0], m.unit)
+            if len(groups) == 1 or len(set(groups)) == 1:
+                key = (groups[0], m.unit)
                 alone[key] = alone.get(key, 0) + 1
             else:
-                shared.extend((version, gid, m.wechat, m.unit) for gid in groups)
+                shared.extend((version, gid, m.wechat, m.unit) for gid in set(groups))
         self._many(
             "INSERT INTO group_alone (version, group_id, unit, households) VALUES (?, ?, ?, ?)",
             [(version, gid, unit, n) for (gid, unit), n in alone.items()],

@@ -299,13 +299,16 @@ def m081_reach(db: Database) -> None:
         db.execute(statement)
 
 
-# A household in several groups; filled for the stored versions from their memberships.
+# A household in several groups; filled for the stored versions from their memberships (by
+# member: the primary key would read a whole version per row).
 _SHARED = (
-    "EXISTS (SELECT 1 FROM memberships o WHERE o.version = gm.version "
+    "EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
+    "WHERE o.version = gm.version "
     "AND o.wechat = gm.wechat AND o.group_id != gm.group_id)"
 )
 _HOUSEHOLDS = (
-    "FROM memberships gm JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
+    "FROM memberships gm INDEXED BY memberships_by_member "
+    "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
     "WHERE m.role = 'household' AND m.unit IS NOT NULL AND "
 )
 REACH_081 = [
