@@ -4,6 +4,8 @@ listed in `OPENERS` (SQLite-only checks live in test_store_sqlite.py)."""
 
 from __future__ import annotations
 
+import random
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -19,9 +21,12 @@ from bot.domain.model import (
     Org,
     OutgoingMessage,
     Receipt,
+    Role,
 )
 from bot.domain.relay import plan_push
 from bot.store import ROSTER_HISTORY, Store, open_store
+from bot.store.sqlite.base import SqliteBase
+from bot.store.sqlite.schema import REACH_081
 from tests.pgserver import new_database
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=SHANGHAI)
@@ -194,3 +199,61 @@ def test_raw_insert_baseline_leaves_the_store_alone(store: Store, town: Org) -> 
     rows = [(Receipt(pid, f"h{i}", "王家村", "wj", NOW), f"m{i}") for i in range(3)]
     assert store.raw_insert_baseline(rows) >= 0
     assert store.receipt_count() == 0
+
+
+def _mixed_org(town: Org, seed: int) -> Org:
+    # Households moved at random into one to three groups, of their own unit or another.
+    rng = random.Random(seed)
+    ids = [g.id for g in town.groups]
+    members = tuple(
+        replace(m, groups=tuple(rng.sample(ids, rng.randint(1, 3))))
+        if m.role is Role.HOUSEHOLD
+        else m
+        for m in town.members
+    )
+    return Org(town.town, town.groups, members)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reach_counts_households_in_several_groups_once(
+    store: Store, town: Org, seed: int
+) -> None:
+    store.save_org(town, NOW, "old")
+    org = _mixed_org(town, seed)
+    store.save_org(org, NOW, "t")
+    pid = _push(store, org)
+    order = [d.group_id for d in store.deliveries(pid)]
+    random.Random(seed).shuffle(order)
+    reached: set[str] = set()
+    for gid in order:
+        assert store.mark_delivered(pid, gid, NOW, "relay")
+        reached |= {m.wechat for m in org.members if gid in m.groups}
+        expected = Counter(
+            m.unit for m in org.members if m.role is Role.HOUSEHOLD and m.wechat in reached
+        )
+        assert {t.unit: t.reached for t in store.tallies(pid)} == {
+            t.unit: expected[t.unit] for t in store.tallies(pid)
+        }
+
+
+def test_reach_of_stored_versions_filled_by_the_migration(store: Store, town: Org) -> None:
+    # m081 fills, for rosters stored before it, what save_org now stores at import.
+    assert isinstance(store, SqliteBase)
+    store.save_org(town, NOW, "t")
+    store.save_org(_mixed_org(town, 7), NOW, "t")
+
+    def rows() -> list[tuple[object, ...]]:
+        return [
+            tuple(r)
+            for table in ("group_alone", "shared_households")
+            for r in store._x(f"SELECT * FROM {table} ORDER BY 1, 2, 3")
+        ]
+
+    at_import = rows()
+    assert len(at_import) > 10
+    with store.transaction():
+        store._x("DROP TABLE group_alone")
+        store._x("DROP TABLE shared_households")
+        for statement in REACH_081:
+            store._x(statement)
+    assert rows() == at_import

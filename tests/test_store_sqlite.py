@@ -29,6 +29,7 @@ MIGRATIONS = [
     "m073_callbacks",
     "m075_bulletin_charts",
     "m080_leases",
+    "m081_reach",
 ]
 
 

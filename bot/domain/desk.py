@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.followup import supervisors_of
 from bot.domain.model import Content, Group, Level, Member, Org, Role
 from bot.nlp.rank import rank
 
@@ -84,18 +83,34 @@ def tip_recipients(org: Org, unit: str | None) -> list[Member]:
 
 
 def _tip_recipients(org: Org, unit: str | None) -> list[Member]:
-    people = supervisors_of(org, [unit]) if unit else []
-    served = {g.id for g in org.groups if g.level is not Level.COMMAND and g.unit == unit}
-    known = {m.wechat for m in people}
-    people += [
-        m
-        for m in org.with_role(Role.SUPERVISOR)
-        if m.wechat not in known and served.intersection(m.groups)
-    ]
+    if unit:
+        people = list(org.derived("tip_supervisors", _supervisors_by_unit).get(unit, ()))
+    else:
+        served = {g.id for g in org.groups if g.level is not Level.COMMAND and g.unit is None}
+        people = [m for m in org.with_role(Role.SUPERVISOR) if served.intersection(m.groups)]
     people.sort(key=lambda m: not is_police(m, org))
     if people:
         return people
     return [m for m in org.members if m.role is Role.OFFICE]
+
+
+def _supervisors_by_unit(org: Org) -> dict[str, list[Member]]:
+    """Per unit, in one pass over the supervisors: its supervisors (followup.supervisors_of),
+    then the other supervisors sitting in its groups, each part in roster order."""
+    with_groups = set(org.units)
+    unit_of = {g.id: g.unit for g in org.groups if g.level is not Level.COMMAND and g.unit}
+    first: dict[str, list[Member]] = {}
+    then: dict[str, list[Member]] = {}
+    for m in org.with_role(Role.SUPERVISOR):
+        via = {unit_of[g] for g in m.groups if g in unit_of}
+        own = {m.unit} if m.unit else set()
+        if m.unit not in with_groups:
+            own |= via
+        for u in own:
+            first.setdefault(u, []).append(m)
+        for u in via - own:
+            then.setdefault(u, []).append(m)
+    return {u: first.get(u, []) + then.get(u, []) for u in first.keys() | then.keys()}
 
 
 def tip_place(org: Org, group: Group | None, unit: str | None) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import psycopg
 
-from bot.store.sqlite.schema import LEASES_080
+from bot.store.postgres.dialect import translate
+from bot.store.sqlite.schema import LEASES_080, REACH_081
 
 # (name, statements) in order. Names match the SQLite migrations they translate.
 STEPS: list[tuple[str, list[str]]] = []
@@ -215,3 +216,4 @@ _step(
     "position INTEGER NOT NULL, path TEXT NOT NULL, PRIMARY KEY (bulletin_id, position))",
 )
 _step("m080_leases", *LEASES_080)
+_step("m081_reach", *(translate(s) for s in REACH_081))  # no INDEXED BY

@@ -222,20 +222,7 @@ class PushTables(SqliteBase):
             if row is None:
                 return False
             version = self._one("SELECT roster_version FROM pushes WHERE id = ?", (push_id,))
-            # Households already reached through another delivered group are not counted
-            # twice; the roster snapshot is the push's own version.
-            newly = self._x(
-                "SELECT m.unit, count(*) FROM memberships gm "
-                "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
-                "JOIN push_units pu ON pu.push_id = ? AND pu.unit = m.unit "
-                "WHERE gm.version = ? AND gm.group_id = ? AND m.role = 'household' "
-                "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
-                "  JOIN deliveries d "
-                "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
-                "  WHERE o.version = gm.version AND o.wechat = gm.wechat) "
-                "GROUP BY m.unit",
-                (push_id, version, group_id, push_id),
-            ).fetchall()
+            newly = self._newly_reached(push_id, version, group_id)
             self._x(
                 "UPDATE deliveries SET delivered_at = ?, via = ? "
                 "WHERE push_id = ? AND group_id = ?",
@@ -247,12 +234,35 @@ class PushTables(SqliteBase):
                 "UPDATE push_units SET delivered = delivered + 1 WHERE push_id = ? AND unit = ?",
                 (push_id, row[0]),
             )
-            for unit, count in newly:
+            for unit, count in newly.items():
                 self._x(
                     "UPDATE push_units SET reached = reached + ? WHERE push_id = ? AND unit = ?",
                     (count, push_id, unit),
                 )
             return True
+
+    def _newly_reached(self, push_id: int, version: int, group_id: str) -> dict[str, int]:
+        # Households per unit that this delivery reaches first, in the push's own roster
+        # version: those in no other group certainly (counted at import, group_alone); one in
+        # several groups only if none of its other groups was delivered yet.
+        newly: dict[str, int] = dict(
+            self._x(
+                "SELECT unit, households FROM group_alone WHERE version = ? AND group_id = ?",
+                (version, group_id),
+            ).fetchall()
+        )
+        for unit, count in self._x(
+            "SELECT s.unit, count(*) FROM shared_households s "
+            "WHERE s.version = ? AND s.group_id = ? "
+            "AND NOT EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
+            "  JOIN deliveries d "
+            "  ON d.push_id = ? AND d.group_id = o.group_id AND d.delivered_at IS NOT NULL "
+            "  WHERE o.version = s.version AND o.wechat = s.wechat) "
+            "GROUP BY s.unit",
+            (version, group_id, push_id),
+        ):
+            newly[unit] = newly.get(unit, 0) + count
+        return newly
 
     def latest_delivered_push(self, group_id: str) -> int | None:
         """The push most recently delivered to a group (every household receipt asks: kept

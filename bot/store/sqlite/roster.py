@@ -55,8 +55,32 @@ class RosterTables(SqliteBase):
                 "INSERT INTO memberships VALUES (?, ?, ?)",
                 ((version, gid, m.wechat) for m in org.members for gid in m.groups),
             )
+            self._save_reach(version, org)
             self._prune_rosters(version)
         return version
+
+    def _save_reach(self, version: int, org: Org) -> None:
+        # What a delivery newly reaches (pushes.mark_delivered): households in one group only
+        # counted per group and unit, those in several listed to be checked one by one.
+        alone: dict[tuple[str, str], int] = {}
+        shared: list[tuple[int, str, str, str]] = []
+        for m in org.with_role(Role.HOUSEHOLD):
+            groups = m.groups
+            if m.unit is None or not groups:
+                continue
+            if len(groups) == 1 or len(set(groups)) == 1:
+                key = (groups[0], m.unit)
+                alone[key] = alone.get(key, 0) + 1
+            else:
+                shared.extend((version, gid, m.wechat, m.unit) for gid in set(groups))
+        self._many(
+            "INSERT INTO group_alone (version, group_id, unit, households) VALUES (?, ?, ?, ?)",
+            [(version, gid, unit, n) for (gid, unit), n in alone.items()],
+        )
+        self._many(
+            "INSERT INTO shared_households (version, group_id, wechat, unit) VALUES (?, ?, ?, ?)",
+            shared,
+        )
 
     def _prune_rosters(self, keep: int) -> None:
         # Pushes keep their snapshot, and the newest ROSTER_HISTORY versions stay so that a
@@ -70,7 +94,14 @@ class RosterTables(SqliteBase):
             )
         ]
         for v in dead:
-            for table in ("groups", "members", "memberships", "rosters"):
+            for table in (
+                "groups",
+                "members",
+                "memberships",
+                "group_alone",
+                "shared_households",
+                "rosters",
+            ):
                 self._x(f"DELETE FROM {table} WHERE version = ?", (v,))
 
     def roster_history(self) -> list[RosterVersion]:

@@ -288,3 +288,37 @@ LEASES_080 = [
     "CREATE TABLE fingerprints (key TEXT PRIMARY KEY, message_id TEXT NOT NULL, at TEXT NOT NULL)",
     "CREATE INDEX fingerprints_by_time ON fingerprints (at)",
 ]
+
+
+@migrations()
+def m081_reach(db: Database) -> None:
+    """What a delivery newly reaches, worked out per roster version at import (issue 12):
+    per group and unit the households in no other group (all newly reached), and the
+    households in several groups (the only ones to check against other deliveries)."""
+    for statement in REACH_081:
+        db.execute(statement)
+
+
+# A household in several groups; filled for the stored versions from their memberships (by
+# member: the primary key would read a whole version per row).
+_SHARED = (
+    "EXISTS (SELECT 1 FROM memberships o INDEXED BY memberships_by_member "
+    "WHERE o.version = gm.version "
+    "AND o.wechat = gm.wechat AND o.group_id != gm.group_id)"
+)
+_HOUSEHOLDS = (
+    "FROM memberships gm INDEXED BY memberships_by_member "
+    "JOIN members m ON m.version = gm.version AND m.wechat = gm.wechat "
+    "WHERE m.role = 'household' AND m.unit IS NOT NULL AND "
+)
+REACH_081 = [
+    "CREATE TABLE group_alone (version INTEGER NOT NULL, group_id TEXT NOT NULL, "
+    "unit TEXT NOT NULL, households INTEGER NOT NULL, PRIMARY KEY (version, group_id, unit))",
+    "CREATE TABLE shared_households (version INTEGER NOT NULL, group_id TEXT NOT NULL, "
+    "wechat TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (version, group_id, wechat))",
+    "INSERT INTO group_alone (version, group_id, unit, households) "
+    f"SELECT gm.version, gm.group_id, m.unit, count(*) {_HOUSEHOLDS} NOT {_SHARED} "
+    "GROUP BY gm.version, gm.group_id, m.unit",
+    "INSERT INTO shared_households (version, group_id, wechat, unit) "
+    f"SELECT gm.version, gm.group_id, gm.wechat, m.unit {_HOUSEHOLDS} {_SHARED}",
+]
