@@ -88,7 +88,7 @@ class Router:
         intent = classify(msg, member, group)
         if intent is None or member is None or (drive and not isinstance(intent, ReceiptIntent)):
             return
-        ctx = replace(ctx, member=member, reply_to=msg.group or msg.sender, message_id=msg.id)
+        ctx = ctx.speaking(member, msg.group or msg.sender, msg.id)
         if isinstance(intent, Refusal):
             ctx.reply(f"抱歉，{intent.reason}。")
         elif isinstance(intent, CommandIntent):
