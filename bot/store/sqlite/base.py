@@ -17,7 +17,6 @@ from sqlite_utils import Database
 
 from bot.store.sqlite.schema import migrations
 
-
 # The last time formatted and its text: a burst's messages carry the same second (the
 # transports stamp whole seconds), and one message's rows share their handling time.
 _last_ts: tuple[datetime | None, str] = (None, "")
