@@ -5,10 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally
 from bot.store.sqlite.base import SqliteBase, ts
+
+
+@lru_cache(maxsize=256)
+def _scope(stored: str) -> tuple[str, ...]:
+    """A push's stored scope, parsed once (a county push names hundreds of groups, and a
+    tip reads the recent pushes on every report)."""
+    return tuple(json.loads(stored))
 
 
 class PushTables(SqliteBase):
@@ -79,7 +87,7 @@ class PushTables(SqliteBase):
             body=r[2],
             created_at=self._dt_req(r[3]),
             created_by=r[4],
-            scope=tuple(json.loads(r[5])),
+            scope=_scope(r[5]),
             deadline=self._dt(r[6]),
             content_id=r[7],
             roster_version=r[8],
