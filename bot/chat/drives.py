@@ -85,7 +85,7 @@ class Drives:
         """Whether a household's message is a receipt for an open drive (counted once), or
         the office's "专项行动 …" command (handled here)."""
         in_command = group is None or group.level is Level.COMMAND
-        if member.role in COMMAND_ROLES and msg.kind is MessageKind.TEXT and in_command:
+        if in_command and msg.kind is MessageKind.TEXT and member.role in COMMAND_ROLES:
             return self.command(ctx, msg, member)
         if member.role is not Role.HOUSEHOLD:
             return False
