@@ -53,6 +53,10 @@ BATCH_MESSAGES = 100
 BATCH_SECONDS = 0.004
 
 
+class _Redo(Exception):
+    """A message of a group-commit batch failed: handle the batch one savepoint each."""
+
+
 def _report_crash(task: asyncio.Task[None]) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.error("后台任务 %s 意外停止", task.get_name(), exc_info=task.exception())
@@ -240,30 +244,49 @@ class App:
         self.sender.wake()
 
     def ingest(self, messages: Iterable[IncomingMessage]) -> int:
-        """Handle messages in ONE transaction (group commit), each in its own savepoint: a
-        message that fails rolls back alone and is stored with its error. Returns how many."""
+        """Handle messages in ONE transaction (group commit), each as if in its own
+        savepoint: a message that fails rolls back alone and is stored with its error.
+        Returns how many."""
         # `python -m bot roster restore` writes from another process: follow it here.
         self.reload_roster()
-        count = 0
-        with self.store.transaction():
-            for msg in messages:
-                self._handle_one(msg)
-                count += 1
+        done: list[tuple[IncomingMessage, datetime]] = []
+        try:
+            # No savepoint per message (two statements each): when a message fails, the
+            # batch so far is rolled back and handled again one savepoint each, at the times
+            # it was first handled.
+            with self.store.transaction():
+                for msg in messages:
+                    now = self.clock.now()
+                    done.append((msg, now))
+                    try:
+                        self._act(msg, now)
+                    except Exception as exc:
+                        raise _Redo from exc
+        except _Redo:
+            with self.store.transaction():
+                for msg, now in done:
+                    self._handle_one(msg, now)
+                for msg in messages:  # the rest of the batch, as before: one savepoint each
+                    self._handle_one(msg)
+                    done.append((msg, self.clock.now()))
         self.sender.wake()
-        return count
+        return len(done)
 
-    def _handle_one(self, msg: IncomingMessage) -> None:
-        now = self.clock.now()
+    def _handle_one(self, msg: IncomingMessage, now: datetime | None = None) -> None:
         try:
             with self.store.transaction():
-                if not self.store.record_message(msg) or not self._first_copy(msg):
-                    log.info("消息 %s 已处理过，作为重复消息忽略", msg.id)
-                    return
-                self.chat.dispatch(self.context(now), msg)
+                self._act(msg, now or self.clock.now())
         except Exception as exc:
             log.exception("处理消息 %s 出错", msg.id)
             with self.store.transaction():
                 self.store.record_message(msg, error=repr(exc))
+
+    def _act(self, msg: IncomingMessage, now: datetime) -> None:
+        """Store the message once and act on it (inside the caller's transaction)."""
+        if not self.store.record_message(msg) or not self._first_copy(msg):
+            log.info("消息 %s 已处理过，作为重复消息忽略", msg.id)
+            return
+        self.chat.dispatch(Context(self, now), msg)
 
     def _first_copy(self, msg: IncomingMessage) -> bool:
         # Several accounts in one group each hear a household's "收到": count it once.

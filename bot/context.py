@@ -35,6 +35,20 @@ class Context:
     reply_to: str | None = None
     message_id: str = ""
 
+    def speaking(self, member: Member, reply_to: str, message_id: str) -> Context:
+        """This context for a member's message (what `dataclasses.replace` would make, at a
+        fraction of its cost: every inbound message asks)."""
+        return Context(
+            self.app,
+            self.now,
+            self.options,
+            self.job,
+            self.fire_time,
+            member,
+            reply_to,
+            message_id,
+        )
+
     @property
     def when(self) -> datetime:
         """The time the work is for: the scheduled fire time, else now."""

@@ -45,9 +45,20 @@ def households_by_unit(org: Org) -> dict[str, int]:
     return found
 
 
+# The last (time, zone) asked about and its day: a burst's messages share their time.
+_last_day: tuple[datetime | None, object, date | None] = (None, None, None)
+
+
 def local_day(ctx: Context) -> date:
     """The working day of the context's time, in the configured zone."""
-    return ctx.when.astimezone(ctx.app.config.tz).date()
+    global _last_day
+    when, tz = ctx.when, ctx.app.config.tz
+    last = _last_day
+    if last[0] == when and last[1] is tz and last[2] is not None:
+        return last[2]
+    day = when.astimezone(tz).date()
+    _last_day = (when, tz, day)
+    return day
 
 
 def open_drives(ctx: Context, day: date | None = None) -> list[Drive]:
@@ -74,7 +85,7 @@ class Drives:
         """Whether a household's message is a receipt for an open drive (counted once), or
         the office's "专项行动 …" command (handled here)."""
         in_command = group is None or group.level is Level.COMMAND
-        if member.role in COMMAND_ROLES and msg.kind is MessageKind.TEXT and in_command:
+        if in_command and msg.kind is MessageKind.TEXT and member.role in COMMAND_ROLES:
             return self.command(ctx, msg, member)
         if member.role is not Role.HOUSEHOLD:
             return False

@@ -88,15 +88,15 @@ class Router:
         intent = classify(msg, member, group)
         if intent is None or member is None or (drive and not isinstance(intent, ReceiptIntent)):
             return
-        ctx = replace(ctx, member=member, reply_to=msg.group or msg.sender, message_id=msg.id)
-        if isinstance(intent, Refusal):
+        ctx = ctx.speaking(member, msg.group or msg.sender, msg.id)
+        if isinstance(intent, ReceiptIntent):  # most messages: tested first
+            self.receipts.receipt(ctx, intent)
+        elif isinstance(intent, Refusal):
             ctx.reply(f"抱歉，{intent.reason}。")
         elif isinstance(intent, CommandIntent):
             self.command(ctx, intent.command)
         elif isinstance(intent, SignIntent):
             self.receipts.sign(ctx, intent)
-        elif isinstance(intent, ReceiptIntent):
-            self.receipts.receipt(ctx, intent)
         elif isinstance(intent, ForwardIntent):
             self.receipts.forward(ctx, intent)
         elif isinstance(intent, EvidenceIntent):

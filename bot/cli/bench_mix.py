@@ -8,6 +8,7 @@ mention forms, questions, chat and refusals.
 
 from __future__ import annotations
 
+import itertools
 import random
 
 from bot.domain.model import Member
@@ -46,6 +47,8 @@ MIX: tuple[tuple[float, str], ...] = (
     (0.08, "chat"),
     (0.03, "negative"),
 )
+_KINDS = [k for _, k in MIX]
+_CUM_WEIGHTS = list(itertools.accumulate(w for w, _ in MIX))  # what choices(weights=) sums
 _POOLS = {
     "plain": PLAIN,
     "emoji": EMOJI,
@@ -60,7 +63,7 @@ _POOLS = {
 
 def reply_for(member: Member, rng: random.Random) -> str:
     """One household's reply, drawn from the mix (labelled ones carry its own name)."""
-    kind = rng.choices([k for _, k in MIX], weights=[w for w, _ in MIX])[0]
+    kind = rng.choices(_KINDS, cum_weights=_CUM_WEIGHTS)[0]
     if kind == "labelled":
         group = f"{rng.randint(1, 12)}组"
         return rng.choice(LABELLED).format(g=group, n=member.name)

@@ -162,7 +162,7 @@ def classify(msg: IncomingMessage, member: Member | None, group: Group | None) -
         number, rest = commands.take_reference(text)
         if number is not None and rest.strip() and nlp.is_acknowledgement(rest):
             return SignIntent(number)
-    if member.role in REPORT_ROLES and member.unit and not in_household_group:
+    if not in_household_group and member.role in REPORT_ROLES and member.unit:
         report = _WORK_REPORT.match(text)
         if report:
             return WorkReportIntent(report["body"].strip())

@@ -52,7 +52,7 @@ from bot.nlp.ack_words import (
     _words,
 )
 from bot.nlp.emoji import ACK_MARK, replace_emoji_codes
-from bot.nlp.normalize import fold, join_spaced, strip_mentions
+from bot.nlp.normalize import fold, fold_name, join_spaced, strip_mentions
 from bot.nlp.quote import split_quote
 from bot.nlp.segment import cut, pos_tokenizer
 from bot.nlp.solitaire import parse_solitaire
@@ -359,5 +359,5 @@ def is_acknowledgement(text: str, sender: str | None = None) -> bool:
     words = _plain_words(text) if sender else None
     if words is None:
         return _decide_raw(text, sender)
-    name = fold(sender or "").lower()
+    name = fold_name(sender or "")
     return _decide(words, name if name and name in words else None)

@@ -98,6 +98,25 @@ def fold(text: str) -> str:
     return to_simplified(unicodedata.normalize("NFKC", text))
 
 
+# Characters seen to fold to themselves: CJK ideographs and ASCII letters and digits only
+# (no combining marks or jamo, which NFKC composes with their neighbours).
+_SAME_FOLDED: set[str] = set()
+_FOLDABLE_ALONE = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+
+
+def fold_name(name: str) -> str:
+    """`fold(name).lower()` for a sender's name. Names are nearly all distinct, so the fold
+    cache rarely has them: a name whose every character folds to itself (most names) is
+    taken as it is, without the traditional→simplified converter."""
+    same = _SAME_FOLDED
+    for ch in name:
+        if ch not in same:
+            if not _FOLDABLE_ALONE.fullmatch(ch) or fold(ch) != ch:
+                return fold(name).lower()
+            same.add(ch)
+    return name.lower()
+
+
 def strip_mentions(text: str) -> str:
     """Replace each @mention (@李四, @所有人) with a space."""
     return _MENTION_RE.sub(" ", text)

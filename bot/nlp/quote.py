@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _QUOTE = r"「(?P<who>[^「」:：\n]{1,40})[:：](?P<quoted>.*?)」"
 _RULE = r"(?:[-－—─]\s*){3,}"
@@ -26,8 +27,10 @@ class QuoteReply:
     author: str | None = None
 
 
+@lru_cache(maxsize=16384)
 def split_quote(text: str) -> QuoteReply:
-    """Split a Wechaty-rendered quote reply into the reply and the quoted text."""
+    """Split a Wechaty-rendered quote reply into the reply and the quoted text (cached:
+    households repeat the same few replies)."""
     for pattern in (_QUOTE_FIRST_RE, _QUOTE_LAST_RE):
         match = pattern.match(text)
         if match and match["reply"].strip():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.nlp.similarity import fold
 
@@ -99,8 +100,10 @@ _ADVICE = _re(r"^(大家|各位|请大家|提醒|注意|小心|谨防|不要|千
 LONG_TEXT = 150
 
 
+@lru_cache(maxsize=4096)
 def classify_tip(text: str) -> TipSignal | None:
-    """The fraud report in `text`, or None when it is chat, advice or a notice."""
+    """The fraud report in `text`, or None when it is chat, advice or a notice (cached:
+    households repeat the same chat; a TipSignal is immutable)."""
     flat = " ".join(text.split())
     if not flat or _NOTICE.search(flat):
         return None

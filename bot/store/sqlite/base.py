@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,10 @@ from sqlite_utils import Database
 
 from bot.store.sqlite.schema import migrations
 
+# The last time formatted and its text: a burst's messages carry the same second (the
+# transports stamp whole seconds), and one message's rows share their handling time.
+_last_ts: tuple[datetime | None, str] = (None, "")
+
 
 def ts(value: datetime | None) -> str | None:
     """A datetime as stored (UTC ISO text); naive datetimes are a bug and refused."""
@@ -24,7 +28,13 @@ def ts(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is None:
         raise ValueError("naive datetime reached the store")
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
+    global _last_ts
+    last = _last_ts  # one tuple, swapped whole: safe if another thread formats meanwhile
+    if last[0] == value:  # equal aware datetimes are the same instant: the same text
+        return last[1]
+    text = value.astimezone(UTC).isoformat(timespec="microseconds")
+    _last_ts = (value, text)
+    return text
 
 
 class SqliteBase:
@@ -71,28 +81,15 @@ class SqliteBase:
         """Close the connection."""
         self._conn.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """All-or-nothing block. A nested block is a SAVEPOINT: if it raises, only its own
         writes are undone and the outer transaction carries on (or not) as its code decides."""
-        if self._depth:
-            yield from self._savepoint()
-            return
-        self._conn.execute("BEGIN IMMEDIATE")
-        self._depth = 1
-        self._txn += 1
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            self._forget()
-            raise
-        else:
-            self._conn.execute("COMMIT")
-        finally:
-            self._depth = 0
+        # A plain object rather than a generator context manager: every inbound message
+        # opens one (its savepoint), so the cheaper protocol counts.
+        return _Transaction(self)
 
     def _savepoint(self) -> Iterator[None]:
+        # The generator form of a nested block (the PostgreSQL store's transaction uses it).
         name = f"sp{self._depth}"
         self._conn.execute(f"SAVEPOINT {name}")
         self._depth += 1
@@ -143,3 +140,43 @@ class SqliteBase:
 
     def _dt_req(self, value: str) -> datetime:
         return datetime.fromisoformat(value).astimezone(self.tz)
+
+
+class _Transaction(AbstractContextManager[None]):
+    """`SqliteBase.transaction()`: BEGIN IMMEDIATE … COMMIT at depth 0, else a SAVEPOINT
+    (released, or rolled back to and released when the block raises)."""
+
+    __slots__ = ("_db", "_name")
+
+    def __init__(self, db: SqliteBase) -> None:
+        self._db = db
+        self._name = ""
+
+    def __enter__(self) -> None:
+        db = self._db
+        if db._depth:
+            self._name = name = f"sp{db._depth}"
+            db._conn.execute(f"SAVEPOINT {name}")
+            db._depth += 1
+            return
+        db._conn.execute("BEGIN IMMEDIATE")
+        db._depth = 1
+        db._txn += 1
+
+    def __exit__(self, kind: object, exc: object, tb: object) -> None:
+        db, name = self._db, self._name
+        try:
+            if name:
+                if kind is not None:
+                    db._conn.execute(f"ROLLBACK TO {name}")
+                    db._conn.execute(f"RELEASE {name}")
+                    db._forget()
+                else:
+                    db._conn.execute(f"RELEASE {name}")
+            elif kind is not None:
+                db._conn.execute("ROLLBACK")
+                db._forget()
+            else:
+                db._conn.execute("COMMIT")
+        finally:
+            db._depth = db._depth - 1 if name else 0

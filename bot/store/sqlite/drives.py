@@ -73,16 +73,17 @@ class DriveTables(SqliteBase):
         if open_on is None:
             rows = self._x(f"SELECT {_COLS} FROM drives ORDER BY id DESC")
         else:
-            day = open_on.isoformat()
             cache = self._cache()
-            if cache is not None and ("drives", day) in cache:
-                return list(cache["drives", day])
+            key = ("drives", open_on)
+            if cache is not None and key in cache:
+                return list(cache[key])
+            day = open_on.isoformat()
             rows = self._x(
                 f"SELECT {_COLS} FROM drives WHERE starts <= ? AND ends >= ? ORDER BY id DESC",
                 (day, day),
             )
             if cache is not None:
-                found = cache["drives", day] = [self._drive(r) for r in rows]
+                found = cache[key] = [self._drive(r) for r in rows]
                 return list(found)
         return [self._drive(r) for r in rows]
 

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally
@@ -18,6 +19,13 @@ LATEST_DELIVERED = (
     "SELECT push_id FROM deliveries WHERE group_id = ? AND delivered_at IS NOT NULL "
     "ORDER BY delivered_at DESC, push_id DESC LIMIT 1"
 )
+
+
+@lru_cache(maxsize=256)
+def _scope(stored: str) -> tuple[str, ...]:
+    """A push's stored scope, parsed once (a county push names hundreds of groups, and a
+    tip reads the recent pushes on every report)."""
+    return tuple(json.loads(stored))
 
 
 class PushTables(SqliteBase):
@@ -88,7 +96,7 @@ class PushTables(SqliteBase):
             body=r[2],
             created_at=self._dt_req(r[3]),
             created_by=r[4],
-            scope=tuple(json.loads(r[5])),
+            scope=_scope(r[5]),
             deadline=self._dt(r[6]),
             content_id=r[7],
             roster_version=r[8],
