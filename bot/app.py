@@ -250,6 +250,7 @@ class App:
         # `python -m bot roster restore` writes from another process: follow it here.
         self.reload_roster()
         done: list[tuple[IncomingMessage, datetime]] = []
+        committing = False
         try:
             # No savepoint per message (two statements each): when a message fails, the
             # batch so far is rolled back and handled again one savepoint each, at the times
@@ -262,7 +263,12 @@ class App:
                         self._act(msg, now)
                     except Exception as exc:
                         raise _Redo from exc
-        except _Redo:
+                committing = True
+        except Exception as exc:
+            # On PostgreSQL a pipelined write nobody read can fail as late as the COMMIT;
+            # anything else out of here is the message source's own error.
+            if not (committing or isinstance(exc, _Redo)):
+                raise
             with self.store.transaction():
                 for msg, now in done:
                     self._handle_one(msg, now)

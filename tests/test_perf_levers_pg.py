@@ -34,7 +34,11 @@ def config(tmp_path: Path, postgres_server: str) -> Config:
     return replace(make_config(tmp_path), store=StoreSection(url=new_database(postgres_server)))
 
 
-async def test_a_failing_write_nobody_reads_rolls_back_its_message_alone(rt: Runtime) -> None:
+@pytest.mark.parametrize("bad", [1, 2], ids=["in the middle", "last of the batch"])
+async def test_a_failing_write_nobody_reads_rolls_back_its_message_alone(
+    rt: Runtime, bad: int
+) -> None:
+    # Last of the batch: nothing reads after it, so its error surfaces only at COMMIT.
     app, store = rt.app, rt.store
     office = app.org.member("office")
     assert office is not None
@@ -44,17 +48,17 @@ async def test_a_failing_write_nobody_reads_rolls_back_its_message_alone(rt: Run
 
     def failing(ctx, msg):  # type: ignore[no-untyped-def]
         dispatch(ctx, msg)
-        if msg.sender == "wj_h1":  # the server refuses this write; nothing reads its result
+        if msg.sender == f"wj_h{bad}":  # the server refuses this write; nobody reads it
             store._x("INSERT INTO receipts (push_id) VALUES (NULL)")  # type: ignore[attr-defined]
 
     app.chat.dispatch = failing  # type: ignore[method-assign]
     batch = [_ack(rt, i, f"wj_h{i}", "wj") for i in range(3)]
     assert app.ingest(iter(batch)) == 3
-    assert store.receipt_count(push.id) == 2  # wj_h0 and wj_h2; wj_h1 rolled back alone
+    assert store.receipt_count(push.id) == 2  # the bad one rolled back alone
     errors = store._x(  # type: ignore[attr-defined]
         "SELECT id FROM messages WHERE error IS NOT NULL"
     ).fetchall()
-    assert [r[0] for r in errors] == ["batch-1"]  # stored with its error, the others not
+    assert [r[0] for r in errors] == [f"batch-{bad}"]  # stored with its error, alone
     await app.settle()
     assert rt.simulator is not None
     rt.simulator.pop_sent()
