@@ -84,6 +84,11 @@ class PostgresBase(SqliteBase):
         finally:
             self._depth = 0
 
+    @contextmanager
+    def bulk_cache(self, rows: int) -> Iterator[None]:
+        """No page cache to size here (the server's shared_buffers)."""
+        yield
+
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
         cur = self._pg.execute(translate(sql), tuple(params))
         return Rows(cur)

@@ -128,6 +128,21 @@ class SqliteBase:
                 self.txn_cache.clear()
         return self.txn_cache
 
+    @contextmanager
+    def bulk_cache(self, rows: int) -> Iterator[None]:
+        """A page cache sized for a bulk insert of `rows` rows (≈64 bytes each, at most
+        256 MB) for the block, given back afterwards: a city roster's 4M rows go into
+        random-keyed indexes, and with the default 2 MB cache nearly every row re-read an
+        index page from the file (import CPU 35 s, 20 s with this cache)."""
+        kib = min(max(rows // 16, 2000), 256 * 1024)
+        before = self._one("PRAGMA cache_size")
+        self._x(f"PRAGMA cache_size = {-kib}")
+        try:
+            yield
+        finally:
+            self._x(f"PRAGMA cache_size = {int(before)}")
+            self._x("PRAGMA shrink_memory")
+
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, params)
 
