@@ -6,6 +6,7 @@ in the store's time zone.
 
 from __future__ import annotations
 
+import ctypes
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,18 @@ def ts(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         raise ValueError("naive datetime reached the store")
     return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _trim_heap() -> None:
+    """Hand freed heap memory back to the system where the C library can (glibc's
+    malloc_trim): the pages of a bulk cache are freed but would otherwise stay resident
+    (≈200 MB after a city roster import)."""
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 class SqliteBase:
@@ -142,6 +155,7 @@ class SqliteBase:
         finally:
             self._x(f"PRAGMA cache_size = {int(before)}")
             self._x("PRAGMA shrink_memory")
+            _trim_heap()
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, params)
