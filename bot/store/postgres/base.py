@@ -157,6 +157,11 @@ class PostgresBase(SqliteBase):
         with contextlib.suppress(psycopg.Error):
             self._sync()
 
+    @contextmanager
+    def bulk_cache(self, rows: int) -> Iterator[None]:
+        """No page cache to size here (the server's shared_buffers)."""
+        yield
+
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
         cur = self._pg.execute(translate(sql), tuple(params))
         self._unsynced = True

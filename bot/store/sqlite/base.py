@@ -6,6 +6,7 @@ in the store's time zone.
 
 from __future__ import annotations
 
+import ctypes
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -35,6 +36,18 @@ def ts(value: datetime | None) -> str | None:
     text = value.astimezone(UTC).isoformat(timespec="microseconds")
     _last_ts = (value, text)
     return text
+
+
+def _trim_heap() -> None:
+    """Hand freed heap memory back to the system where the C library can (glibc's
+    malloc_trim): the pages of a bulk cache are freed but would otherwise stay resident
+    (≈200 MB after a city roster import)."""
+    try:
+        libc = ctypes.CDLL(None)
+        trim = libc.malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 class SqliteBase:
@@ -124,6 +137,22 @@ class SqliteBase:
                 self._data_version = version
                 self.txn_cache.clear()
         return self.txn_cache
+
+    @contextmanager
+    def bulk_cache(self, rows: int) -> Iterator[None]:
+        """A page cache sized for a bulk insert of `rows` rows (≈64 bytes each, at most
+        256 MB) for the block, given back afterwards: a city roster's 4M rows go into
+        random-keyed indexes, and with the default 2 MB cache nearly every row re-read an
+        index page from the file (import CPU 35 s, 20 s with this cache)."""
+        kib = min(max(rows // 16, 2000), 256 * 1024)
+        before = self._one("PRAGMA cache_size")
+        self._x(f"PRAGMA cache_size = {-kib}")
+        try:
+            yield
+        finally:
+            self._x(f"PRAGMA cache_size = {int(before)}")
+            self._x("PRAGMA shrink_memory")
+            _trim_heap()
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self._conn.execute(sql, params)

@@ -19,7 +19,8 @@ class RosterTables(SqliteBase):
 
     def save_org(self, org: Org, now: datetime, source: str) -> int:
         """Store a roster as a new version, atomically; returns the version."""
-        with self.transaction():
+        # Rows: the members and about as many memberships (most households are in one group).
+        with self.bulk_cache(2 * len(org.members)), self.transaction():
             version = self.roster_version() + 1
             self._x(
                 "INSERT INTO rosters (version, town, created_at, source) VALUES (?, ?, ?, ?)",
