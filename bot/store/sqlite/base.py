@@ -9,7 +9,7 @@ from __future__ import annotations
 import ctypes
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
