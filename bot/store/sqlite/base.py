@@ -101,23 +101,6 @@ class SqliteBase:
         # opens one (its savepoint), so the cheaper protocol counts.
         return _Transaction(self)
 
-    def _savepoint(self) -> Iterator[None]:
-        # The generator form of a nested block (the PostgreSQL store's transaction uses it).
-        name = f"sp{self._depth}"
-        self._conn.execute(f"SAVEPOINT {name}")
-        self._depth += 1
-        try:
-            yield
-        except BaseException:
-            self._conn.execute(f"ROLLBACK TO {name}")
-            self._conn.execute(f"RELEASE {name}")
-            self._forget()
-            raise
-        else:
-            self._conn.execute(f"RELEASE {name}")
-        finally:
-            self._depth -= 1
-
     def _forget(self) -> None:
         """Rolled back: what the caches learnt inside may be undone."""
         if self.latest_cache is not None:
