@@ -3,11 +3,13 @@ relay readiness, the latest-delivered cache."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from bot.clock import SimClock
 from bot.config import Config
-from bot.domain.model import IncomingMessage, Org
+from bot.domain.model import IncomingMessage, Org, Push
 from bot.runtime import Runtime, build, reads_back_same
 from tests.conftest import small_town
 
@@ -18,7 +20,9 @@ def _ack(rt: Runtime, i: int, who: str, group: str) -> IncomingMessage:
     return replace(msg, id=f"batch-{i}")
 
 
-async def test_a_bad_message_in_a_batch_rolls_back_alone(rt: Runtime) -> None:
+def failing_batch(rt: Runtime, bad: str, fail: Callable[[], object]) -> tuple[Push, list[Any]]:
+    """A push delivered to group wj and three households' 收到 there; the message from `bad`
+    is handled in full, then `fail()` runs (raising, or writing what the server refuses)."""
     app, store = rt.app, rt.store
     office = app.org.member("office")
     assert office is not None
@@ -28,11 +32,20 @@ async def test_a_bad_message_in_a_batch_rolls_back_alone(rt: Runtime) -> None:
 
     def failing(ctx, msg):  # type: ignore[no-untyped-def]
         dispatch(ctx, msg)  # its writes happen, then it fails: they must be undone
-        if msg.sender == "wj_h1":
-            raise RuntimeError("坏消息")
+        if msg.sender == bad:
+            fail()
 
     app.chat.dispatch = failing  # type: ignore[method-assign]
-    batch = [_ack(rt, i, f"wj_h{i}", "wj") for i in range(3)]
+    return push, [_ack(rt, i, f"wj_h{i}", "wj") for i in range(3)]
+
+
+def _raise() -> None:
+    raise RuntimeError("坏消息")
+
+
+async def test_a_bad_message_in_a_batch_rolls_back_alone(rt: Runtime) -> None:
+    app, store = rt.app, rt.store
+    push, batch = failing_batch(rt, "wj_h1", _raise)
     assert app.ingest(iter(batch)) == 3
     assert store.receipt_count(push.id) == 2  # wj_h0 and wj_h2; wj_h1 rolled back alone
     assert store.message_count() >= 3  # the bad one is stored too (with its error)

@@ -18,6 +18,7 @@ from tests.conftest import make_config
 from tests.pgserver import new_database
 from tests.test_perf_levers import (  # the same tests, collected here too
     _ack,
+    failing_batch,
     test_a_bad_message_in_a_batch_rolls_back_alone,
     test_nothing_is_sent_before_its_batch_commits,
 )
@@ -40,19 +41,9 @@ async def test_a_failing_write_nobody_reads_rolls_back_its_message_alone(
 ) -> None:
     # Last of the batch: nothing reads after it, so its error surfaces only at COMMIT.
     app, store = rt.app, rt.store
-    office = app.org.member("office")
-    assert office is not None
-    push = app.create_push("组提交", "请勿向陌生人转账。", office, app.clock.now())
-    store.mark_delivered(push.id, "wj", app.clock.now(), "relay")
-    dispatch = app.chat.dispatch
-
-    def failing(ctx, msg):  # type: ignore[no-untyped-def]
-        dispatch(ctx, msg)
-        if msg.sender == f"wj_h{bad}":  # the server refuses this write; nobody reads it
-            store._x("INSERT INTO receipts (push_id) VALUES (NULL)")  # type: ignore[attr-defined]
-
-    app.chat.dispatch = failing  # type: ignore[method-assign]
-    batch = [_ack(rt, i, f"wj_h{i}", "wj") for i in range(3)]
+    push, batch = failing_batch(  # the server refuses this write; nobody reads its result
+        rt, f"wj_h{bad}", lambda: store._x("INSERT INTO receipts (push_id) VALUES (NULL)")
+    )
     assert app.ingest(iter(batch)) == 3
     assert store.receipt_count(push.id) == 2  # the bad one rolled back alone
     errors = store._x(  # type: ignore[attr-defined]

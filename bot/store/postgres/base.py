@@ -141,6 +141,17 @@ class PostgresBase(SqliteBase):
         super()._forget()
         self._ahead.clear()
 
+    def _cache(self) -> dict[object, Any] | None:
+        """What reads may reuse: kept for the current transaction only (several processes
+        write this database, and no cheap signal says one has committed)."""
+        return self._ahead if self._depth else None
+
+    def _uncache(self, key: object | None = None) -> None:
+        if key is None:
+            self._ahead.clear()
+        else:
+            self._ahead.pop(key, None)
+
     def _in_pipeline(self) -> bool:
         return self._pipe is not None
 

@@ -2,28 +2,25 @@
 
 Inside a transaction statements are pipelined (see base): the latest-delivered-push read a
 household's receipt needs is sent together with the message's own INSERT, so both come back
-in one round trip; the open drives are read once per transaction (a group-commit batch of a
-few ms), not once per message. Both are kept only for the transaction that read them, and
-dropped on any rollback or when this connection writes what they read; another process's
-commit during the batch is seen from the next batch on, as if the batch had run a few ms
-earlier.
+in one round trip. It is kept only for the transaction that read it, and dropped on any
+rollback or when this connection delivers to the group; another process's commit during the
+batch is seen from the next batch on, as if the batch had run a few ms earlier. (Reads kept
+for the transaction, such as the open drives, go through the shared tables' `_cache()`.)
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from bot.domain.drives import Drive
 from bot.domain.model import IncomingMessage
 from bot.store.postgres.base import PostgresBase, Rows
-from bot.store.sqlite.drives import DriveTables
 from bot.store.sqlite.pushes import LATEST_DELIVERED, PushTables
 from bot.store.sqlite.records import RecordTables
 
 
-class PgReadAheadTables(PushTables, RecordTables, DriveTables, PostgresBase):
-    """record_message / latest_delivered_push / drives with the reads sent ahead or kept
-    for the transaction (`_ahead`, emptied by PostgresBase at its start, end and rollback)."""
+class PgReadAheadTables(PushTables, RecordTables, PostgresBase):
+    """record_message / latest_delivered_push with the read sent ahead for the transaction
+    (`_ahead`, emptied by PostgresBase at its start, end and rollback)."""
 
     def record_message(self, msg: IncomingMessage, error: str | None = None) -> bool:
         """As RecordTables; inside a transaction, the group's latest delivered push is
@@ -46,18 +43,3 @@ class PgReadAheadTables(PushTables, RecordTables, DriveTables, PostgresBase):
         """As PushTables; a read sent ahead for this group no longer holds."""
         self._ahead.pop("latest", None)
         return super().mark_delivered(push_id, group_id, at, via)
-
-    def drives(self, open_on: date | None = None) -> list[Drive]:
-        """As DriveTables; inside a transaction, the open drives of a day are read once."""
-        if open_on is None or not self._depth:
-            return super().drives(open_on)
-        key = ("drives", open_on)
-        if key not in self._ahead:
-            self._ahead[key] = super().drives(open_on)
-        return list(self._ahead[key])
-
-    def add_drive(self, drive: Drive) -> int:
-        """As DriveTables; the open drives kept for this transaction no longer hold."""
-        for key in [k for k in self._ahead if isinstance(k, tuple) and k[0] == "drives"]:
-            del self._ahead[key]
-        return super().add_drive(drive)

@@ -121,6 +121,15 @@ class SqliteBase:
                 self.txn_cache.clear()
         return self.txn_cache
 
+    def _uncache(self, key: object | None = None) -> None:
+        """This connection wrote what `_cache()` may hold: drop `key` (None: everything)."""
+        if self.txn_cache is None:
+            return
+        if key is None:
+            self.txn_cache.clear()
+        else:
+            self.txn_cache.pop(key, None)
+
     @contextmanager
     def bulk_cache(self, rows: int) -> Iterator[None]:
         """A page cache sized for a bulk insert of `rows` rows (≈64 bytes each, at most

@@ -27,8 +27,7 @@ class DriveTables(SqliteBase):
 
     def add_drive(self, drive: Drive) -> int:
         """Record a new drive (its `id` is ignored) and return its number."""
-        if self.txn_cache is not None:
-            self.txn_cache.clear()
+        self._uncache()
         targets = {"default": _dump(drive.targets)}
         targets.update({unit: _dump(ms) for unit, ms in drive.overrides})
         rows = self._x(

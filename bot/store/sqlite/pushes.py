@@ -104,7 +104,7 @@ class PushTables(SqliteBase):
         )
 
     def get_push(self, push_id: int) -> Push | None:
-        """One push by number (within a transaction, read once: see SqliteBase.txn_cache)."""
+        """One push by number (within a transaction, read once: see SqliteBase._cache)."""
         cache = self._cache()
         if cache is not None and ("push", push_id) in cache:
             return cache["push", push_id]
@@ -170,8 +170,7 @@ class PushTables(SqliteBase):
     def withdraw_push(self, push_id: int) -> int:
         """Mark a push withdrawn and cancel its unsent messages; returns how many."""
         with self.transaction():
-            if self.txn_cache is not None:
-                self.txn_cache.pop(("push", push_id), None)
+            self._uncache(("push", push_id))
             self._x("UPDATE pushes SET status = 'withdrawn' WHERE id = ?", (push_id,))
             cur = self._x(
                 "UPDATE outbox SET status = 'cancelled' WHERE status = 'pending' "
