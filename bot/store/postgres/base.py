@@ -5,6 +5,7 @@ statement translation. Time columns hold the same UTC ISO text as in SQLite (`ts
 from __future__ import annotations
 
 import contextlib
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ from psycopg.pq import TransactionStatus
 from bot.store.postgres import schema
 from bot.store.postgres.dialect import translate
 from bot.store.sqlite.base import SqliteBase
+
+# An INSERT that only lists values (what a bulk write may load by COPY instead).
+_PLAIN_INSERT = re.compile(r"INSERT INTO (\w+)( \([\w, ]+\))? VALUES \((?:\?, )*\?\)$")
 
 
 class Rows:
@@ -79,6 +83,7 @@ class PostgresBase(SqliteBase):
         self._depth = 0
         self._pipe: psycopg.Pipeline | None = None
         self._unsynced = False
+        self._bulk = False
         # Reads sent ahead or kept for the current transaction only (see readahead).
         self._ahead: dict[Any, Any] = {}
 
@@ -97,7 +102,7 @@ class PostgresBase(SqliteBase):
             return
         self._ahead.clear()
         try:
-            with self._pg.pipeline() as pipe:
+            with self._pg.pipeline() if not self._bulk else contextlib.nullcontext() as pipe:
                 self._pipe = pipe
                 self._pg.execute("BEGIN")
                 self._depth = 1
@@ -169,9 +174,15 @@ class PostgresBase(SqliteBase):
             self._sync()
 
     @contextmanager
-    def bulk_cache(self, rows: int) -> Iterator[None]:
-        """No page cache to size here (the server's shared_buffers)."""
-        yield
+    def bulk_write(self, rows: int) -> Iterator[None]:
+        """A block that bulk-inserts about `rows` rows (a roster): its plain INSERTs run
+        as COPY, several times faster for the server than row-by-row INSERTs (a city's 4M
+        rows). Its transaction is not pipelined (COPY cannot be)."""
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
         cur = self._pg.execute(translate(sql), tuple(params))
@@ -182,6 +193,12 @@ class PostgresBase(SqliteBase):
         self, sql: str, rows: Iterable[Sequence[Any]]
     ) -> Rows:
         cur = self._pg.cursor()
+        plain = _PLAIN_INSERT.match(sql) if self._bulk else None
+        if plain is not None:
+            with cur.copy(f"COPY {plain[1]}{plain[2] or ''} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return Rows(cur, self._sync)
         cur.executemany(translate(sql), rows)
         self._unsynced = True
         return Rows(cur, self._sync)
