@@ -153,3 +153,21 @@ def test_an_announced_group_s_latest_push_follows_a_delivery_in_the_batch(rt: Ru
         assert not store.record_message(acks[1])  # the same id again in the batch
     assert store.latest_delivered_push("wj") == second.id
     assert store.message_count() == 2
+
+
+async def test_all_signed_is_announced_once_when_the_last_signs_in_a_batch(rt: Runtime) -> None:
+    # The signature count every signature asks for is kept up within the batch.
+    app = rt.app
+    office = app.org.member("office")
+    assert office is not None
+    app.create_push("转账提醒", "请勿向陌生人转账。", office, app.clock.now())
+    await app.settle()
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
+    pushers = ["lj_p1", "lj_p2", "wj_p", "bank_p", "school_p"]
+    app.ingest([_ack(rt, 0, pushers[0], "cmd"), _ack(rt, 1, pushers[1], "cmd")])
+    rest = [_ack(rt, i, p, "cmd") for i, p in enumerate(pushers[2:], start=2)]
+    app.ingest([rest[0], replace(rest[0], id="again"), *rest[1:]])
+    await app.settle()
+    done = [s.text for s in rt.simulator.pop_sent() if "已全部签收" in s.text]
+    assert done == ["第1期《转账提醒》已全部签收（5/5）。"]

@@ -20,6 +20,7 @@ from tests.test_perf_levers import (  # the same tests, collected here too
     _ack,
     failing_batch,
     test_a_bad_message_in_a_batch_rolls_back_alone,
+    test_all_signed_is_announced_once_when_the_last_signs_in_a_batch,
     test_an_announced_batch_handles_each_message_once,
     test_an_announced_group_s_latest_push_follows_a_delivery_in_the_batch,
     test_nothing_is_sent_before_its_batch_commits,
@@ -27,6 +28,7 @@ from tests.test_perf_levers import (  # the same tests, collected here too
 
 __all__ = [
     "test_a_bad_message_in_a_batch_rolls_back_alone",
+    "test_all_signed_is_announced_once_when_the_last_signs_in_a_batch",
     "test_an_announced_batch_handles_each_message_once",
     "test_an_announced_group_s_latest_push_follows_a_delivery_in_the_batch",
     "test_nothing_is_sent_before_its_batch_commits",

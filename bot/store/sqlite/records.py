@@ -65,6 +65,9 @@ class RecordTables(SqliteBase):
                 "UPDATE push_units SET signed = signed + 1 WHERE push_id = ? AND unit = ?",
                 (push_id, unit),
             )
+            cache = self._cache()
+            if cache is not None and ("signed", push_id) in cache:
+                cache["signed", push_id] += 1  # signature_count's, kept up
             return True
 
     def signatures(self, push_id: int) -> list[Signature]:
