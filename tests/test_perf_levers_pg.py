@@ -105,3 +105,6 @@ def test_an_announced_batch_of_acks_waits_the_same_whatever_its_size(rt: Runtime
     assert app.ingest(acks[3:]) == 9
     assert waits == small <= 2
     assert store.receipt_count(push.id) == 12
+    # One statement's receipts bump each unit's counter by how many it got.
+    acks = {t.unit: t.acks for t in store.tallies(push.id)}
+    assert (acks["王家村"], acks["李家村"]) == (4, 8)

@@ -86,6 +86,8 @@ class PostgresBase(SqliteBase):
         self._bulk = False
         # Reads sent ahead or kept for the current transaction only (see readahead).
         self._ahead: dict[Any, Any] = {}
+        # Writes held back to go as one statement per table (see _defer).
+        self._deferred: dict[str, list[tuple[Any, ...]]] = {}
 
     @property
     def _pg(self) -> psycopg.Connection[Any]:
@@ -112,6 +114,7 @@ class PostgresBase(SqliteBase):
                     self._recover()
                     self._pg.execute("ROLLBACK")
                     raise
+                self._flush()
                 self._pg.execute("COMMIT")  # confirmed by the pipeline's closing sync
         except BaseException:
             self._pipe = None
@@ -126,10 +129,12 @@ class PostgresBase(SqliteBase):
 
     def _savepoint(self) -> Iterator[None]:
         name = f"sp{self._depth}"
+        self._flush()
         self._pg.execute(f"SAVEPOINT {name}")
         self._depth += 1
         try:
             yield
+            self._flush()
             self._pg.execute(f"RELEASE {name}")
             if self._unsynced:  # a write nobody read: its error belongs to this block
                 self._sync()
@@ -145,6 +150,24 @@ class PostgresBase(SqliteBase):
     def _forget(self) -> None:
         super()._forget()
         self._ahead.clear()
+        self._deferred.clear()
+
+    def _defer(self, sql: str, row: tuple[Any, ...]) -> int:
+        """Inside a transaction: write `row` later, together with the other rows deferred
+        with the same `sql` (an INSERT taking one array per column), before the next
+        statement of any kind (so nothing reads or writes around it out of order). A
+        batch's inbound messages and receipts each go as one statement. Returns how many
+        rows `sql` now holds back."""
+        rows = self._deferred.setdefault(sql, [])
+        rows.append(row)
+        return len(rows)
+
+    def _flush(self) -> None:
+        if self._deferred:
+            deferred, self._deferred = self._deferred, {}
+            for sql, rows in deferred.items():
+                self._pg.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+            self._unsynced = True
 
     def _cache(self) -> dict[object, Any] | None:
         """What reads may reuse: kept for the current transaction only (several processes
@@ -185,6 +208,7 @@ class PostgresBase(SqliteBase):
             self._bulk = False
 
     def _x(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
+        self._flush()
         cur = self._pg.execute(translate(sql), tuple(params))
         self._unsynced = True
         return Rows(cur, self._sync)
@@ -192,6 +216,7 @@ class PostgresBase(SqliteBase):
     def _many(  # type: ignore[override]
         self, sql: str, rows: Iterable[Sequence[Any]]
     ) -> Rows:
+        self._flush()
         cur = self._pg.cursor()
         plain = _PLAIN_INSERT.match(sql) if self._bulk else None
         if plain is not None:

@@ -16,14 +16,30 @@ for the transaction, such as the open drives, go through the shared tables' `_ca
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from bot.domain.model import IncomingMessage
 from bot.store.postgres.base import PostgresBase, Rows
+from bot.store.sqlite.base import ts
 from bot.store.sqlite.pushes import LATEST_DELIVERED, PushTables
-from bot.store.sqlite.records import RecordTables
+from bot.store.sqlite.records import RecordTables, message_row
 
+# A batch's inbound messages and receipts, one statement each (see PostgresBase._defer).
+MESSAGES_EACH = (
+    "INSERT INTO messages (id, at, group_id, sender, kind, text, handled, error) "
+    "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::text[], %s::integer[], %s::text[]) ON CONFLICT DO NOTHING"
+)
+RECEIPTS_EACH = (
+    "INSERT INTO receipts (push_id, wechat, unit, group_id, at, message_id) "
+    "SELECT r.* FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::text[]) AS r (push_id, wechat, unit, group_id, at, message_id) "
+    "WHERE EXISTS (SELECT 1 FROM push_units u WHERE u.push_id = r.push_id AND u.unit = r.unit) "
+    "ON CONFLICT DO NOTHING"
+)
+# Rows a statement when receipts are imported in bulk.
+IMPORT_CHUNK = 5000
 LATEST_DELIVERED_EACH = (
     "SELECT g, (SELECT push_id FROM deliveries WHERE group_id = g AND delivered_at IS NOT NULL "
     "ORDER BY delivered_at DESC, push_id DESC LIMIT 1) FROM unnest(?::text[]) AS g"
@@ -85,12 +101,40 @@ class PgReadAheadTables(PushTables, RecordTables, PostgresBase):
             fresh = msg.id not in expected.recorded and msg.id not in expected.stored()
             expected.recorded.add(msg.id)
             if fresh:
-                self._insert_message(msg, None)
+                self._defer(MESSAGES_EACH, message_row(msg, None))
             return fresh
         self._ahead.pop("latest", None)  # only the current message's read is kept
         if error is None and msg.group and self._in_pipeline():
             self._ahead["latest"] = (msg.group, self._x(LATEST_DELIVERED, (msg.group,)))
         return super().record_message(msg, error)
+
+    def note_receipt(
+        self,
+        push_id: int,
+        wechat: str,
+        unit: str,
+        group_id: str,
+        at: datetime,
+        message_id: str | None,
+    ) -> None:
+        """As RecordTables; inside a transaction, written with the batch's other receipts
+        as one statement."""
+        if not self._in_pipeline():
+            super().note_receipt(push_id, wechat, unit, group_id, at, message_id)
+            return
+        self._defer(RECEIPTS_EACH, (push_id, wechat, unit, group_id, ts(at), message_id))
+
+    def import_receipts(self, push_id: int, rows: Iterable[tuple[str, str, str, datetime]]) -> int:
+        """As RecordTables, a few thousand receipts a statement."""
+        count = "SELECT count(*) FROM receipts WHERE push_id = ?"
+        with self.transaction():
+            before = int(self._one(count, (push_id,)))
+            for wechat, unit, group_id, at in rows:
+                row = (push_id, wechat, unit, group_id, ts(at), None)
+                if self._defer(RECEIPTS_EACH, row) >= IMPORT_CHUNK:
+                    self._flush()
+            after = int(self._one(count, (push_id,)))  # written first: see _defer
+        return after - before
 
     def latest_delivered_push(self, group_id: str) -> int | None:
         """As PushTables; from what was read ahead for this group when there is one."""

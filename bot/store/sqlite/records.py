@@ -12,6 +12,20 @@ from bot.domain.model import AuditEntry, Evidence, IncomingMessage, Reminder, Si
 from bot.store.sqlite.base import SqliteBase, ts
 
 
+def message_row(msg: IncomingMessage, error: str | None) -> tuple[object, ...]:
+    """A `messages` row: stored as handled, or with the error its handling raised."""
+    return (
+        msg.id,
+        ts(msg.at),
+        msg.group,
+        msg.sender,
+        msg.kind.value,
+        msg.text,
+        0 if error else 1,
+        error,
+    )
+
+
 class RecordTables(SqliteBase):
     """Append-mostly tables; signatures and receipts bump their unit's counter in the same
     write."""
@@ -29,16 +43,7 @@ class RecordTables(SqliteBase):
             "INSERT OR IGNORE INTO messages "
             "(id, at, group_id, sender, kind, text, handled, error) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                msg.id,
-                ts(msg.at),
-                msg.group,
-                msg.sender,
-                msg.kind.value,
-                msg.text,
-                0 if error else 1,
-                error,
-            ),
+            message_row(msg, error),
         )
 
     def expect(self, messages: Sequence[IncomingMessage]) -> None:
