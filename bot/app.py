@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import random
 import time
@@ -181,7 +182,7 @@ class App:
                 await arrived.wait()
                 arrived.clear()
                 while inbox:
-                    self.ingest(self._take(inbox))
+                    self.ingest(self._take(inbox), list(itertools.islice(inbox, BATCH_MESSAGES)))
                     # A queue that is never empty never suspends: give the sender (and the
                     # web) a turn after each batch, or a burst starves the paced sends.
                     await asyncio.sleep(0)
@@ -243,12 +244,20 @@ class App:
         self._handle_one(msg)
         self.sender.wake()
 
-    def ingest(self, messages: Iterable[IncomingMessage]) -> int:
+    def ingest(
+        self,
+        messages: Iterable[IncomingMessage],
+        ahead: Sequence[IncomingMessage] | None = None,
+    ) -> int:
         """Handle messages in ONE transaction (group commit), each as if in its own
         savepoint: a message that fails rolls back alone and is stored with its error.
-        Returns how many."""
+        `ahead`: the messages the batch will likely take (by default `messages` when it is
+        a sequence), so the store can read what they need at once. Returns how many."""
         # `python -m bot roster restore` writes from another process: follow it here.
         self.reload_roster()
+        if ahead is None and isinstance(messages, Sequence):
+            ahead = messages
+        source = iter(messages)  # a redo below goes on where the batch stopped
         done: list[tuple[IncomingMessage, datetime]] = []
         committing = False
         try:
@@ -256,7 +265,9 @@ class App:
             # batch so far is rolled back and handled again one savepoint each, at the times
             # it was first handled.
             with self.store.transaction():
-                for msg in messages:
+                if ahead:
+                    self.store.expect(ahead)
+                for msg in source:
                     now = self.clock.now()
                     done.append((msg, now))
                     try:
@@ -272,7 +283,7 @@ class App:
             with self.store.transaction():
                 for msg, now in done:
                     self._handle_one(msg, now)
-                for msg in messages:  # the rest of the batch, as before: one savepoint each
+                for msg in source:  # the rest of the batch, as before: one savepoint each
                     self._handle_one(msg)
                     done.append((msg, self.clock.now()))
         self.sender.wake()

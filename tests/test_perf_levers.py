@@ -118,3 +118,56 @@ def test_latest_delivered_cache_forgets_what_a_rollback_undid(rt: Runtime) -> No
     assert store.latest_delivered_push("wj") == first.id
     assert rt.simulator is not None
     rt.simulator.pop_sent()
+
+
+async def test_an_announced_batch_handles_each_message_once(rt: Runtime) -> None:
+    # A list is announced to the store (App.ingest's `ahead`): a message stored before and
+    # a copy inside the batch are still duplicates, and a redo goes on where it stopped.
+    app, store = rt.app, rt.store
+    push, batch = failing_batch(rt, "wj_h1", _raise)
+    assert app.ingest(batch[:1]) == 1
+    again = [batch[0], *batch[1:], batch[2]]  # stored before; then wj_h1 fails; a copy
+    assert app.ingest(again) == 4
+    assert store.receipt_count(push.id) == 2  # wj_h0 and wj_h2, each once
+    assert store.message_count() == 3
+    await app.settle()
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
+
+
+def test_an_announced_group_s_latest_push_follows_a_delivery_in_the_batch(rt: Runtime) -> None:
+    app, store = rt.app, rt.store
+    office = app.org.member("office")
+    assert office is not None
+    first = app.create_push("预读一", "请勿向陌生人转账。", office, app.clock.now())
+    second = app.create_push("预读二", "陌生来电要核实。", office, app.clock.now())
+    store.mark_delivered(first.id, "wj", app.clock.now(), "relay")
+    acks = [_ack(rt, 0, "wj_h0", "wj"), _ack(rt, 1, "wj_h1", "wj")]
+    with store.transaction():
+        store.expect(acks)
+        assert store.record_message(acks[0])
+        assert store.latest_delivered_push("wj") == first.id
+        assert store.mark_delivered(second.id, "wj", app.clock.now(), "relay")
+        assert store.record_message(acks[1])
+        assert store.latest_delivered_push("wj") == second.id
+        assert not store.record_message(acks[1])  # the same id again in the batch
+    assert store.latest_delivered_push("wj") == second.id
+    assert store.message_count() == 2
+
+
+async def test_all_signed_is_announced_once_when_the_last_signs_in_a_batch(rt: Runtime) -> None:
+    # The signature count every signature asks for is kept up within the batch.
+    app = rt.app
+    office = app.org.member("office")
+    assert office is not None
+    app.create_push("转账提醒", "请勿向陌生人转账。", office, app.clock.now())
+    await app.settle()
+    assert rt.simulator is not None
+    rt.simulator.pop_sent()
+    pushers = ["lj_p1", "lj_p2", "wj_p", "bank_p", "school_p"]
+    app.ingest([_ack(rt, 0, pushers[0], "cmd"), _ack(rt, 1, pushers[1], "cmd")])
+    rest = [_ack(rt, i, p, "cmd") for i, p in enumerate(pushers[2:], start=2)]
+    app.ingest([rest[0], replace(rest[0], id="again"), *rest[1:]])
+    await app.settle()
+    done = [s.text for s in rt.simulator.pop_sent() if "已全部签收" in s.text]
+    assert done == ["第1期《转账提醒》已全部签收（5/5）。"]

@@ -97,3 +97,17 @@ def test_replay_feeds_concatenated_group_logs_in_time_order(
     assert main(["replay", str(path), "--org", str(org_file(tmp_path)), "--json"]) == 0
     (push,) = json.loads(capsys.readouterr().out)["pushes"]
     assert {u["unit"]: u for u in push["units"]}["王家村"]["acks"] == 2
+
+
+def test_replay_never_writes_to_the_deployment_s_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A county's config names its shared PostgreSQL: a replay is a rehearsal and keeps its
+    # records in its own scratch SQLite (the URL below is never connected to).
+    config = tmp_path / "config.toml"
+    config.write_text('[store]\nurl = "postgresql://nobody@127.0.0.1:1/county"\n', "utf-8")
+    path = events(tmp_path, chat())
+    org = str(org_file(tmp_path))
+    assert main(["replay", str(path), "--org", org, "--config", str(config), "--json"]) == 0
+    (push,) = json.loads(capsys.readouterr().out)["pushes"]
+    assert {u["unit"]: u for u in push["units"]}["王家村"]["acks"] == 2

@@ -67,6 +67,20 @@ def _push(store: Store, org: Org) -> int:
     return push.id
 
 
+def test_a_roster_s_odd_characters_survive_the_bulk_load(store: Store, town: Org) -> None:
+    # PostgreSQL loads a roster by COPY, whose text format escapes tabs, newlines and
+    # backslashes: what comes back must be what went in.
+    odd = ["王\t五", "李\n四", "赵\\六", "钱\\N", "\\.", "孙 七\r"]
+    members = tuple(
+        replace(m, name=odd[i % len(odd)], phone=None if i % 2 else "\\N")
+        for i, m in enumerate(town.members)
+    )
+    store.save_org(Org(town.town, town.groups, members), NOW, "odd")
+    loaded = store.load_org()
+    assert loaded is not None
+    assert {m.wechat: m for m in loaded.members} == {m.wechat: m for m in members}
+
+
 def test_roster_round_trip_and_versions(store: Store, town: Org) -> None:
     assert store.load_org() is None
     v1 = store.save_org(town, NOW, "test")

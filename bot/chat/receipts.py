@@ -74,7 +74,7 @@ class Receipts:
         store, member = ctx.app.store, ctx.actor
         push_id = store.latest_delivered_push(intent.group_id)
         if push_id is not None and member.unit:
-            store.add_receipt(
+            store.note_receipt(
                 push_id, member.wechat, member.unit, intent.group_id, ctx.now, ctx.message_id
             )
 

@@ -24,9 +24,16 @@ TEXT = MessageKind.TEXT
 class Relays:
     """Plans relay posts for a push when they become ready."""
 
-    def ready(self, ctx: Context, push_id: int, groups: Collection[str] | None = None) -> None:
+    def ready(
+        self,
+        ctx: Context,
+        push_id: int,
+        groups: Collection[str] | None = None,
+        signer: str | None = None,
+    ) -> None:
         """Queue the relays of `push_id` that are ready and not yet queued; with `groups`,
-        look only at those (the only ones the event at hand can have made ready)."""
+        look only at those (the only ones the event at hand can have made ready). With
+        `signer`, every one of `groups` has that pusher, who has signed."""
         app = ctx.app
         if groups is not None and not groups:
             return
@@ -38,7 +45,7 @@ class Relays:
             deliveries = app.store.deliveries(push_id)
             signed: Collection[str] = {s.member for s in app.store.signatures(push_id)}
         else:
-            deliveries, signed = _narrow(ctx, org, push_id, groups)
+            deliveries, signed = _narrow(ctx, org, push_id, groups, signer)
         for d in ready_relays(org, deliveries, signed):
             if groups is not None and d.group_id not in groups:
                 continue  # a parent read only to know whether it was delivered
@@ -55,7 +62,7 @@ class Relays:
         """A pusher signed: only the groups they push into can have become ready."""
         push = ctx.app.store.get_push(push_id)
         if push is not None:
-            self.ready(ctx, push_id, pushed_groups(ctx.app.org_for(push), wechat))
+            self.ready(ctx, push_id, pushed_groups(ctx.app.org_for(push), wechat), wechat)
 
     def after_delivery(self, ctx: Context, push_id: int, group_id: str) -> None:
         """A group got the push: only its children can have become ready."""
@@ -88,9 +95,11 @@ class Relays:
 
 
 def _narrow(
-    ctx: Context, org: Org, push_id: int, groups: Collection[str]
+    ctx: Context, org: Org, push_id: int, groups: Collection[str], signer: str | None
 ) -> tuple[list[Delivery], set[str]]:
-    """The deliveries of `groups` and of their parents, and which of their pushers signed."""
+    """The deliveries of `groups` and of their parents, and which of their pushers signed
+    (enough of them to decide each group: the `signer` alone, who pushes into them all; a
+    town-wide group has hundreds of pushers)."""
     wanted = set(groups)
     pushers: set[str] = set()
     for group_id in groups:
@@ -98,6 +107,8 @@ def _narrow(
         if group is not None:
             if group.parent is not None:
                 wanted.add(group.parent)
-            pushers.update(p.wechat for p in group_pushers(org, group))
+            if signer is None:
+                pushers.update(p.wechat for p in group_pushers(org, group))
     store = ctx.app.store
-    return store.deliveries_of(push_id, wanted), store.signed_among(push_id, pushers)
+    signed = {signer} if signer is not None else store.signed_among(push_id, pushers)
+    return store.deliveries_of(push_id, wanted), signed

@@ -120,7 +120,7 @@ async def _bench(org: Org, url: str = "") -> dict[str, float]:
         t0 = time.perf_counter()
         # As the inbound consumer feeds a burst: group-commit batches (App.ingest).
         stream = _messages(homes, clock.now())
-        while app.ingest(itertools.islice(stream, BATCH_MESSAGES)):
+        while app.ingest(list(itertools.islice(stream, BATCH_MESSAGES))):
             pass
         ingest_s = time.perf_counter() - t0
         receipts = store.receipt_count(push.id)

@@ -20,7 +20,7 @@ from bot.app import BATCH_MESSAGES, App
 from bot.chat.pushes import NO_CONFIRMATION
 from bot.cli.report import coverage_json, coverage_text
 from bot.clock import SimClock
-from bot.config import Config, load_config
+from bot.config import Config, StoreSection, load_config
 from bot.domain.media import LinkCard
 from bot.domain.model import IncomingMessage, MessageKind, Org
 from bot.formats.checks import InputError, read_text
@@ -242,11 +242,13 @@ async def replay(
     if data_dir is None:
         tmp = tempfile.mkdtemp(prefix="fanzha-replay-")
         data_dir = Path(tmp)
-    # A recorded chat is history: its pushes went out, so none waits for a 确认 here.
+    # A recorded chat is history: its pushes went out, so none waits for a 确认 here. A
+    # replay is a rehearsal: its records go to its own SQLite, never the deployment's store.
     cfg = replace(
         base,
         bot=replace(base.bot, data_dir=str(data_dir)),
         policy=replace(base.policy, confirm_over_groups=NO_CONFIRMATION),
+        store=StoreSection(),
     )
     start = events[0].at if events else datetime.now(cfg.tz)
     clock = SimClock(start.astimezone(cfg.tz))

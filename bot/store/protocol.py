@@ -42,6 +42,7 @@ from bot.store.callbacks import CallbackStore
 from bot.store.cases import CaseStore
 from bot.store.coverage import CoverageStore
 from bot.store.drives import DriveStore
+from bot.store.ingest import IngestStore
 from bot.store.leases import LeaseStore
 from bot.store.readlink import ReadTapStore
 from bot.store.relaystate import RelayStateStore
@@ -66,6 +67,7 @@ class Store(
     LeaseStore,
     RelayStateStore,
     CoverageStore,
+    IngestStore,
     Protocol,
 ):
     """All persistence. One instance per process, used from the event-loop thread."""
@@ -219,21 +221,6 @@ class Store(
 
     def signatures(self, push_id: int) -> list[Signature]:
         """Signatures of a push, in order."""
-        ...
-
-    def add_receipt(
-        self,
-        push_id: int,
-        wechat: str,
-        unit: str,
-        group_id: str,
-        at: datetime,
-        message_id: str | None,
-    ) -> bool:
-        """Record a household's acknowledgement once; False if already counted or out of scope.
-
-        The unit's `acks` counter is bumped by a trigger in the same statement.
-        """
         ...
 
     def import_receipts(self, push_id: int, rows: Iterable[tuple[str, str, str, datetime]]) -> int:

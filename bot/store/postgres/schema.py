@@ -217,3 +217,17 @@ _step(
 )
 _step("m080_leases", *LEASES_080)
 _step("m081_reach", *(translate(s) for s in REACH_081))  # no INDEXED BY
+# A batch's receipts arrive as one INSERT (readahead): its units' counters are bumped once
+# per unit for the statement, not once per row.
+_step(
+    "m082_receipt_counts_per_statement",
+    "DROP TRIGGER receipts_count ON receipts",
+    """CREATE OR REPLACE FUNCTION receipts_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        UPDATE push_units p SET acks = p.acks + n.added
+        FROM (SELECT push_id, unit, count(*) AS added FROM new_receipts
+              GROUP BY push_id, unit) n
+        WHERE p.push_id = n.push_id AND p.unit = n.unit;
+        RETURN NULL; END $$""",
+    "CREATE TRIGGER receipts_count AFTER INSERT ON receipts REFERENCING NEW TABLE AS "
+    "new_receipts FOR EACH STATEMENT EXECUTE FUNCTION receipts_count()",
+)

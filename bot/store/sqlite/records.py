@@ -4,11 +4,26 @@ reminders and the audit log."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from sqlite3 import Cursor
 
 from bot.domain.model import AuditEntry, Evidence, IncomingMessage, Reminder, Signature
 from bot.store.sqlite.base import SqliteBase, ts
+
+
+def message_row(msg: IncomingMessage, error: str | None) -> tuple[object, ...]:
+    """A `messages` row: stored as handled, or with the error its handling raised."""
+    return (
+        msg.id,
+        ts(msg.at),
+        msg.group,
+        msg.sender,
+        msg.kind.value,
+        msg.text,
+        0 if error else 1,
+        error,
+    )
 
 
 class RecordTables(SqliteBase):
@@ -21,22 +36,19 @@ class RecordTables(SqliteBase):
         Called inside the transaction that acts on it, so it is stored as handled; a
         message whose handling failed is stored on its own with the error instead.
         """
-        cur = self._x(
+        return self._insert_message(msg, error).rowcount == 1
+
+    def _insert_message(self, msg: IncomingMessage, error: str | None) -> Cursor:
+        return self._x(
             "INSERT OR IGNORE INTO messages "
             "(id, at, group_id, sender, kind, text, handled, error) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                msg.id,
-                ts(msg.at),
-                msg.group,
-                msg.sender,
-                msg.kind.value,
-                msg.text,
-                0 if error else 1,
-                error,
-            ),
+            message_row(msg, error),
         )
-        return cur.rowcount == 1
+
+    def expect(self, messages: Sequence[IncomingMessage]) -> None:
+        """A hint that these messages are about to be recorded: nothing to read ahead here
+        (SQLite reads cost no round trip)."""
 
     def message_count(self) -> int:
         """How many inbound messages are stored."""
@@ -58,6 +70,9 @@ class RecordTables(SqliteBase):
                 "UPDATE push_units SET signed = signed + 1 WHERE push_id = ? AND unit = ?",
                 (push_id, unit),
             )
+            cache = self._cache()
+            if cache is not None and ("signed", push_id) in cache:
+                cache["signed", push_id] += 1  # signature_count's, kept up
             return True
 
     def signatures(self, push_id: int) -> list[Signature]:
@@ -82,13 +97,35 @@ class RecordTables(SqliteBase):
 
         The unit's `acks` counter is bumped by a trigger in the same statement.
         """
-        cur = self._x(
+        return self._insert_receipt(push_id, wechat, unit, group_id, at, message_id).rowcount == 1
+
+    def note_receipt(
+        self,
+        push_id: int,
+        wechat: str,
+        unit: str,
+        group_id: str,
+        at: datetime,
+        message_id: str | None,
+    ) -> None:
+        """As `add_receipt`, without asking whether the receipt was new."""
+        self._insert_receipt(push_id, wechat, unit, group_id, at, message_id)
+
+    def _insert_receipt(
+        self,
+        push_id: int,
+        wechat: str,
+        unit: str,
+        group_id: str,
+        at: datetime,
+        message_id: str | None,
+    ) -> Cursor:
+        return self._x(
             "INSERT OR IGNORE INTO receipts (push_id, wechat, unit, group_id, at, message_id) "
             "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS "
             "(SELECT 1 FROM push_units WHERE push_id = ? AND unit = ?)",
             (push_id, wechat, unit, group_id, ts(at), message_id, push_id, unit),
         )
-        return cur.rowcount == 1
 
     def import_receipts(self, push_id: int, rows: Iterable[tuple[str, str, str, datetime]]) -> int:
         """Bulk-add receipts (wechat, unit, group, at) to a push; returns how many were new."""

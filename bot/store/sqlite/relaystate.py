@@ -53,9 +53,23 @@ class RelayStateTables(SqliteBase):
         return signed
 
     def signature_count(self, push_id: int) -> int:
-        """How many pushers have signed the push."""
-        return int(self._one("SELECT count(*) FROM signatures WHERE push_id = ?", (push_id,)))
+        """How many pushers have signed the push (every signature asks: counted once while
+        the cache lasts, then kept up by add_signature; see SqliteBase._cache)."""
+        cache = self._cache()
+        if cache is not None and ("signed", push_id) in cache:
+            return int(cache["signed", push_id])
+        found = int(self._one("SELECT count(*) FROM signatures WHERE push_id = ?", (push_id,)))
+        if cache is not None:
+            cache["signed", push_id] = found
+        return found
 
     def assignment_count(self, push_id: int) -> int:
-        """How many pushers the push is assigned to."""
-        return int(self._one("SELECT count(*) FROM assignments WHERE push_id = ?", (push_id,)))
+        """How many pushers the push is assigned to (fixed when it is planned: read once
+        while the cache lasts, as every signature asks; see SqliteBase._cache)."""
+        cache = self._cache()
+        if cache is not None and ("assigned", push_id) in cache:
+            return int(cache["assigned", push_id])
+        found = int(self._one("SELECT count(*) FROM assignments WHERE push_id = ?", (push_id,)))
+        if cache is not None:
+            cache["assigned", push_id] = found
+        return found

@@ -20,7 +20,7 @@ class RosterTables(SqliteBase):
     def save_org(self, org: Org, now: datetime, source: str) -> int:
         """Store a roster as a new version, atomically; returns the version."""
         # Rows: the members and about as many memberships (most households are in one group).
-        with self.bulk_cache(2 * len(org.members)), self.transaction():
+        with self.bulk_write(2 * len(org.members)), self.transaction():
             version = self.roster_version() + 1
             self._x(
                 "INSERT INTO rosters (version, town, created_at, source) VALUES (?, ?, ?, ?)",
