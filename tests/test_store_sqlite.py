@@ -30,6 +30,7 @@ MIGRATIONS = [
     "m075_bulletin_charts",
     "m080_leases",
     "m081_reach",
+    "m082_units_in_order",
 ]
 
 
