@@ -11,6 +11,11 @@ from typing import Any
 from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally
 from bot.store.sqlite.base import SqliteBase, ts
 
+# A push's unit counters in roster order (read through push_units_in_order, no sort).
+TALLIES = (
+    "SELECT unit, pushers, signed, groups, delivered, households, reached, acks, reads, "
+    "read_acks FROM push_units WHERE push_id = ? ORDER BY ord"
+)
 # A row as a UnitTally, made in C: a city push has 8,000 units (the select lists every field).
 _tally = partial(tuple.__new__, UnitTally)
 # The push most recently delivered to a group (its id, or no row).
@@ -325,9 +330,4 @@ class PushTables(SqliteBase):
 
     def tallies(self, push_id: int) -> list[UnitTally]:
         """Per-unit counters of a push, in roster order."""
-        rows = self._x(
-            "SELECT unit, pushers, signed, groups, delivered, households, reached, acks, "
-            "reads, read_acks FROM push_units WHERE push_id = ? ORDER BY ord",
-            (push_id,),
-        )
-        return list(map(_tally, rows))
+        return list(map(_tally, self._x(TALLIES, (push_id,))))
