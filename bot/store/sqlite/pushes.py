@@ -12,10 +12,11 @@ from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally
 from bot.store.sqlite.base import SqliteBase, ts
 
 # A push's unit counters in roster order (read through push_units_in_order, no sort).
-TALLIES = (
+_TALLY_ROWS = (
     "SELECT unit, pushers, signed, groups, delivered, households, reached, acks, reads, "
-    "read_acks FROM push_units WHERE push_id = ? ORDER BY ord"
+    "read_acks FROM push_units WHERE push_id = ?"
 )
+TALLIES = f"{_TALLY_ROWS} ORDER BY ord"
 # A row as a UnitTally, made in C: a city push has 8,000 units (the select lists every field).
 _tally = partial(tuple.__new__, UnitTally)
 # The push most recently delivered to a group (its id, or no row).
@@ -328,6 +329,8 @@ class PushTables(SqliteBase):
             "SELECT unit FROM assignments WHERE push_id = ? AND wechat = ?", (push_id, wechat)
         )
 
-    def tallies(self, push_id: int) -> list[UnitTally]:
-        """Per-unit counters of a push, in roster order."""
+    def tallies(self, push_id: int, unit: str | None = None) -> list[UnitTally]:
+        """Per-unit counters of a push, in roster order; with `unit`, that unit's only."""
+        if unit is not None:
+            return list(map(_tally, self._x(f"{_TALLY_ROWS} AND unit = ?", (push_id, unit))))
         return list(map(_tally, self._x(TALLIES, (push_id,))))
