@@ -272,7 +272,7 @@ class UnitTally(NamedTuple):
     """Running counters of one push in one unit (kept by the store, never recounted).
 
     A tuple rather than a dataclass: a city report reads 8,000 of them, each made straight
-    from its row in C (`tally_of`)."""
+    from its row in C (the store's `tallies`)."""
 
     unit: str
     pushers: int
