@@ -343,9 +343,7 @@ class App:
 
     def coverage(self, push: Push, unit: str | None = None) -> PushCoverage:
         """Coverage of one push from the stored counters; with `unit`, of that unit only."""
-        tallies = self.store.tallies(push.id)
-        if unit is not None:
-            tallies = [t for t in tallies if t.unit == unit]
+        tallies = self.store.tallies(push.id, unit)
         # Signatures and deliveries boiled down in SQL: a city push plans 8,000 deliveries.
         return coverage_of(push, tallies, self.store.coverage_facts(push.id, unit))
 

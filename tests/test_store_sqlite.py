@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.clock import SHANGHAI
 from bot.store import Store, open_store
 from bot.store.sqlite import SqliteStore
+from bot.store.sqlite.pushes import TALLIES
 
 # Recorded in every existing bot.db: renaming or reordering these would re-run a step.
 MIGRATIONS = [
@@ -30,6 +31,7 @@ MIGRATIONS = [
     "m075_bulletin_charts",
     "m080_leases",
     "m081_reach",
+    "m082_units_in_order",
 ]
 
 
@@ -64,3 +66,13 @@ def test_open_store_is_sqlite_and_implements_every_protocol_method(tmp_path: Pat
         assert not missing
     finally:
         store.close()
+
+
+def test_a_push_s_unit_counters_are_read_in_roster_order_without_a_sort(tmp_path: Path) -> None:
+    # A city push has 8,000 units: the coverage report reads them through m082's index.
+    open_store(tmp_path / "bot.db", SHANGHAI).close()
+    conn = sqlite3.connect(tmp_path / "bot.db")
+    plan = " ".join(r[3] for r in conn.execute(f"EXPLAIN QUERY PLAN {TALLIES}", (1,)))
+    conn.close()
+    assert "push_units_in_order" in plan
+    assert "TEMP B-TREE" not in plan

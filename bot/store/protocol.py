@@ -195,8 +195,8 @@ class Store(
         """The unit a pusher is assigned for in a push, or None."""
         ...
 
-    def tallies(self, push_id: int) -> list[UnitTally]:
-        """Per-unit counters of a push, in roster order."""
+    def tallies(self, push_id: int, unit: str | None = None) -> list[UnitTally]:
+        """Per-unit counters of a push, in roster order; with `unit`, that unit's only."""
         ...
 
     # -- records: inbound messages, signatures, receipts, evidence, reminders, audit -----

@@ -10,7 +10,7 @@ from __future__ import annotations
 import psycopg
 
 from bot.store.postgres.dialect import translate
-from bot.store.sqlite.schema import LEASES_080, REACH_081
+from bot.store.sqlite.schema import LEASES_080, REACH_081, UNITS_IN_ORDER_082
 
 # (name, statements) in order. Names match the SQLite migrations they translate.
 STEPS: list[tuple[str, list[str]]] = []
@@ -217,10 +217,11 @@ _step(
 )
 _step("m080_leases", *LEASES_080)
 _step("m081_reach", *(translate(s) for s in REACH_081))  # no INDEXED BY
+_step("m082_units_in_order", UNITS_IN_ORDER_082)
 # A batch's receipts arrive as one INSERT (readahead): its units' counters are bumped once
 # per unit for the statement, not once per row.
 _step(
-    "m082_receipt_counts_per_statement",
+    "m083_receipt_counts_per_statement",
     "DROP TRIGGER receipts_count ON receipts",
     """CREATE OR REPLACE FUNCTION receipts_count() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
         UPDATE push_units p SET acks = p.acks + n.added

@@ -14,6 +14,7 @@ _SIGNED_IN_UNIT = (
     f"{_SIGNED} AND wechat IN (SELECT wechat FROM assignments WHERE push_id = ? AND unit = ?)"
 )
 _DELIVERED = "FROM deliveries WHERE push_id = ? AND delivered_at IS NOT NULL"
+_MODES = ", ".join("?" * len(UNHEARD_MODES))
 
 
 class CoverageTables(SqliteBase):
@@ -28,28 +29,38 @@ class CoverageTables(SqliteBase):
         else:
             signed = (_SIGNED_IN_UNIT, (push_id, push_id, unit))
             delivered = (f"{_DELIVERED} AND unit = ?", (push_id, unit))
-        # Units with an unheard group and no other: most pushes have no unheard group at all,
-        # so the second scan is rarely made.
-        modes = ", ".join("?" * len(UNHEARD_MODES))
-        planned = "FROM deliveries WHERE push_id = ? AND unit IS NOT NULL" + (
+        # One pass over the planned deliveries counts the delivered ones and the unheard
+        # ones; most pushes have no unheard group at all, so the units query is rarely made.
+        planned = "FROM deliveries WHERE push_id = ?" + (
             " AND unit = ?" if unit is not None else ""
         )
         keys = (push_id,) if unit is None else (push_id, unit)
-        unseen = self._x(
-            f"SELECT DISTINCT unit {planned} AND mode IN ({modes}) "
-            f"AND unit NOT IN (SELECT unit {planned} AND mode NOT IN ({modes}))",
-            (*keys, *UNHEARD_MODES, *keys, *UNHEARD_MODES),
-        )
+        delivered_count, unheard = self._x(
+            "SELECT count(delivered_at), "
+            f"count(CASE WHEN unit IS NOT NULL AND mode IN ({_MODES}) THEN 1 END) {planned}",
+            (*UNHEARD_MODES, *keys),
+        ).fetchone()
         return CoverageFacts(
             sign_middle=self._middle_times("at", *signed),
-            deliver_middle=self._middle_times("delivered_at", *delivered),
-            unseen=frozenset(r[0] for r in unseen),
+            deliver_middle=self._middle_times("delivered_at", *delivered, delivered_count),
+            unseen=self._unseen(planned, keys) if unheard else frozenset(),
         )
 
+    def _unseen(self, planned: str, keys: tuple[Any, ...]) -> frozenset[str]:
+        """Units with an unheard group and no other."""
+        planned += " AND unit IS NOT NULL"
+        rows = self._x(
+            f"SELECT DISTINCT unit {planned} AND mode IN ({_MODES}) "
+            f"AND unit NOT IN (SELECT unit {planned} AND mode NOT IN ({_MODES}))",
+            (*keys, *UNHEARD_MODES, *keys, *UNHEARD_MODES),
+        )
+        return frozenset(r[0] for r in rows)
+
     def _middle_times(
-        self, column: str, source: str, params: tuple[Any, ...]
+        self, column: str, source: str, params: tuple[Any, ...], count: int | None = None
     ) -> tuple[datetime, ...]:
-        count = int(self._one(f"SELECT count(*) {source}", params) or 0)
+        if count is None:
+            count = int(self._one(f"SELECT count(*) {source}", params) or 0)
         if not count:
             return ()
         offset, limit = middle(count)

@@ -322,3 +322,13 @@ REACH_081 = [
     "INSERT INTO shared_households (version, group_id, wechat, unit) "
     f"SELECT gm.version, gm.group_id, gm.wechat, m.unit {_HOUSEHOLDS} {_SHARED}",
 ]
+
+
+@migrations()
+def m082_units_in_order(db: Database) -> None:
+    """A push's unit counters in roster order without a sort (issue 12: a city push has
+    8,000 units). Counters are not in the index, so receipts never write to it."""
+    db.execute(UNITS_IN_ORDER_082)
+
+
+UNITS_IN_ORDER_082 = "CREATE INDEX push_units_in_order ON push_units (push_id, ord)"
