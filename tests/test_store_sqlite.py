@@ -30,6 +30,7 @@ MIGRATIONS = [
     "m075_bulletin_charts",
     "m080_leases",
     "m081_reach",
+    "m083_acks_by_store",
 ]
 
 

@@ -322,3 +322,10 @@ REACH_081 = [
     "INSERT INTO shared_households (version, group_id, wechat, unit) "
     f"SELECT gm.version, gm.group_id, gm.wechat, m.unit {_HOUSEHOLDS} {_SHARED}",
 ]
+
+
+@migrations()
+def m083_acks_by_store(db: Database) -> None:
+    """Receipts are counted into `push_units.acks` by the store, once per transaction and
+    unit, instead of by a trigger once per receipt (issue 12, `acks.AckCounters`)."""
+    db.execute("DROP TRIGGER IF EXISTS receipts_count")
