@@ -6,6 +6,7 @@ of test_store.py runs each implementation."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from sqlite_utils import Database
 
 from bot.clock import SHANGHAI
 from bot.domain.model import Org
+from bot.runtime import Runtime
 from bot.store import Store, open_store
 from bot.store.sqlite.schema import migrations
 from tests.test_store import NOW, _push, store  # noqa: F401 (the fixture, one per implementation)
@@ -116,3 +118,22 @@ def test_the_counter_trigger_is_dropped_and_old_counts_are_kept(tmp_path: Path) 
         assert found == 0
     finally:
         fresh.close()
+
+
+async def test_a_batch_of_household_replies_is_counted_once_each(rt: Runtime) -> None:
+    # Through App.ingest (one transaction): a duplicate transport id and a second "收到"
+    # from the same household count nothing; 王家村's counter equals its receipts.
+    app, st = rt.app, rt.store
+    office = app.org.member("office")
+    assert office is not None and rt.simulator is not None
+    push = app.create_push("计数", "请勿向陌生人转账。", office, app.clock.now())
+    st.mark_delivered(push.id, "wj", app.clock.now(), "relay")
+    sim = rt.simulator
+    batch = [replace(sim.message(f"wj_h{i}", "收到", "wj"), id=f"c{i}") for i in range(3)]
+    batch += [batch[0], replace(sim.message("wj_h1", "好的收到", "wj"), id="c9")]
+    assert app.ingest(iter(batch)) == 5
+    assert st.receipt_count(push.id) == 3
+    assert {t.unit: t.acks for t in st.tallies(push.id)}["王家村"] == 3
+    assert app.coverage(push, "王家村").units[0].acks == 3
+    await app.settle()
+    sim.pop_sent()
