@@ -11,6 +11,7 @@ store keeps its trigger.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -19,7 +20,9 @@ from bot.store.sqlite.base import SqliteBase
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
 
-_UNIT_RECEIPTS = "SELECT unit, count(*) FROM receipts WHERE push_id = ? GROUP BY unit"
+# Counted in Python: a GROUP BY sorts a push's receipts, in up to the page cache's size of
+# extra memory (the county bench's peak memory grew by 8 MB).
+_UNIT_RECEIPTS = "SELECT unit FROM receipts WHERE push_id = ?"
 
 
 class AckCounters(PushTables, RecordTables, SqliteBase):
@@ -51,17 +54,20 @@ class AckCounters(PushTables, RecordTables, SqliteBase):
         """Bulk-add receipts (see RecordTables.import_receipts); each unit's counter grows
         by the receipts it gained."""
         with self.transaction():
-            before = dict(self._x(_UNIT_RECEIPTS, (push_id,)).fetchall())
+            before = self._unit_receipts(push_id)
             added = super().import_receipts(push_id, rows)
             gained = [
-                (n - before.get(unit, 0), push_id, unit)
-                for unit, n in self._x(_UNIT_RECEIPTS, (push_id,)).fetchall()
-                if n != before.get(unit, 0)
+                (n - before[unit], push_id, unit)
+                for unit, n in self._unit_receipts(push_id).items()
+                if n != before[unit]
             ]
             self._many(
                 "UPDATE push_units SET acks = acks + ? WHERE push_id = ? AND unit = ?", gained
             )
         return added
+
+    def _unit_receipts(self, push_id: int) -> Counter[str]:
+        return Counter(unit for (unit,) in self._x(_UNIT_RECEIPTS, (push_id,)))
 
     def tallies(self, push_id: int) -> list[UnitTally]:
         """Per-unit counters of a push, in roster order (this transaction's receipts

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 
 from bot.store.sqlite.schema import migrations
 
-CACHE_KIB = 16 * 1024
+CACHE_KIB = 12 * 1024
 
 # The last time formatted and its text: a burst's messages carry the same second (the
 # transports stamp whole seconds), and one message's rows share their handling time.
@@ -89,7 +89,7 @@ class SqliteBase:
         conn.execute("PRAGMA wal_autocheckpoint=10000")
         # A push's receipts go into its part of the receipts index at random (by household):
         # with the default 2 MB page cache a county burst re-read about one page a message
-        # from the file; 16 MB holds a county push's part (about 200k receipts).
+        # from the file; 12 MB holds most of a county push's part (about 200k receipts).
         conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         conn.execute("PRAGMA foreign_keys=ON")
         migrations.apply(db)
