@@ -303,7 +303,7 @@ class App:
         if not self.store.record_message(msg) or not self._first_copy(msg):
             log.info("消息 %s 已处理过，作为重复消息忽略", msg.id)
             return
-        self.chat.dispatch(Context(self, now), msg)
+        self.chat.dispatch(Context.of_message(self, now), msg)
 
     def _first_copy(self, msg: IncomingMessage) -> bool:
         # Several accounts in one group each hear a household's "收到": count it once.

@@ -32,6 +32,7 @@ MIGRATIONS = [
     "m080_leases",
     "m081_reach",
     "m082_units_in_order",
+    "m083_acks_by_store",
 ]
 
 

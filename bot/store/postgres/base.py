@@ -163,6 +163,7 @@ class PostgresBase(SqliteBase):
         return len(rows)
 
     def _flush(self) -> None:
+        """Write the rows held back (`_defer`), one statement per table."""
         if self._deferred:
             deferred, self._deferred = self._deferred, {}
             for sql, rows in deferred.items():

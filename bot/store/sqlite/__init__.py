@@ -6,6 +6,7 @@ module owns the SQL of one family of tables.
 
 from __future__ import annotations
 
+from bot.store.sqlite.acks import AckCounters
 from bot.store.sqlite.baseline import BaselineTables
 from bot.store.sqlite.bindings import BindingTables
 from bot.store.sqlite.callbacks import CallbackTables
@@ -27,6 +28,7 @@ from bot.store.sqlite.warnings import WarningTables
 
 
 class SqliteStore(
+    AckCounters,
     RosterTables,
     PushTables,
     RecordTables,
@@ -50,7 +52,8 @@ class SqliteStore(
     event-loop thread.
 
     Coverage counters (`push_units`) are updated in the same transaction as the fact they
-    count, so a coverage report reads a handful of rows however many receipts exist.
+    count (receipts: once per transaction, `acks`), so a coverage report reads a handful of
+    rows however many receipts exist.
     """
 
 

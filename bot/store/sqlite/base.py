@@ -18,6 +18,8 @@ from sqlite_utils import Database
 
 from bot.store.sqlite.schema import migrations
 
+CACHE_KIB = 12 * 1024
+
 # The last time formatted and its text: a burst's messages carry the same second (the
 # transports stamp whole seconds), and one message's rows share their handling time.
 _last_ts: tuple[datetime | None, str] = (None, "")
@@ -65,6 +67,10 @@ class SqliteBase:
     # drives open on a day (every household message asks) and pushes by number (a signature
     # reads its push five times). None: no cache (PostgreSQL).
     txn_cache: dict[object, Any] | None = None
+    # Receipts per (push, unit) not yet added to `push_units.acks` (see acks.AckCounters):
+    # written before the transaction commits or opens a savepoint, dropped on a rollback.
+    # None: counted by a trigger instead (PostgreSQL).
+    _acks: dict[tuple[int, str], int] | None = None
 
     def __init__(self, path: str | Path, tz: tzinfo) -> None:
         self.path = Path(path)
@@ -81,12 +87,17 @@ class SqliteBase:
         # Checkpoints fsync the main file; doing them every ~40 MB of WAL instead of ~4 MB
         # keeps a burst of receipts from paying for one every few hundred messages.
         conn.execute("PRAGMA wal_autocheckpoint=10000")
+        # A push's receipts go into its part of the receipts index at random (by household):
+        # with the default 2 MB page cache a county burst re-read about one page a message
+        # from the file; 12 MB holds most of a county push's part (about 200k receipts).
+        conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         conn.execute("PRAGMA foreign_keys=ON")
         migrations.apply(db)
         self._conn = conn
         self._depth = 0
         self.latest_cache = {}
         self.txn_cache = {}
+        self._acks = {}
         self._txn = self._checked = 0
         self._data_version: object = None
 
@@ -107,6 +118,20 @@ class SqliteBase:
             self.latest_cache.clear()
         if self.txn_cache is not None:
             self.txn_cache.clear()
+        if self._acks:
+            self._acks.clear()
+
+    def _flush(self) -> None:
+        """Write what this store held back in the current transaction, before it commits
+        or opens a savepoint: here the receipts counted so far, into their units' `acks`
+        (PostgreSQL holds back a batch's rows instead, see PostgresBase._defer)."""
+        acks = self._acks
+        if acks:
+            self._many(
+                "UPDATE push_units SET acks = acks + ? WHERE push_id = ? AND unit = ?",
+                [(n, push_id, unit) for (push_id, unit), n in acks.items()],
+            )
+            acks.clear()
 
     def _cache(self) -> dict[object, Any] | None:
         """`txn_cache` inside a transaction (None outside one, or without a cache), emptied
@@ -177,6 +202,7 @@ class _Transaction(AbstractContextManager[None]):
         db = self._db
         if db._depth:
             self._name = name = f"sp{db._depth}"
+            db._flush()  # what a rollback to this savepoint drops is its own only
             db._conn.execute(f"SAVEPOINT {name}")
             db._depth += 1
             return
@@ -198,6 +224,12 @@ class _Transaction(AbstractContextManager[None]):
                 db._conn.execute("ROLLBACK")
                 db._forget()
             else:
+                try:
+                    db._flush()
+                except BaseException:
+                    db._conn.execute("ROLLBACK")
+                    db._forget()
+                    raise
                 db._conn.execute("COMMIT")
         finally:
             db._depth = db._depth - 1 if name else 0

@@ -332,3 +332,10 @@ def m082_units_in_order(db: Database) -> None:
 
 
 UNITS_IN_ORDER_082 = "CREATE INDEX push_units_in_order ON push_units (push_id, ord)"
+
+
+@migrations()
+def m083_acks_by_store(db: Database) -> None:
+    """Receipts are counted into `push_units.acks` by the store, once per transaction and
+    unit, instead of by a trigger once per receipt (issue 12, `acks.AckCounters`)."""
+    db.execute("DROP TRIGGER IF EXISTS receipts_count")
