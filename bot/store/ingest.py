@@ -25,7 +25,7 @@ class IngestStore(Protocol):
     ) -> bool:
         """Record a household's acknowledgement once; False if already counted or out of scope.
 
-        The unit's `acks` counter is bumped by a trigger in the same statement.
+        The unit's `acks` counter grows in the same transaction.
         """
         ...
 

@@ -95,7 +95,7 @@ class RecordTables(SqliteBase):
     ) -> bool:
         """Record a household's acknowledgement once; False if already counted or out of scope.
 
-        The unit's `acks` counter is bumped by a trigger in the same statement.
+        The unit's `acks` counter grows in the same transaction.
         """
         return self._insert_receipt(push_id, wechat, unit, group_id, at, message_id).rowcount == 1
 
