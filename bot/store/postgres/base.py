@@ -214,6 +214,15 @@ class PostgresBase(SqliteBase):
         self._unsynced = True
         return Rows(cur, self._sync)
 
+    def _x_wide(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
+        """As `_x`, the result sent in binary: ten numbers by 8,000 rows parse in about
+        two thirds of the time they take as text."""
+        self._flush()
+        cur = self._pg.cursor(binary=True)
+        cur.execute(translate(sql), tuple(params))
+        self._unsynced = True
+        return Rows(cur, self._sync)
+
     def _many(  # type: ignore[override]
         self, sql: str, rows: Iterable[Sequence[Any]]
     ) -> Rows:

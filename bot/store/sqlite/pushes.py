@@ -332,5 +332,5 @@ class PushTables(SqliteBase):
     def tallies(self, push_id: int, unit: str | None = None) -> list[UnitTally]:
         """Per-unit counters of a push, in roster order; with `unit`, that unit's only."""
         if unit is not None:
-            return list(map(_tally, self._x(f"{_TALLY_ROWS} AND unit = ?", (push_id, unit))))
-        return list(map(_tally, self._x(TALLIES, (push_id,))))
+            return list(map(_tally, self._x_wide(f"{_TALLY_ROWS} AND unit = ?", (push_id, unit))))
+        return list(map(_tally, self._x_wide(TALLIES, (push_id,))))
