@@ -215,8 +215,8 @@ class PostgresBase(SqliteBase):
         return Rows(cur, self._sync)
 
     def _x_wide(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
-        """As `_x`, the result sent in binary: ten numbers by 8,000 rows parse in about
-        two thirds of the time they take as text."""
+        """As `_x`, the result sent in binary: a city push's ten numbers by 8,000 rows
+        unpack with about 15 % less CPU than as text."""
         self._flush()
         cur = self._pg.cursor(binary=True)
         cur.execute(translate(sql), tuple(params))
