@@ -208,20 +208,17 @@ class PostgresBase(SqliteBase):
         finally:
             self._bulk = False
 
-    def _x(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
+    def _x(self, sql: str, params: Sequence[Any] = (), binary: bool = False) -> Rows:  # type: ignore[override]
         self._flush()
-        cur = self._pg.execute(translate(sql), tuple(params))
+        cur = self._pg.cursor(binary=binary)
+        cur.execute(translate(sql), tuple(params))
         self._unsynced = True
         return Rows(cur, self._sync)
 
     def _x_wide(self, sql: str, params: Sequence[Any] = ()) -> Rows:  # type: ignore[override]
         """As `_x`, the result sent in binary: a city push's ten numbers by 8,000 rows
         unpack with about 15 % less CPU than as text."""
-        self._flush()
-        cur = self._pg.cursor(binary=True)
-        cur.execute(translate(sql), tuple(params))
-        self._unsynced = True
-        return Rows(cur, self._sync)
+        return self._x(sql, params, binary=True)
 
     def _many(  # type: ignore[override]
         self, sql: str, rows: Iterable[Sequence[Any]]

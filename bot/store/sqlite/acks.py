@@ -50,18 +50,6 @@ class AckCounters(PushTables, RecordTables, SqliteBase):
         acks[key] = acks.get(key, 0) + 1
         return True
 
-    def note_receipt(
-        self,
-        push_id: int,
-        wechat: str,
-        unit: str,
-        group_id: str,
-        at: datetime,
-        message_id: str | None,
-    ) -> None:
-        """As add_receipt (counted the same way), without returning whether it was new."""
-        self.add_receipt(push_id, wechat, unit, group_id, at, message_id)
-
     def import_receipts(self, push_id: int, rows: Iterable[tuple[str, str, str, datetime]]) -> int:
         """Bulk-add receipts (see RecordTables.import_receipts); each unit's counter grows
         by the receipts it gained."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from sqlite3 import Cursor
 
 from bot.domain.model import AuditEntry, Evidence, IncomingMessage, Reminder, Signature
 from bot.store.sqlite.base import SqliteBase, ts
@@ -36,15 +35,13 @@ class RecordTables(SqliteBase):
         Called inside the transaction that acts on it, so it is stored as handled; a
         message whose handling failed is stored on its own with the error instead.
         """
-        return self._insert_message(msg, error).rowcount == 1
-
-    def _insert_message(self, msg: IncomingMessage, error: str | None) -> Cursor:
-        return self._x(
+        cur = self._x(
             "INSERT OR IGNORE INTO messages "
             "(id, at, group_id, sender, kind, text, handled, error) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             message_row(msg, error),
         )
+        return cur.rowcount == 1
 
     def expect(self, messages: Sequence[IncomingMessage]) -> None:
         """A hint that these messages are about to be recorded: nothing to read ahead here
@@ -97,7 +94,13 @@ class RecordTables(SqliteBase):
 
         The unit's `acks` counter grows in the same transaction.
         """
-        return self._insert_receipt(push_id, wechat, unit, group_id, at, message_id).rowcount == 1
+        cur = self._x(
+            "INSERT OR IGNORE INTO receipts (push_id, wechat, unit, group_id, at, message_id) "
+            "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS "
+            "(SELECT 1 FROM push_units WHERE push_id = ? AND unit = ?)",
+            (push_id, wechat, unit, group_id, ts(at), message_id, push_id, unit),
+        )
+        return cur.rowcount == 1
 
     def note_receipt(
         self,
@@ -108,24 +111,9 @@ class RecordTables(SqliteBase):
         at: datetime,
         message_id: str | None,
     ) -> None:
-        """As `add_receipt`, without asking whether the receipt was new."""
-        self._insert_receipt(push_id, wechat, unit, group_id, at, message_id)
-
-    def _insert_receipt(
-        self,
-        push_id: int,
-        wechat: str,
-        unit: str,
-        group_id: str,
-        at: datetime,
-        message_id: str | None,
-    ) -> Cursor:
-        return self._x(
-            "INSERT OR IGNORE INTO receipts (push_id, wechat, unit, group_id, at, message_id) "
-            "SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS "
-            "(SELECT 1 FROM push_units WHERE push_id = ? AND unit = ?)",
-            (push_id, wechat, unit, group_id, ts(at), message_id, push_id, unit),
-        )
+        """As `add_receipt` (the same write, counted the same way), for a caller that does
+        not need to know whether the receipt was new."""
+        self.add_receipt(push_id, wechat, unit, group_id, at, message_id)
 
     def import_receipts(self, push_id: int, rows: Iterable[tuple[str, str, str, datetime]]) -> int:
         """Bulk-add receipts (wechat, unit, group, at) to a push; returns how many were new."""
