@@ -3,12 +3,18 @@ what handling and settling line by line sends, at the same times, with the same 
 
 from __future__ import annotations
 
+import itertools
 import random
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import pytest
+
+import bot.cli.replay as replay_module
 from bot.chat.pushes import NO_CONFIRMATION
 from bot.cli.bench_replay import replay_log
 from bot.cli.replay import describe, feed
@@ -54,10 +60,8 @@ def _outcome(rt: Runtime, printed: list[str]) -> tuple[object, ...]:
     return printed, rows, report, counts
 
 
-async def test_feed_sends_what_line_by_line_settling_sends(tmp_path: Path) -> None:
-    org = generate_county(3, towns=4, groups_per_town=5, households=600)
-
-    rt = _runtime(tmp_path / "by-line", org)
+async def _line_by_line(tmp: Path, org: Org) -> tuple[object, ...]:
+    rt = _runtime(tmp, org)
     sim = rt.simulator
     assert sim is not None
     by_line: list[str] = []
@@ -65,7 +69,12 @@ async def test_feed_sends_what_line_by_line_settling_sends(tmp_path: Path) -> No
         await rt.app.handle(msg)
         await rt.app.settle()
         by_line.extend(describe(sim, line) for line in sim.pop_sent())
-    expected = _outcome(rt, by_line)
+    return _outcome(rt, by_line)
+
+
+async def test_feed_sends_what_line_by_line_settling_sends(tmp_path: Path) -> None:
+    org = generate_county(3, towns=4, groups_per_town=5, households=600)
+    expected = await _line_by_line(tmp_path / "by-line", org)
 
     rt = _runtime(tmp_path / "fed", org)
     sim = rt.simulator
@@ -77,6 +86,40 @@ async def test_feed_sends_what_line_by_line_settling_sends(tmp_path: Path) -> No
     got = _outcome(rt, fed)
 
     assert got == expected
+    by_line = expected[0]
+    assert isinstance(by_line, list)
     # The log crossed the night: relays were held, then sent in the morning.
     assert any("[11-24 0" in line for line in by_line)
     assert len(by_line) > 20
+
+
+async def test_feed_commits_a_rehearsal_every_chunk_of_lines_with_the_same_outcome(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    org = generate_county(3, towns=4, groups_per_town=5, households=600)
+    expected = await _line_by_line(tmp_path / "by-line", org)
+    monkeypatch.setattr(replay_module, "REHEARSAL_LINES", 37)
+
+    rt = _runtime(tmp_path / "fed", org)
+    sim = rt.simulator
+    assert sim is not None
+    db = rt.store.path  # type: ignore[attr-defined]
+    fed: list[str] = []
+    committed: list[int] = []
+
+    def settled() -> None:
+        fed.extend(describe(sim, x) for x in sim.pop_sent())
+        with closing(sqlite3.connect(db)) as other:  # sees committed rows only
+            committed.append(other.execute("SELECT count(*) FROM messages").fetchone()[0])
+
+    await feed(rt.app, _messages(rt, org), settled)
+    got = _outcome(rt, fed)
+
+    assert got == expected
+    # Commits come in chunks of about 37 lines: another reader sees the count grow in
+    # steps while the rehearsal runs, and everything once it is over.
+    steps = sorted(set(committed))
+    assert len(steps) >= 400 // 37 - 1
+    assert all(b - a >= 37 for a, b in itertools.pairwise(steps[1:]))
+    with closing(sqlite3.connect(db)) as other:
+        assert other.execute("SELECT count(*) FROM messages").fetchone()[0] == 400

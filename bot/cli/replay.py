@@ -32,6 +32,7 @@ _KEYS = {"at", "group", "from", "text", "id", "kind", "file", "url", "title"}
 # A video arrives (and is matched) as a file; a link is an article, 视频号 or mini-program card.
 _KINDS = {"text": "text", "image": "image", "video": "file", "file": "file", "link": "link"}
 MAX_FILE_BYTES = 20 * 1024 * 1024
+REHEARSAL_LINES = 5_000
 
 
 class ReplayError(InputError):
@@ -189,20 +190,39 @@ async def feed(
     settling after every line would do something: the line queued a row or a 群发 task, a
     held or retried row's time has come, a send is still waiting, or a 群发 task is open.
     Elsewhere it would find nothing due, so a batch goes on (up to BATCH_MESSAGES lines).
+
+    A rehearsal's scratch store has no other reader and a failed rehearsal is fed again
+    from its log, so its batches and sends commit together every REHEARSAL_LINES lines
+    (each is a savepoint inside), not one by one: a city's log queues a relay on every
+    sixth line, and each relay was three commits.
     """
     source = iter(messages)
+    more = True
+    while more:
+        with app.store.transaction():
+            more = await _feed_some(app, source, settled)
+
+
+async def _feed_some(
+    app: App, source: Iterator[IncomingMessage], settled: Callable[[], object]
+) -> bool:
+    """Up to about REHEARSAL_LINES lines of `feed`; False once the source is spent."""
     store = app.store
-    while True:
+    fed = 0
+    while fed < REHEARSAL_LINES:
         queued = store.queued
         due = _next_due(app)
 
         def stop(due: datetime | None = due, queued: int = queued) -> bool:
             return store.queued != queued or (due is not None and app.clock.now() >= due)
 
-        if not app.ingest(_batch(source, stop)):
-            return
+        taken = app.ingest(_batch(source, stop))
+        if not taken:
+            return False
+        fed += taken
         await app.settle()
         settled()
+    return True
 
 
 def _batch(

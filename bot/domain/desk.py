@@ -69,7 +69,7 @@ def status_error(current: str, wanted: str) -> str | None:
 def is_police(member: Member, org: Org) -> bool:
     """A 片警: a supervisor of the 派出所 (a town body serving villages through their groups)."""
     unit = member.unit or ""
-    return any(w in unit for w in POLICE_WORDS) or (bool(unit) and unit not in org.units)
+    return any(w in unit for w in POLICE_WORDS) or (bool(unit) and not org.has_unit(unit))
 
 
 def tip_recipients(org: Org, unit: str | None) -> list[Member]:

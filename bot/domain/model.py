@@ -115,6 +115,11 @@ class Org:
         found: tuple[str, ...] = self.derived("units", lambda _: tuple(dict.fromkeys(named)))
         return found
 
+    def has_unit(self, unit: str) -> bool:
+        """Whether a village or unit of this name has groups here (a set, indexed once)."""
+        known: frozenset[str] = self.derived("unit_set", lambda org: frozenset(org.units))
+        return unit in known
+
     def children(self, group_id: str) -> tuple[Group, ...]:
         """Direct sub-groups of a group."""
         return tuple(g for g in self.groups if g.parent == group_id)

@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.nlp.normalize import edge_mentions, normalize, to_simplified
 from bot.nlp.phrasing import EDGE_PUNCT, FREE_MAX_CHARS, free_phrasing, ranking_period
@@ -324,6 +325,19 @@ def parse(text: str) -> Command | None:
     must fit on one line (plus 范围/截止 option lines). Free phrasing is accepted only when
     it is short (FREE_MAX_CHARS) and every word in it serves the matched intent.
     """
+    # Short lines repeat ("收到" from every pusher, "进度" every evening); notices do not.
+    return _parse_short(text) if len(text) <= SHORT_CHARS else _parse(text)
+
+
+SHORT_CHARS = 40
+
+
+@lru_cache(maxsize=4096)
+def _parse_short(text: str) -> Command | None:
+    return _parse(text)
+
+
+def _parse(text: str) -> Command | None:
     raw = text
     folded = _fold(text)
     if not folded:
