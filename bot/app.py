@@ -64,12 +64,18 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         log.error("后台任务 %s 意外停止", task.get_name(), exc_info=task.exception())
 
 
+# From this many members up a roster is worth moving out of the collector's reach.
+LONG_LIVED_MEMBERS = 50_000
+
+
 def long_lived(org: Org) -> Org:
-    """The roster, moved with everything else alive now out of the cyclic collector's
-    reach (`gc.freeze`): it lives until the next roster, and at city scale (2M households)
-    each full collection walked it and stalled the event loop for most of a second.
-    Reference counting still frees it when it is replaced."""
-    gc.freeze()
+    """A large roster, moved with everything else alive now out of the cyclic collector's
+    reach (`gc.freeze`, after one collection so no garbage is kept): it lives until the
+    next roster, and at city scale (2M households) every full collection walked it and
+    stalled the event loop for most of a second. Reference counting still frees it."""
+    if len(org.members) >= LONG_LIVED_MEMBERS:
+        gc.collect()
+        gc.freeze()
     return org
 
 

@@ -3,10 +3,14 @@ relay readiness, the latest-delivered cache."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
+import bot.app as app_module
 from bot.clock import SimClock
 from bot.config import Config
 from bot.domain.model import IncomingMessage, Org, Push
@@ -99,6 +103,29 @@ def test_a_roster_read_back_differently_is_read_back(config: Config, clock: SimC
     lj_p1 = rt.app.org.member("lj_p1")
     assert lj_p1 is not None and lj_p1.groups == ("cmd", "lj", "lj1")
     rt.store.close()
+
+
+def _tracked(obj: object) -> bool:
+    return any(o is obj for o in gc.get_objects())
+
+
+def test_a_large_roster_is_kept_out_of_the_collector_s_full_passes(
+    config: Config, clock: SimClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small = small_town()
+    rt = build(config, clock, org=small)
+    assert _tracked(rt.app.org.members)  # a town's roster is left to the collector
+    rt.store.close()
+
+    monkeypatch.setattr(app_module, "LONG_LIVED_MEMBERS", len(small.members))
+    try:
+        rt = build(config, clock, org=small_town())
+        large = rt.app.org
+        assert not _tracked(large.members)  # frozen: full collections no longer walk it
+        rt.store.close()
+    finally:
+        gc.unfreeze()
+    assert _tracked(large.members)
 
 
 def test_latest_delivered_cache_forgets_what_a_rollback_undid(rt: Runtime) -> None:
