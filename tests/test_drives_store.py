@@ -1,12 +1,15 @@
-"""The DriveStore on SQLite and PostgreSQL (the `store` fixture of test_store.py runs each)."""
+"""The DriveStore (and the task reads a replay repeats) on SQLite and PostgreSQL (the `store`
+fixture of test_store.py runs each)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 from bot.domain.drives import VIA_IMAGE, Drive, DriveReceipt, Milestone
+from bot.domain.model import Org
+from bot.domain.tasks import MassTask
 from bot.store import Store
-from tests.test_store import NOW, store  # noqa: F401 (the fixture, one per implementation)
+from tests.test_store import NOW, _push, store  # noqa: F401 (the fixture, one per implementation)
 
 
 def test_drives_round_trip_and_receipts_count_once(store: Store) -> None:  # noqa: F811
@@ -46,3 +49,24 @@ def test_drives_round_trip_and_receipts_count_once(store: Store) -> None:  # noq
         ("lj1_h0", "lj1", "截图", ""),
     ]
     assert store.drive_receipts(1)[1].at == later
+
+
+def test_task_reads_in_a_transaction_see_its_writes(store: Store, town: Org) -> None:  # noqa: F811
+    # On SQLite a read inside a transaction is kept (a replay asks for open tasks after
+    # every batch); each write must still show in the reads after it.
+    store.save_org(town, NOW, "test")
+    push = _push(store, town)
+    with store.transaction():
+        assert store.mass_tasks(state="pending") == []
+        store.add_mass_tasks([MassTask(push, "wj_p1", ("wj1",), NOW)])
+        assert [t.member for t in store.mass_tasks(state="pending")] == ["wj_p1"]
+        store.update_mass_task(push, "wj_p1", state="created", task_id="msg1")
+        assert store.mass_tasks(state="pending") == []
+        assert [t.task_id for t in store.mass_tasks(push, state="created")] == ["msg1"]
+        assert store.mass_tasks(push)[0].reminds == ()
+        store.add_mass_task_remind(push, "wj_p1", NOW)
+        assert store.mass_tasks(push)[0].reminds == (NOW,)
+    with store.transaction():
+        store.update_mass_task(push, "wj_p1", state="sent", sent_at=NOW)
+        assert [t.state for t in store.mass_tasks()] == ["sent"]
+    assert store.mass_tasks(state="created") == []

@@ -49,13 +49,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     s.close()
 
 
-def _push(store: Store, org: Org) -> int:
+def _push(store: Store, org: Org, now: datetime = NOW, title: str = "t") -> int:
     plan = plan_push(org, [])
     push = store.create_push(
-        title="t",
-        body="b",
+        title=title,
+        body=f"{title}正文",
         created_by="office",
-        now=NOW,
+        now=now,
         scope=plan.scope,
         deadline=None,
         content_id=None,
@@ -65,6 +65,18 @@ def _push(store: Store, org: Org) -> int:
         assignments=plan.assignments,
     )
     return push.id
+
+
+def test_push_texts_are_those_since_a_time_withdrawn_ones_too(store: Store, town: Org) -> None:
+    store.save_org(town, NOW, "test")
+    for day, title in enumerate(("旧通知", "撤回的", "新通知")):
+        _push(store, town, NOW + timedelta(days=day), title)
+    store.withdraw_push(2)
+    assert store.push_texts(NOW + timedelta(hours=1)) == [
+        ("撤回的", "撤回的正文"),
+        ("新通知", "新通知正文"),
+    ]
+    assert store.push_texts(NOW + timedelta(days=3)) == []
 
 
 def test_a_roster_s_odd_characters_survive_the_bulk_load(store: Store, town: Org) -> None:

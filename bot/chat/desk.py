@@ -45,7 +45,7 @@ class Desk:
 
     def _is_notice(self, ctx: Context, text: str) -> bool:
         since = ctx.now - timedelta(days=NOTICE_DAYS)
-        notices = [texts.relay(p) for p in ctx.app.store.pushes(since=since, withdrawn=True)]
+        notices = [texts.notice(*pair) for pair in ctx.app.store.push_texts(since)]
         notices.extend(item.body for item in ctx.app.library)
         return borrowed_from(text, notices)
 

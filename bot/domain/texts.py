@@ -91,8 +91,12 @@ def announce(
 def relay(push: Push, links: Sequence[tuple[str, str]] = ()) -> str:
     """What the bot posts into a village/unit group (or a 群发 task sends); `links`: the
     read-confirm links (group name, URL) of the groups it goes to."""
-    text = f"【反诈提醒】{push.title}\n\n{push.body}\n\n请各位阅读后回复“收到”。"
-    return "\n".join([text, *readlink_texts.relay_lines(links)])
+    return "\n".join([notice(push.title, push.body), *readlink_texts.relay_lines(links)])
+
+
+def notice(title: str, body: str) -> str:
+    """A push as posted into a group, without its read-confirm links."""
+    return f"【反诈提醒】{title}\n\n{body}\n\n请各位阅读后回复“收到”。"
 
 
 def progress(

@@ -135,6 +135,11 @@ class Store(
         """Pushes created in [since, until), oldest first; withdrawn ones only if asked."""
         ...
 
+    def push_texts(self, since: datetime) -> list[tuple[str, str]]:
+        """Title and body of every push created since `since`, withdrawn ones too (what
+        the bot posted, which a household may copy back), oldest first."""
+        ...
+
     def push_page(
         self, limit: int, before: int | None = None, unit: str | None = None
     ) -> list[Push]:

@@ -136,6 +136,13 @@ class PushTables(SqliteBase):
         )
         return [self._push(r) for r in rows]
 
+    def push_texts(self, since: datetime) -> list[tuple[str, str]]:
+        """As the protocol; without the scope, which names 8,000 units in a city push."""
+        rows = self._x(
+            "SELECT title, body FROM pushes WHERE created_at >= ? ORDER BY id", (ts(since),)
+        )
+        return [(title, body) for title, body in rows]
+
     def push_page(
         self, limit: int, before: int | None = None, unit: str | None = None
     ) -> list[Push]:

@@ -14,6 +14,8 @@ _COLS = (
     "push_id, wechat, groups, created_at, state, task_id, sent_at, error, reminds, remind_wanted"
 )
 
+_READS = "mass_tasks"  # the transaction cache's key for task reads
+
 
 class TaskTables(SqliteBase):
     """The mass_tasks table."""
@@ -21,6 +23,7 @@ class TaskTables(SqliteBase):
     def add_mass_tasks(self, tasks: Iterable[MassTask]) -> None:
         """Record new tasks (already recorded ones are kept as they are)."""
         self.queued += 1
+        self._uncache(_READS)
         self._many(
             "INSERT OR IGNORE INTO mass_tasks (push_id, wechat, groups, created_at) "
             "VALUES (?, ?, ?, ?)",
@@ -28,7 +31,16 @@ class TaskTables(SqliteBase):
         )
 
     def mass_tasks(self, push_id: int | None = None, state: str | None = None) -> list[MassTask]:
-        """Tasks, oldest push first; optionally of one push and/or in one state."""
+        """Tasks, oldest push first; optionally of one push and/or in one state.
+
+        Inside a transaction a read is kept until this connection writes a task (see
+        SqliteBase._cache): a replay settles, and asks for open tasks, after every batch."""
+        cache = self._cache()
+        reads: dict[tuple[int | None, str | None], list[MassTask]] | None = None
+        if cache is not None:
+            reads = cache.setdefault(_READS, {})
+            if (push_id, state) in reads:
+                return list(reads[push_id, state])
         where: list[str] = ["1"]
         params: list[object] = []
         if push_id is not None:
@@ -41,7 +53,10 @@ class TaskTables(SqliteBase):
             f"SELECT {_COLS} FROM mass_tasks WHERE {' AND '.join(where)} ORDER BY push_id, wechat",
             params,
         )
-        return [self._task(r) for r in rows]
+        tasks = [self._task(r) for r in rows]
+        if reads is not None:
+            reads[push_id, state] = tasks
+        return list(tasks)
 
     def _task(self, r: Sequence[Any]) -> MassTask:
         return MassTask(
@@ -83,6 +98,7 @@ class TaskTables(SqliteBase):
             sets.append("remind_wanted = ?")
             params.append(ts(remind_wanted) if isinstance(remind_wanted, datetime) else None)
         if sets:
+            self._uncache(_READS)
             self._x(
                 f"UPDATE mass_tasks SET {', '.join(sets)} WHERE push_id = ? AND wechat = ?",
                 (*params, push_id, member),
@@ -93,6 +109,7 @@ class TaskTables(SqliteBase):
         task = self.mass_tasks(push_id)
         reminds = next((t.reminds for t in task if t.member == member), ())
         stamps = [ts(r) for r in reminds] + [ts(at)]
+        self._uncache(_READS)
         self._x(
             "UPDATE mass_tasks SET reminds = ? WHERE push_id = ? AND wechat = ?",
             (json.dumps(stamps), push_id, member),
