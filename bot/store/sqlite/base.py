@@ -64,8 +64,9 @@ class SqliteBase:
     queued = 0
     # What reads inside a transaction may reuse until another connection commits (checked
     # with PRAGMA data_version once per transaction); any rollback empties it. Today: the
-    # drives open on a day (every household message asks) and pushes by number (a signature
-    # reads its push five times). None: no cache (PostgreSQL).
+    # drives open on a day (every household message asks), pushes by number (a signature
+    # reads its push five times) and 群发 task reads (a replay's every settle asks).
+    # None: no cache (PostgreSQL).
     txn_cache: dict[object, Any] | None = None
     # Receipts per (push, unit) not yet added to `push_units.acks` (see acks.AckCounters):
     # written before the transaction commits or opens a savepoint, dropped on a rollback.
