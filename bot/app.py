@@ -70,11 +70,12 @@ LONG_LIVED_MEMBERS = 50_000
 
 def long_lived(org: Org) -> Org:
     """A large roster, moved with everything else alive now out of the cyclic collector's
-    reach (`gc.freeze`, after one collection so no garbage is kept): it lives until the
-    next roster, and at city scale (2M households) every full collection walked it and
-    stalled the event loop for most of a second. Reference counting still frees it."""
+    reach (`gc.freeze`): it lives until the next roster, and at city scale (2M households)
+    every full collection walked it and stalled the event loop for most of a second.
+    Reference counting still frees it. The young generations are collected first, so
+    recent garbage is not kept; a full collection would itself walk the roster."""
     if len(org.members) >= LONG_LIVED_MEMBERS:
-        gc.collect()
+        gc.collect(1)
         gc.freeze()
     return org
 
