@@ -2,7 +2,8 @@
 
 The shared SQL counts first and then asks for the middle times at that offset: three waits
 on the server. Here each table's count drives its own LIMIT and OFFSET inside one statement,
-and both statements go in one pipeline.
+and the statements go in one pipeline; indexes (m084) answer them without reading a city
+push's 8,000 deliveries twice.
 """
 
 from __future__ import annotations
@@ -11,20 +12,23 @@ import contextlib
 
 from bot.domain.coverage import UNHEARD_MODES, CoverageFacts
 from bot.store.postgres.base import PostgresBase
-from bot.store.sqlite.coverage import MODES, CoverageTables, facts_sources
+from bot.store.sqlite.coverage import CoverageTables, facts_sources
 
-# The middle one or two values of `{col}` (see domain.coverage.middle) as `{out}`, `{src}`
-# a FROM clause.
+# The middle one or two values of `{col}` (see domain.coverage.middle), `{src}` a FROM
+# clause: its count, counted once, gives the offset.
 _MIDDLE = (
-    "SELECT {out} {src} AND {col} IS NOT NULL ORDER BY {col} "
+    "WITH c AS MATERIALIZED (SELECT count({col}) AS n {src}) "
+    "SELECT {col} {src} AND {col} IS NOT NULL ORDER BY {col} "
     "LIMIT 2 - (SELECT n FROM c) % 2 OFFSET ((SELECT n FROM c) - 1) / 2"
 )
-_SIGN_MIDDLE = "WITH c AS MATERIALIZED (SELECT count(*) AS n {src}) " + _MIDDLE
-# One row (NULL, unheard deliveries) and the middle delivery times as (time, NULL).
-_DELIVER_FACTS = (
-    "WITH c AS MATERIALIZED (SELECT count(delivered_at) AS n, "
-    f"count(CASE WHEN unit IS NOT NULL AND mode IN ({MODES}) THEN 1 END) AS unheard "
-    "{planned}) SELECT NULL, unheard FROM c UNION ALL (" + _MIDDLE + ")"
+# Whether any planned group is unheard (most pushes have none): read from the partial
+# index deliveries_unheard (m084), as the delivered times from deliveries_by_push_time. The
+# modes are spelled out as in the index's predicate, for the planner to match it.
+UNHEARD_MODES_SQL = ", ".join(f"'{m.value}'" for m in UNHEARD_MODES)
+_UNHEARD = (
+    "SELECT EXISTS (SELECT 1 {planned} AND unit IS NOT NULL AND mode IN ("
+    + UNHEARD_MODES_SQL
+    + "))"
 )
 
 
@@ -38,24 +42,17 @@ class PgCoverageTables(CoverageTables, PostgresBase):
         )
         piped = contextlib.nullcontext() if self._in_pipeline() else self._pg.pipeline()
         with piped:
-            sign = self._x(
-                _SIGN_MIDDLE.format(col="at", out="at", src=signed), (*signed_keys, *signed_keys)
-            )
+            sign = self._x(_MIDDLE.format(col="at", src=signed), (*signed_keys, *signed_keys))
             deliver = self._x(
-                _DELIVER_FACTS.format(
-                    col="delivered_at", out="delivered_at, NULL", src=delivered, planned=planned
-                ),
-                (*UNHEARD_MODES, *keys, *delivered_keys),
+                _MIDDLE.format(col="delivered_at", src=delivered),
+                (*delivered_keys, *delivered_keys),
             )
+            unheard = self._x(_UNHEARD.format(planned=planned), keys)
             sign_middle = tuple(self._dt_req(at) for (at,) in sign)
-            rows = deliver.fetchall()
-        # The middle times come in time order (text order) whatever the order of the rows.
-        deliver_middle = tuple(
-            self._dt_req(at) for at in sorted(r[0] for r in rows if r[1] is None)
-        )
-        unheard = next(r[1] for r in rows if r[1] is not None)
+            deliver_middle = tuple(self._dt_req(at) for (at,) in deliver)
+            unseen = bool(unheard.fetchone()[0])
         return CoverageFacts(
             sign_middle=sign_middle,
             deliver_middle=deliver_middle,
-            unseen=self._unseen(planned, keys) if unheard else frozenset(),
+            unseen=self._unseen(planned, keys) if unseen else frozenset(),
         )

@@ -14,7 +14,7 @@ _SIGNED_IN_UNIT = (
     f"{_SIGNED} AND wechat IN (SELECT wechat FROM assignments WHERE push_id = ? AND unit = ?)"
 )
 _DELIVERED = "FROM deliveries WHERE push_id = ? AND delivered_at IS NOT NULL"
-MODES = ", ".join("?" * len(UNHEARD_MODES))
+_MODES = ", ".join("?" * len(UNHEARD_MODES))
 
 
 Source = tuple[str, tuple[Any, ...]]  # a FROM … WHERE … clause and its parameters
@@ -44,7 +44,7 @@ class CoverageTables(SqliteBase):
         # ones; most pushes have no unheard group at all, so the units query is rarely made.
         delivered_count, unheard = self._x(
             "SELECT count(delivered_at), "
-            f"count(CASE WHEN unit IS NOT NULL AND mode IN ({MODES}) THEN 1 END) {planned}",
+            f"count(CASE WHEN unit IS NOT NULL AND mode IN ({_MODES}) THEN 1 END) {planned}",
             (*UNHEARD_MODES, *keys),
         ).fetchone()
         return CoverageFacts(
@@ -57,8 +57,8 @@ class CoverageTables(SqliteBase):
         """Units with an unheard group and no other."""
         planned += " AND unit IS NOT NULL"
         rows = self._x(
-            f"SELECT DISTINCT unit {planned} AND mode IN ({MODES}) "
-            f"AND unit NOT IN (SELECT unit {planned} AND mode NOT IN ({MODES}))",
+            f"SELECT DISTINCT unit {planned} AND mode IN ({_MODES}) "
+            f"AND unit NOT IN (SELECT unit {planned} AND mode NOT IN ({_MODES}))",
             (*keys, *UNHEARD_MODES, *keys, *UNHEARD_MODES),
         )
         return frozenset(r[0] for r in rows)
