@@ -15,10 +15,10 @@ from bot.store.postgres.base import PostgresBase
 from bot.store.sqlite.coverage import CoverageTables, facts_sources
 
 # The middle one or two values of `{col}` (see domain.coverage.middle), `{src}` a FROM
-# clause: its count, counted once, gives the offset.
+# clause whose rows all have one: their count, counted once, gives the offset.
 _MIDDLE = (
     "WITH c AS MATERIALIZED (SELECT count({col}) AS n {src}) "
-    "SELECT {col} {src} AND {col} IS NOT NULL ORDER BY {col} "
+    "SELECT {col} {src} ORDER BY {col} "
     "LIMIT 2 - (SELECT n FROM c) % 2 OFFSET ((SELECT n FROM c) - 1) / 2"
 )
 # Whether any planned group is unheard (most pushes have none): read from the partial
