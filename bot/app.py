@@ -360,7 +360,7 @@ class App:
 
     def coverage(self, push: Push, unit: str | None = None) -> PushCoverage:
         """Coverage of one push from the stored counters; with `unit`, of that unit only."""
-        tallies = self.store.tallies(push.id, unit)
+        tallies = self.store.tally_rows(push.id, unit)  # UnitTallies made only if shown
         # Signatures and deliveries boiled down in SQL: a city push plans 8,000 deliveries.
         return coverage_of(push, tallies, self.store.coverage_facts(push.id, unit))
 

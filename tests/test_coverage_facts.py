@@ -13,8 +13,8 @@ import pytest
 from bot.app import App
 from bot.clock import SimClock
 from bot.config import Config
-from bot.domain.coverage import coverage, middle
-from bot.domain.model import Group, Level, Member, Mode, Org, Push, Role
+from bot.domain.coverage import coverage, coverage_of, middle
+from bot.domain.model import Group, Level, Member, Mode, Org, Push, Role, UnitTally
 from bot.runtime import Runtime, build
 from bot.settings import StoreSection
 from tests.conftest import make_config, small_town
@@ -84,3 +84,23 @@ def test_facts_give_the_same_coverage(runtime: Runtime, clock: SimClock) -> None
         _check(app, push)
     whole = app.coverage(push)
     assert whole.median_sign_minutes is not None and whole.median_deliver_minutes is not None
+
+
+def test_units_are_made_from_the_stored_rows_when_asked(runtime: Runtime, clock: SimClock) -> None:
+    """The report reads plain rows; its units are the store's UnitTallies, whole and per
+    unit, and the report equals the one built from those UnitTallies."""
+    app, store = runtime.app, runtime.store
+    office = app.org.member("office")
+    assert office is not None
+    push = app.create_push("反诈提醒", "正文", office, clock.now())
+    delivery = store.deliveries(push.id)[0]
+    store.mark_delivered(push.id, delivery.group_id, clock.now(), "relay")
+    for unit in (None, *app.org.units):
+        got = app.coverage(push, unit)
+        assert "units" not in vars(got)  # not made yet
+        tallies = store.tallies(push.id, unit)
+        assert got.units == tuple(tallies) and all(type(u) is UnitTally for u in got.units)
+        facts = store.coverage_facts(push.id, unit)
+        assert got == coverage_of(push, tallies, facts)
+        assert got.acks == sum(t.acks + t.read_acks for t in tallies)
+        assert got.households == sum(t.households for t in tallies)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import psycopg
@@ -9,6 +10,7 @@ import pytest
 
 from bot.clock import SHANGHAI
 from bot.config import ConfigError, parse_config
+from bot.domain.coverage import UNHEARD_MODES
 from bot.store import is_postgres_url, open_store
 from bot.store.postgres import PostgresStore
 from bot.store.postgres.dialect import translate
@@ -74,3 +76,15 @@ def test_nested_savepoint_keeps_outer_writes(postgres_server: str) -> None:
     assert store.get_meta("outer") == "1"
     assert store.get_meta("inner") is None
     store.close()
+
+
+def test_unheard_groups_index_covers_the_unheard_modes(postgres_server: str) -> None:
+    """The coverage facts ask whether a push has an unheard group with the modes spelled
+    out; m084's partial index names the same modes, so the planner can answer from it."""
+    url = new_database(postgres_server)
+    open_store(url, SHANGHAI).close()
+    with psycopg.connect(url) as conn:
+        (indexdef,) = conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'deliveries_unheard'"
+        ).fetchone()
+    assert sorted(re.findall(r"'(\w+)'::text", indexdef)) == sorted(m.value for m in UNHEARD_MODES)

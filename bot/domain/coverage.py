@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cached_property, lru_cache
-from operator import attrgetter
+from functools import cached_property, lru_cache, partial
 from statistics import median
 from typing import Any
 
@@ -48,7 +47,9 @@ def unit_json(u: UnitTally) -> dict[str, Any]:
     }
 
 
-# The counters a report sums over its units.
+# A unit's row as a UnitTally, made in C (the row lists UnitTally's fields in order).
+_tally = partial(tuple.__new__, UnitTally)
+# The counters a report sums over its units, in UnitTally's order after the unit's name.
 _COUNTERS = (
     "pushers", "signed", "groups", "delivered", "households", "reached", "acks", "reads",
     "read_acks",
@@ -60,12 +61,20 @@ class PushCoverage:
     """Coverage of one push (see the foundation issue for the exact definitions)."""
 
     push: Push
-    units: tuple[UnitTally, ...]
+    # One row per unit in roster order, UnitTally's fields in its order: a UnitTally or the
+    # store's plain row (`units` makes the UnitTallies when first asked for).
+    counters: tuple[tuple[Any, ...], ...]
     median_sign_minutes: float | None
     median_deliver_minutes: float | None
     # Units whose every target group is evidence-only: the bot cannot see their
     # households' replies, so their ack rate says nothing about their work.
     unseen_acks: frozenset[str] = frozenset()
+
+    @cached_property
+    def units(self) -> tuple[UnitTally, ...]:
+        """Per-unit counters in roster order. Made when first asked for: a city push has
+        8,000 units, and a report that shows only the push's totals never needs them."""
+        return tuple(map(_tally, self.counters))
 
     def _sum(self, attr: str) -> int:
         return self._totals[attr]
@@ -74,8 +83,9 @@ class PushCoverage:
     def _totals(self) -> dict[str, int]:
         # Summed once per report: a city push has 8,000 units and a card asks for ≈20 sums.
         totals = dict.fromkeys(_COUNTERS, 0)
-        # One column per counter (none at all without units).
-        columns = zip(*map(attrgetter(*_COUNTERS), self.units), strict=True)
+        # One column per field (none at all without units); the first holds the names.
+        columns = zip(*self.counters, strict=True)
+        next(columns, None)
         for name, column in zip(_COUNTERS, columns, strict=False):
             totals[name] = sum(column)
         return totals
@@ -146,7 +156,8 @@ class PushCoverage:
     @property
     def ack_rate(self) -> float | None:
         """acks / households; None when no unit's replies can be seen at all."""
-        if self.units and all(self.acks_unknown(u) for u in self.units):
+        # Without unseen units nothing is unknown (and the units need not be made).
+        if self.unseen_acks and self.units and all(map(self.acks_unknown, self.units)):
             return None
         return rate(self.acks, self.households)
 
@@ -207,7 +218,7 @@ def coverage(
     seen = {d.unit for d in deliveries if d.mode not in UNHEARD_MODES}
     return PushCoverage(
         push=push,
-        units=tuple(tallies),
+        counters=tuple(tallies),
         median_sign_minutes=_median_minutes(push.created_at, [s.at for s in signatures]),
         median_deliver_minutes=_median_minutes(push.created_at, delivered),
         unseen_acks=frozenset(
@@ -216,12 +227,15 @@ def coverage(
     )
 
 
-def coverage_of(push: Push, tallies: Sequence[UnitTally], facts: CoverageFacts) -> PushCoverage:
-    """Coverage of a push from its counters and the store's boiled-down facts (the same
-    figures as `coverage` over every signature and delivery)."""
+def coverage_of(
+    push: Push, counters: Sequence[tuple[Any, ...]], facts: CoverageFacts
+) -> PushCoverage:
+    """Coverage of a push from its units' counters (UnitTallies or rows in their field
+    order) and the store's boiled-down facts (the same figures as `coverage` over every
+    signature and delivery)."""
     return PushCoverage(
         push=push,
-        units=tuple(tallies),
+        counters=tuple(counters),
         median_sign_minutes=_median_minutes(push.created_at, facts.sign_middle),
         median_deliver_minutes=_median_minutes(push.created_at, facts.deliver_middle),
         unseen_acks=facts.unseen,

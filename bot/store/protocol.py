@@ -204,6 +204,11 @@ class Store(
         """Per-unit counters of a push, in roster order; with `unit`, that unit's only."""
         ...
 
+    def tally_rows(self, push_id: int, unit: str | None = None) -> list[tuple[Any, ...]]:
+        """`tallies` as plain rows in UnitTally's field order (a report makes the UnitTallies
+        only if it shows the units)."""
+        ...
+
     # -- records: inbound messages, signatures, receipts, evidence, reminders, audit -----
 
     def record_message(self, msg: IncomingMessage, error: str | None = None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.store.postgres.base import PostgresBase
 from bot.store.postgres.baseline import PgBaselineTables
+from bot.store.postgres.coverage import PgCoverageTables
 from bot.store.postgres.leases import PgLeaseTables
 from bot.store.postgres.readahead import PgReadAheadTables
 from bot.store.postgres.readlink import PgReadTapTables
@@ -16,7 +17,6 @@ from bot.store.postgres.tips import PgTipTables
 from bot.store.sqlite.bindings import BindingTables
 from bot.store.sqlite.callbacks import CallbackTables
 from bot.store.sqlite.cases import CaseTables
-from bot.store.sqlite.coverage import CoverageTables
 from bot.store.sqlite.drives import DriveTables
 from bot.store.sqlite.followup import FollowupTables
 from bot.store.sqlite.outbox import OutboxTables
@@ -48,7 +48,7 @@ class PostgresStore(
     CallbackTables,
     PgLeaseTables,
     RelayStateTables,
-    CoverageTables,
+    PgCoverageTables,
     PostgresBase,
 ):
     """All persistence in one PostgreSQL database, shared by several bot processes.

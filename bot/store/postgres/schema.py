@@ -232,3 +232,11 @@ _step(
     "CREATE TRIGGER receipts_count AFTER INSERT ON receipts REFERENCING NEW TABLE AS "
     "new_receipts FOR EACH STATEMENT EXECUTE FUNCTION receipts_count()",
 )
+# A coverage report's facts from indexes (postgres.coverage): the middle delivery times at an
+# offset in a push's delivered times, and whether a push has an unheard group at all.
+_step(
+    "m084_deliveries_in_time_order",
+    "CREATE INDEX deliveries_by_push_time ON deliveries (push_id, delivered_at)",
+    "CREATE INDEX deliveries_unheard ON deliveries (push_id) "
+    "WHERE unit IS NOT NULL AND mode IN ('evidence', 'task')",
+)

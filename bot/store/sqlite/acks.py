@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from bot.domain.model import UnitTally
 from bot.store.sqlite.base import SqliteBase
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
@@ -69,8 +69,8 @@ class AckCounters(PushTables, RecordTables, SqliteBase):
     def _unit_receipts(self, push_id: int) -> Counter[str]:
         return Counter(unit for (unit,) in self._x(_UNIT_RECEIPTS, (push_id,)))
 
-    def tallies(self, push_id: int, unit: str | None = None) -> list[UnitTally]:
+    def tally_rows(self, push_id: int, unit: str | None = None) -> list[tuple[Any, ...]]:
         """Per-unit counters of a push (or of its one `unit`), in roster order (this
-        transaction's receipts counted in)."""
+        transaction's receipts counted in); `tallies` reads them here too."""
         self._flush()
-        return super().tallies(push_id, unit)
+        return super().tally_rows(push_id, unit)

@@ -17,24 +17,31 @@ _DELIVERED = "FROM deliveries WHERE push_id = ? AND delivered_at IS NOT NULL"
 _MODES = ", ".join("?" * len(UNHEARD_MODES))
 
 
+Source = tuple[str, tuple[Any, ...]]  # a FROM … WHERE … clause and its parameters
+
+
+def facts_sources(push_id: int, unit: str | None) -> tuple[Source, Source, str, tuple[Any, ...]]:
+    """The signatures and the delivered deliveries a report's facts read, and the planned
+    deliveries (a FROM clause taking `keys`); with `unit`, that unit's only."""
+    if unit is None:
+        signed: Source = (_SIGNED, (push_id,))
+        delivered: Source = (_DELIVERED, (push_id,))
+    else:
+        signed = (_SIGNED_IN_UNIT, (push_id, push_id, unit))
+        delivered = (f"{_DELIVERED} AND unit = ?", (push_id, unit))
+    planned = "FROM deliveries WHERE push_id = ?" + (" AND unit = ?" if unit is not None else "")
+    return signed, delivered, planned, (push_id,) if unit is None else (push_id, unit)
+
+
 class CoverageTables(SqliteBase):
     """The middle times of a push's signatures and deliveries, and its unheard units."""
 
     def coverage_facts(self, push_id: int, unit: str | None = None) -> CoverageFacts:
         """The push's middle signature and delivery times and its units whose every group
         is unheard; with `unit`, of that unit's deliveries and assigned pushers only."""
-        if unit is None:
-            signed: tuple[str, tuple[Any, ...]] = (_SIGNED, (push_id,))
-            delivered: tuple[str, tuple[Any, ...]] = (_DELIVERED, (push_id,))
-        else:
-            signed = (_SIGNED_IN_UNIT, (push_id, push_id, unit))
-            delivered = (f"{_DELIVERED} AND unit = ?", (push_id, unit))
+        signed, delivered, planned, keys = facts_sources(push_id, unit)
         # One pass over the planned deliveries counts the delivered ones and the unheard
         # ones; most pushes have no unheard group at all, so the units query is rarely made.
-        planned = "FROM deliveries WHERE push_id = ?" + (
-            " AND unit = ?" if unit is not None else ""
-        )
-        keys = (push_id,) if unit is None else (push_id, unit)
         delivered_count, unheard = self._x(
             "SELECT count(delivered_at), "
             f"count(CASE WHEN unit IS NOT NULL AND mode IN ({_MODES}) THEN 1 END) {planned}",

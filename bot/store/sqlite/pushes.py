@@ -338,6 +338,11 @@ class PushTables(SqliteBase):
 
     def tallies(self, push_id: int, unit: str | None = None) -> list[UnitTally]:
         """Per-unit counters of a push, in roster order; with `unit`, that unit's only."""
+        return list(map(_tally, self.tally_rows(push_id, unit)))
+
+    def tally_rows(self, push_id: int, unit: str | None = None) -> list[tuple[Any, ...]]:
+        """`tallies` as plain rows in UnitTally's field order (a report makes the UnitTallies
+        only if it shows the units)."""
         if unit is not None:
-            return list(map(_tally, self._x_wide(f"{_TALLY_ROWS} AND unit = ?", (push_id, unit))))
-        return list(map(_tally, self._x_wide(TALLIES, (push_id,))))
+            return self._x_wide(f"{_TALLY_ROWS} AND unit = ?", (push_id, unit)).fetchall()
+        return self._x_wide(TALLIES, (push_id,)).fetchall()
