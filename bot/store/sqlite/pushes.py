@@ -249,9 +249,12 @@ class PushTables(SqliteBase):
             )
             if self.latest_cache is not None:
                 self.latest_cache.pop(group_id, None)
+            # The group's own unit: one update for both counters (other units' households
+            # sitting in the group are reached too).
             self._x(
-                "UPDATE push_units SET delivered = delivered + 1 WHERE push_id = ? AND unit = ?",
-                (push_id, row[0]),
+                "UPDATE push_units SET delivered = delivered + 1, reached = reached + ? "
+                "WHERE push_id = ? AND unit = ?",
+                (newly.pop(row[0], 0), push_id, row[0]),
             )
             for unit, count in newly.items():
                 self._x(
