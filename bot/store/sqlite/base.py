@@ -20,23 +20,26 @@ from bot.store.sqlite.schema import migrations
 
 CACHE_KIB = 12 * 1024
 
-# The last time formatted and its text: a burst's messages carry the same second (the
-# transports stamp whole seconds), and one message's rows share their handling time.
-_last_ts: tuple[datetime | None, str] = (None, "")
+# Times recently formatted and their texts: a burst's messages carry the same second (the
+# transports stamp whole seconds), and one message's rows share its time and its handling
+# time, asked for in turn. Emptied when full; a dict is safe if another thread formats too.
+_recent_ts: dict[datetime, str] = {}
+RECENT_TS = 64
 
 
 def ts(value: datetime | None) -> str | None:
     """A datetime as stored (UTC ISO text); naive datetimes are a bug and refused."""
     if value is None:
         return None
+    text = _recent_ts.get(value)  # equal aware datetimes are the same instant: the same text
+    if text is not None:
+        return text
     if value.tzinfo is None:
         raise ValueError("naive datetime reached the store")
-    global _last_ts
-    last = _last_ts  # one tuple, swapped whole: safe if another thread formats meanwhile
-    if last[0] == value:  # equal aware datetimes are the same instant: the same text
-        return last[1]
     text = value.astimezone(UTC).isoformat(timespec="microseconds")
-    _last_ts = (value, text)
+    if len(_recent_ts) >= RECENT_TS:
+        _recent_ts.clear()
+    _recent_ts[value] = text
     return text
 
 
