@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, lru_cache
 from statistics import median
 from typing import Any
 
-from bot.domain.model import Delivery, Mode, Push, Signature, UnitTally
+from bot.domain.model import Delivery, Mode, Push, Signature, UnitTally, tally_of
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -47,8 +47,6 @@ def unit_json(u: UnitTally) -> dict[str, Any]:
     }
 
 
-# A unit's row as a UnitTally, made in C (the row lists UnitTally's fields in order).
-_tally = partial(tuple.__new__, UnitTally)
 # The counters a report sums over its units, in UnitTally's order after the unit's name.
 _COUNTERS = (
     "pushers", "signed", "groups", "delivered", "households", "reached", "acks", "reads",
@@ -74,7 +72,7 @@ class PushCoverage:
     def units(self) -> tuple[UnitTally, ...]:
         """Per-unit counters in roster order. Made when first asked for: a city push has
         8,000 units, and a report that shows only the push's totals never needs them."""
-        return tuple(map(_tally, self.counters))
+        return tuple(map(tally_of, self.counters))
 
     def _sum(self, attr: str) -> int:
         return self._totals[attr]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import partial
 from typing import Any, NamedTuple
 
 from bot.domain.media import LinkCard
@@ -289,6 +290,10 @@ class UnitTally(NamedTuple):
     acks: int
     reads: int = 0
     read_acks: int = 0
+
+
+# A stored row of a unit's counters (every field, in order) as a UnitTally, made in C.
+tally_of: Callable[[Sequence[Any]], UnitTally] = partial(tuple.__new__, UnitTally)
 
 
 @dataclass(frozen=True)

@@ -44,10 +44,7 @@ class AckCounters(PushTables, RecordTables, SqliteBase):
                 return self.add_receipt(push_id, wechat, unit, group_id, at, message_id)
         if not super().add_receipt(push_id, wechat, unit, group_id, at, message_id):
             return False
-        acks = self._acks
-        assert acks is not None  # a SQLite store's (PostgreSQL keeps its trigger)
-        key = (push_id, unit)
-        acks[key] = acks.get(key, 0) + 1
+        self._count(push_id, unit, 1)
         return True
 
     def import_receipts(self, push_id: int, rows: Iterable[tuple[str, str, str, datetime]]) -> int:
@@ -56,15 +53,17 @@ class AckCounters(PushTables, RecordTables, SqliteBase):
         with self.transaction():
             before = self._unit_receipts(push_id)
             added = super().import_receipts(push_id, rows)
-            gained = [
-                (n - before[unit], push_id, unit)
-                for unit, n in self._unit_receipts(push_id).items()
-                if n != before[unit]
-            ]
-            self._many(
-                "UPDATE push_units SET acks = acks + ? WHERE push_id = ? AND unit = ?", gained
-            )
+            for unit, n in self._unit_receipts(push_id).items():
+                if n != before[unit]:
+                    self._count(push_id, unit, n - before[unit])
         return added
+
+    def _count(self, push_id: int, unit: str, receipts: int) -> None:
+        """Receipts the unit gained, written into `acks` by `_flush` with the others."""
+        acks = self._acks
+        assert acks is not None  # a SQLite store's (PostgreSQL keeps its trigger)
+        key = (push_id, unit)
+        acks[key] = acks.get(key, 0) + receipts
 
     def _unit_receipts(self, push_id: int) -> Counter[str]:
         return Counter(unit for (unit,) in self._x(_UNIT_RECEIPTS, (push_id,)))

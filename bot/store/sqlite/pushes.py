@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from functools import lru_cache, partial
+from functools import lru_cache
 from typing import Any
 
-from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally
+from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally, tally_of
 from bot.store.sqlite.base import SqliteBase, ts
 
 # A push's unit counters in roster order (read through push_units_in_order, no sort).
@@ -17,8 +17,6 @@ _TALLY_ROWS = (
     "read_acks FROM push_units WHERE push_id = ?"
 )
 TALLIES = f"{_TALLY_ROWS} ORDER BY ord"
-# A row as a UnitTally, made in C: a city push has 8,000 units (the select lists every field).
-_tally = partial(tuple.__new__, UnitTally)
 # The push most recently delivered to a group (its id, or no row).
 LATEST_DELIVERED = (
     "SELECT push_id FROM deliveries WHERE group_id = ? AND delivered_at IS NOT NULL "
@@ -341,7 +339,7 @@ class PushTables(SqliteBase):
 
     def tallies(self, push_id: int, unit: str | None = None) -> list[UnitTally]:
         """Per-unit counters of a push, in roster order; with `unit`, that unit's only."""
-        return list(map(_tally, self.tally_rows(push_id, unit)))
+        return list(map(tally_of, self.tally_rows(push_id, unit)))
 
     def tally_rows(self, push_id: int, unit: str | None = None) -> list[tuple[Any, ...]]:
         """`tallies` as plain rows in UnitTally's field order (a report makes the UnitTallies
