@@ -4,9 +4,12 @@ settings that reach it, and ways to wait for what the transport does."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.clock import SystemClock
 from bot.config import WechatySection
 from bot.domain.model import IncomingMessage
 
@@ -16,6 +19,22 @@ if TYPE_CHECKING:
 TOKEN = "insecure_gatewaytoken"  # SNI = prefix before the last "_": the TLS cert CN "insecure"
 
 Event = dict[str, Any]
+
+
+class DaytimeClock(SystemClock):
+    """The wall clock's pace from a working morning (Monday 09:00): the gateway tests wait
+    in real time, but what the bot decides by the hour (quiet hours hold relays from 22:00,
+    the working day) must not depend on when the suite runs."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        super().__init__(tz)
+        self._start = datetime(2026, 11, 23, 9, 0, tzinfo=tz)
+        self._origin = time.monotonic()
+
+    def now(self) -> datetime:
+        """The fixed morning plus the real time since this clock was made."""
+        return self._start + timedelta(seconds=time.monotonic() - self._origin)
+
 
 BOT_ID = "bot"
 BOT_NAME = "反诈助手"

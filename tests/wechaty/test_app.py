@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.clock import SystemClock
 from bot.config import Config, SenderSection
 from bot.domain.model import Group, Level, Member, Mode, Org, Role
 from bot.runtime import Runtime, build
@@ -30,6 +29,7 @@ from tests.wechaty.scenario import (
     TOKEN,
     VILLAGE_1,
     VILLAGE_2,
+    DaytimeClock,
     Event,
     settings_for,
 )
@@ -86,7 +86,7 @@ def app_config(config: Config, gap: float = 0.0) -> Config:
 async def bot(gateway: Gateway, config: Config) -> AsyncIterator[Runtime]:
     rt = build(
         app_config(config),
-        SystemClock(config.tz),
+        DaytimeClock(config.tz),
         org=gateway_town(),
         transport=WechatyTransport(wechaty_config(gateway)),
     )
@@ -186,7 +186,7 @@ async def test_gateway_restart_mid_fanout_loses_and_repeats_nothing(
     # the gateway dies.
     rt = build(
         app_config(config, gap=0.4),
-        SystemClock(config.tz),
+        DaytimeClock(config.tz),
         org=gateway_town(),
         transport=WechatyTransport(wechaty_config(gateway)),
     )

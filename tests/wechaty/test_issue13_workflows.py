@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.clock import SystemClock
 from bot.config import Config
 from bot.domain.drives import Drive, Milestone
 from bot.domain.model import Member, Org, Role
@@ -25,7 +24,14 @@ from bot.domain.warnings import SIGN_ESCALATE, SIGN_REMIND
 from bot.runtime import Runtime, build
 from bot.transport.wechaty import WechatyTransport
 from tests.wechaty.harness import Gateway
-from tests.wechaty.scenario import COMMAND_ROOM, DEFAULT_WORLD, VILLAGE_1, VILLAGE_2, Event
+from tests.wechaty.scenario import (
+    COMMAND_ROOM,
+    DEFAULT_WORLD,
+    VILLAGE_1,
+    VILLAGE_2,
+    DaytimeClock,
+    Event,
+)
 from tests.wechaty.test_app import app_config, gateway_town, wechaty_config
 
 pytestmark = [pytest.mark.gateway, pytest.mark.asyncio(loop_scope="module")]
@@ -55,7 +61,7 @@ async def bot(gateway: Gateway, config: Config) -> AsyncIterator[Runtime]:
     await gateway.reset(police_world())
     rt = build(
         app_config(config),
-        SystemClock(config.tz),
+        DaytimeClock(config.tz),
         org=police_town(),
         transport=WechatyTransport(wechaty_config(gateway)),
     )

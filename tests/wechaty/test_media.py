@@ -11,14 +11,13 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.clock import SystemClock
 from bot.config import Config
 from bot.domain.model import Mode, Org
 from bot.runtime import Runtime, build
 from bot.transport.wechaty import WechatyTransport
 from tests.media_library import ARTICLE, LETTER, with_library, write_library
 from tests.wechaty.harness import Gateway, sent_bytes
-from tests.wechaty.scenario import COMMAND_ROOM, VILLAGE_1, VILLAGE_2, Event
+from tests.wechaty.scenario import COMMAND_ROOM, VILLAGE_1, VILLAGE_2, DaytimeClock, Event
 from tests.wechaty.test_app import app_config, gateway_town, wechaty_config
 
 pytestmark = [pytest.mark.gateway, pytest.mark.asyncio(loop_scope="module")]
@@ -38,7 +37,7 @@ async def bot(gateway: Gateway, config: Config, tmp_path: Path) -> AsyncIterator
     cfg = with_library(app_config(config), write_library(tmp_path / "content"))
     rt = build(
         cfg,
-        SystemClock(config.tz),
+        DaytimeClock(config.tz),
         org=forwarding_town(),
         transport=WechatyTransport(wechaty_config(gateway)),
     )
