@@ -79,6 +79,20 @@ def test_push_texts_are_those_since_a_time_withdrawn_ones_too(store: Store, town
     assert store.push_texts(NOW + timedelta(days=3)) == []
 
 
+def test_open_assignments_say_unit_and_signature_newest_first(store: Store, town: Org) -> None:
+    store.save_org(town, NOW, "test")
+    old, withdrawn, first, second = (
+        _push(store, town, NOW + timedelta(days=d), f"第{d}期") for d in range(4)
+    )
+    store.withdraw_push(withdrawn)
+    wechat, unit = store.assignments(first)[0]
+    store.add_signature(first, wechat, unit, NOW + timedelta(days=3), None)
+    since = NOW + timedelta(days=1)
+    assert store.open_assignments(wechat, since) == [(second, unit, False), (first, unit, True)]
+    assert store.open_assignments(wechat, NOW)[-1] == (old, unit, False)
+    assert store.open_assignments("nobody", NOW) == []
+
+
 def test_a_roster_s_odd_characters_survive_the_bulk_load(store: Store, town: Org) -> None:
     # PostgreSQL loads a roster by COPY, whose text format escapes tabs, newlines and
     # backslashes: what comes back must be what went in.

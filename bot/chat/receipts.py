@@ -21,8 +21,8 @@ class Receipts:
     def sign(self, ctx: Context, intent: SignIntent) -> None:
         """签收: the named push, else the quoted one, else the newest this pusher has open."""
         app, member = ctx.app, ctx.actor
-        since = ctx.open_since
-        unsigned = app.store.unsigned_pushes(member.wechat, since)
+        mine = app.store.open_assignments(member.wechat, ctx.open_since)
+        unsigned = [a.push_id for a in mine if not a.signed]
         push_id = intent.push_id
         if push_id is None and intent.quote:
             push_id = self._quoted_push(ctx, intent.quote)
@@ -30,7 +30,10 @@ class Receipts:
             if not unsigned:
                 return
             push_id = unsigned[0]
-        unit = app.store.is_assigned(push_id, member.wechat)
+        # A push named or quoted need not be open (a late 签收 still counts).
+        unit = next((a.unit for a in mine if a.push_id == push_id), None)
+        if unit is None:
+            unit = app.store.is_assigned(push_id, member.wechat)
         if unit is None:
             if app.store.get_push(push_id) is None:
                 ctx.reply(texts.unknown_push(push_id))
@@ -40,7 +43,7 @@ class Receipts:
         app.chat.relays.after_signature(ctx, push_id, member.wechat)
         push = app.store.get_push(push_id)
         assert push is not None
-        if len(app.store.assigned_pushes(member.wechat, since)) > 1:
+        if len(mine) > 1:
             # Several pushes open: say which one this "收到" signed, and what is left.
             others = [p for i in unsigned if i != push_id and (p := app.store.get_push(i))]
             ctx.reply(texts.signed(push, member, others), [member.wechat])

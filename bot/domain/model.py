@@ -402,6 +402,14 @@ class AuditEntry(NamedTuple):
     detail: str
 
 
+class Assignment(NamedTuple):
+    """A pusher's place in one open push: the push, the unit they push for, whether signed."""
+
+    push_id: int
+    unit: str
+    signed: bool
+
+
 class PendingPush(NamedTuple):
     """A big push kept until its sender's 确认: the serialised draft and when it was asked."""
 

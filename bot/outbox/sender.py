@@ -27,6 +27,9 @@ from bot.transport.base import FatalTransportError, Transport, TransportError
 
 log = logging.getLogger("bot.sender")
 
+# Pending rows read at a time.
+PAGE = 500
+
 
 class TokenBucket:
     """`rate` tokens per second, holding at most `burst`."""
@@ -88,6 +91,8 @@ class PacedSender:
         self._wake = asyncio.Event()
         self._draining = asyncio.Lock()
         self._idle = asyncio.Event()
+        # store.queued when a drain last left no row pending (None: rows may be pending).
+        self._empty_at: int | None = None
 
     def wake(self) -> None:
         """New rows were queued."""
@@ -113,14 +118,16 @@ class PacedSender:
 
     async def send_one(self, item: OutboxItem) -> bool:
         """Pace, send, record. False if the transport failed (the row stays for a retry)."""
-        wait = self._delay(item, self.clock.now())
-        jitter = self.settings.jitter_seconds * self.rng.random()
-        if wait + jitter > 0:
-            self.pacing_until = self.clock.now() + timedelta(seconds=wait + jitter)
-            try:
-                await self.clock.sleep(wait + jitter)
-            finally:
-                self.pacing_until = None
+        wait = (
+            self._delay(item, self.clock.now()) + self.settings.jitter_seconds * self.rng.random()
+        )
+        if wait > 0:
+            self.pacing_until = self.clock.now() + timedelta(seconds=wait)
+        try:
+            # Always yields, even with no wait: a stop request gets in between two sends.
+            await self.clock.sleep(wait)
+        finally:
+            self.pacing_until = None
         now = self.clock.now()
         try:
             transport_id = await self._deliver(item)
@@ -142,7 +149,6 @@ class PacedSender:
             with self.store.transaction():
                 self.after_sent(item, now)
         self.sent_count += 1
-        await asyncio.sleep(0)  # let a stop request in between two sends of a fan-out
         return True
 
     async def _deliver(self, item: OutboxItem) -> str | None:
@@ -168,17 +174,19 @@ class PacedSender:
         sent = 0
         while limit is None or sent < limit:
             now = self.clock.now()
-            pending = self.pending(500)
+            queued = self.store.queued
+            pending = self.pending(PAGE)
             if not pending:
-                self._idle.set()
-                return sent
+                return self._emptied(queued, sent)
             self._idle.clear()
+            self._empty_at = None
             due = _in_order([i for i in pending if self._due(i, now)], pending)
             if not due:
                 return sent
             # A push's parts for one group go out in order: a part waits while an earlier
             # one (its text, a retried image) has not gone out.
             waiting: set[tuple[int, str]] = set()
+            went = 0
             for item in due:
                 if limit is not None and sent >= limit:
                     return sent
@@ -187,8 +195,19 @@ class PacedSender:
                     continue
                 if await self.send_one(item):
                     sent += 1
+                    went += 1
                 elif part is not None:
                     waiting.add(part)
+            if went == len(pending) < PAGE and self.store.queued == queued:
+                # Every row there was went out and this process queued none since: asking
+                # again would find none (another process's rows come with its wake-up).
+                return self._emptied(queued, sent)
+        return sent
+
+    def _emptied(self, queued: int, sent: int) -> int:
+        """A drain left nothing pending, as of the store's `queued` count `queued`."""
+        self._empty_at = queued
+        self._idle.set()
         return sent
 
     async def wait_idle(self) -> None:
@@ -197,8 +216,10 @@ class PacedSender:
 
     def next_wakeup(self, now: datetime) -> float | None:
         """Seconds until the earliest held or retried row becomes due (None if no row)."""
+        if self._empty_at == self.store.queued:
+            return None  # the last drain left nothing and nothing was queued since
         times = []
-        for item in self.pending(500):
+        for item in self.pending(PAGE):
             t = item.not_before if item.not_before and item.not_before > now else None
             held = self.hold(item, now) if self.hold else None
             t = max(filter(None, (t, held)), default=now)

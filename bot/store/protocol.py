@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from bot.domain.binding import Binding
 from bot.domain.model import (
+    Assignment,
     AuditEntry,
     Bulletin,
     Delivery,
@@ -188,8 +189,9 @@ class Store(
         """Pushes (newest first, created since `since`) in which this pusher is assigned."""
         ...
 
-    def unsigned_pushes(self, wechat: str, since: datetime) -> list[int]:
-        """Open pushes (newest first, created since `since`) this pusher has not signed."""
+    def open_assignments(self, wechat: str, since: datetime) -> list[Assignment]:
+        """This pusher's open pushes created since `since` (newest first): each with the
+        unit they push for and whether they have signed it."""
         ...
 
     def assignments(self, push_id: int) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from bot.domain.model import Delivery, Mode, PendingPush, Push, UnitTally, tally_of
+from bot.domain.model import Assignment, Delivery, Mode, PendingPush, Push, UnitTally, tally_of
 from bot.store.sqlite.base import SqliteBase, ts
 
 # A push's unit counters in roster order (read through push_units_in_order, no sort).
@@ -307,15 +307,16 @@ class PushTables(SqliteBase):
             )
         ]
 
-    def unsigned_pushes(self, wechat: str, since: datetime) -> list[int]:
-        """Open pushes (newest first, created since `since`) this pusher has not signed."""
+    def open_assignments(self, wechat: str, since: datetime) -> list[Assignment]:
+        """This pusher's open pushes created since `since` (newest first): each with the
+        unit they push for and whether they have signed it."""
         return [
-            r[0]
+            Assignment(r[0], r[1], bool(r[2]))
             for r in self._x(
-                "SELECT a.push_id FROM assignments a JOIN pushes p ON p.id = a.push_id "
-                "WHERE a.wechat = ? AND p.created_at >= ? AND p.status = 'open' "
-                "AND NOT EXISTS (SELECT 1 FROM signatures s "
+                "SELECT a.push_id, a.unit, EXISTS (SELECT 1 FROM signatures s "
                 "WHERE s.push_id = a.push_id AND s.wechat = a.wechat) "
+                "FROM assignments a JOIN pushes p ON p.id = a.push_id "
+                "WHERE a.wechat = ? AND p.created_at >= ? AND p.status = 'open' "
                 "ORDER BY a.push_id DESC",
                 (wechat, ts(since)),
             )
