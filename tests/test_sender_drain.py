@@ -1,0 +1,81 @@
+"""How often a drain asks the outbox: once when everything pending goes out and nothing is
+queued meanwhile, again whenever something was, and always at the start of a drain (rows
+another process queued are found there)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from bot.domain.model import OutboxItem, OutgoingMessage
+from bot.outbox.sender import PacedSender
+from bot.runtime import Runtime
+from bot.store import SqliteStore, open_store
+from tests.conftest import START
+
+
+def _count_reads(sender: PacedSender) -> list[int]:
+    """Count the sender's reads of pending rows (one entry per read: how many it found)."""
+    reads: list[int] = []
+    read: Callable[[int], list[OutboxItem]] = sender.pending
+
+    def counted(limit: int) -> list[OutboxItem]:
+        rows = read(limit)
+        reads.append(len(rows))
+        return rows
+
+    sender.pending = counted
+    return reads
+
+
+def _queue(rt: Runtime, *conversations: str) -> None:
+    for c in conversations:
+        rt.store.enqueue(OutgoingMessage(conversation=c, text=f"给{c}的通知"), START)
+
+
+def _sent(rt: Runtime) -> Sequence[str]:
+    assert rt.simulator is not None
+    return [line.conversation for line in rt.simulator.pop_sent()]
+
+
+async def test_a_drain_that_sends_everything_asks_once(rt: Runtime) -> None:
+    reads = _count_reads(rt.app.sender)
+    _queue(rt, "wj", "lj")
+    assert await rt.app.sender.drain() == 2
+    assert _sent(rt) == ["wj", "lj"]
+    assert reads == [2]  # both rows went out, nothing was queued: no second read
+    assert rt.app.sender.next_wakeup(rt.app.clock.now()) is None
+    assert reads == [2]  # nor a read to know nothing is held
+    assert rt.store.outbox("pending") == []
+
+
+async def test_rows_queued_while_draining_go_out_in_the_same_drain(rt: Runtime) -> None:
+    reads = _count_reads(rt.app.sender)
+    sender = rt.app.sender
+    send = sender.on_sent
+
+    def and_queue_one(item: OutboxItem, at: datetime) -> None:
+        send(item, at)
+        if item.conversation == "wj":
+            _queue(rt, "lj1")
+
+    sender.on_sent = and_queue_one
+    _queue(rt, "wj")
+    assert await sender.drain() == 2
+    assert _sent(rt) == ["wj", "lj1"]
+    assert reads == [1, 1]
+
+
+async def test_a_row_another_process_queued_is_found_by_the_next_drain(rt: Runtime) -> None:
+    reads = _count_reads(rt.app.sender)
+    _queue(rt, "wj")
+    await rt.app.sender.drain()
+    assert _sent(rt) == ["wj"]
+    store = rt.store
+    assert isinstance(store, SqliteStore)
+    other = open_store(store.path, rt.app.config.tz)  # another process's connection
+    other.enqueue(OutgoingMessage(conversation="lj", text="另一进程排队的通知"), START)
+    other.close()
+    assert await rt.app.sender.drain() == 1
+    assert _sent(rt) == ["lj"]
+    assert reads == [1, 1]  # the second drain read again, found the row and sent it
