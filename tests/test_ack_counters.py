@@ -72,6 +72,30 @@ def test_a_rolled_back_savepoint_takes_only_its_own_counts(
     assert _acks(store, pid) == {"王家村": 4, "李家村": 1}
 
 
+def test_counters_read_in_nested_savepoints_see_every_level_and_keep_them(
+    store: Store,  # noqa: F811
+    town: Org,
+) -> None:
+    store.save_org(town, NOW, "t")
+    pid = _push(store, town)
+    with store.transaction():
+        assert _receipt(store, pid, "wj_h0", "王家村")
+        with store.transaction():
+            assert _receipt(store, pid, "lj_h0", "李家村")
+            with pytest.raises(RuntimeError), store.transaction():
+                assert _receipt(store, pid, "wj_h1", "王家村")
+                assert _acks(store, pid) == {"王家村": 2, "李家村": 1}
+                raise RuntimeError("坏消息")
+            assert _acks(store, pid) == {"王家村": 1, "李家村": 1}
+        with pytest.raises(RuntimeError), store.transaction():
+            assert _acks(store, pid) == {"王家村": 1, "李家村": 1}
+            raise RuntimeError("读过后回滚")
+        assert _receipt(store, pid, "lj_h1", "李家村")
+        assert _acks(store, pid) == {"王家村": 1, "李家村": 2}
+    assert _acks(store, pid) == {"王家村": 1, "李家村": 2}
+    assert store.receipt_count(pid) == 3
+
+
 def test_bulk_receipts_count_with_those_of_the_same_transaction(
     store: Store,  # noqa: F811
     town: Org,

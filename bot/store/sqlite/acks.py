@@ -3,9 +3,9 @@ trigger once per receipt (issue 12: the trigger was a tenth of a county burst's 
 
 A burst's receipts mostly come from a few units at a time, so a group-commit batch of a
 hundred messages writes one or two counter rows instead of eighty. The counts wait in
-`SqliteBase._acks` and are written inside the same transaction, before its COMMIT (and
-before a SAVEPOINT, so a rolled-back savepoint drops only its own), and before the
-counters are read; a rollback drops them with the receipts (`_forget`). The PostgreSQL
+`SqliteBase._acks` and are written inside the same transaction, before its COMMIT; a
+savepoint counts its own apart, so rolling it back drops only those, and a read of the
+counters adds what is held back. A rollback drops them with the receipts. The PostgreSQL
 store keeps its trigger.
 """
 
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from bot.domain.model import UnitTally
 from bot.store.sqlite.base import SqliteBase
 from bot.store.sqlite.pushes import PushTables
 from bot.store.sqlite.records import RecordTables
@@ -23,6 +24,8 @@ from bot.store.sqlite.records import RecordTables
 # Counted in Python: a GROUP BY sorts a push's receipts, in up to the page cache's size of
 # extra memory (the county bench's peak memory grew by 8 MB).
 _UNIT_RECEIPTS = "SELECT unit FROM receipts WHERE push_id = ?"
+# Where `acks` sits in a row of tally_rows (UnitTally's field order).
+_ACKS = UnitTally._fields.index("acks")
 
 
 class AckCounters(PushTables, RecordTables, SqliteBase):
@@ -69,7 +72,13 @@ class AckCounters(PushTables, RecordTables, SqliteBase):
         return Counter(unit for (unit,) in self._x(_UNIT_RECEIPTS, (push_id,)))
 
     def tally_rows(self, push_id: int, unit: str | None = None) -> list[tuple[Any, ...]]:
-        """Per-unit counters of a push (or of its one `unit`), in roster order (this
-        transaction's receipts counted in); `tallies` reads them here too."""
-        self._flush()
-        return super().tally_rows(push_id, unit)
+        """Per-unit counters of a push (or of its one `unit`), in roster order, this
+        transaction's receipts counted in; `tallies` reads them here too."""
+        rows = super().tally_rows(push_id, unit)
+        held = self._held_acks(push_id) if self._depth else {}
+        if not held:
+            return rows
+        return [
+            (*r[:_ACKS], r[_ACKS] + held[r[0]], *r[_ACKS + 1 :]) if r[0] in held else r
+            for r in rows
+        ]

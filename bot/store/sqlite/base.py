@@ -71,10 +71,14 @@ class SqliteBase:
     # reads its push five times) and 群发 task reads (a replay's every settle asks).
     # None: no cache (PostgreSQL).
     txn_cache: dict[object, Any] | None = None
-    # Receipts per (push, unit) not yet added to `push_units.acks` (see acks.AckCounters):
-    # written before the transaction commits or opens a savepoint, dropped on a rollback.
-    # None: counted by a trigger instead (PostgreSQL).
+    # Receipts per (push, unit) not yet added to `push_units.acks` (see acks.AckCounters),
+    # counted in the innermost open savepoint (or the transaction) and written before the
+    # transaction commits. None: counted by a trigger instead (PostgreSQL).
     _acks: dict[tuple[int, str], int] | None = None
+    # The same counts of the enclosing savepoints and transaction, outermost first: a
+    # savepoint's own are added to its parent's when it is released, dropped when it is
+    # rolled back, so opening one writes nothing.
+    _acks_outer: list[dict[tuple[int, str], int]]
 
     def __init__(self, path: str | Path, tz: tzinfo) -> None:
         self.path = Path(path)
@@ -102,6 +106,7 @@ class SqliteBase:
         self.latest_cache = {}
         self.txn_cache = {}
         self._acks = {}
+        self._acks_outer = []
         self._txn = self._checked = 0
         self._data_version: object = None
 
@@ -117,18 +122,42 @@ class SqliteBase:
         return _Transaction(self)
 
     def _forget(self) -> None:
-        """Rolled back: what the caches learnt inside may be undone."""
+        """Rolled back: what the caches learnt inside may be undone (the held-back counts
+        are the caller's: see _Transaction)."""
         if self.latest_cache is not None:
             self.latest_cache.clear()
         if self.txn_cache is not None:
             self.txn_cache.clear()
-        if self._acks:
-            self._acks.clear()
+
+    def _open_savepoint(self) -> None:
+        """A savepoint opens: its receipts are counted apart from those before it."""
+        if self._acks is not None:
+            self._acks_outer.append(self._acks)
+            self._acks = {}
+
+    def _close_savepoint(self, kept: bool) -> None:
+        """A savepoint ends: its counts join its parent's (released) or go (rolled back)."""
+        if self._acks is None:
+            return
+        inner, self._acks = self._acks, self._acks_outer.pop()
+        if kept:
+            acks = self._acks
+            for key, n in inner.items():
+                acks[key] = acks.get(key, 0) + n
+
+    def _held_acks(self, push_id: int) -> dict[str, int]:
+        """Receipts per unit of `push_id` counted in this transaction and not yet written."""
+        held: dict[str, int] = {}
+        for layer in (*self._acks_outer, self._acks or {}):
+            for (push, unit), n in layer.items():
+                if push == push_id:
+                    held[unit] = held.get(unit, 0) + n
+        return held
 
     def _flush(self) -> None:
-        """Write what this store held back in the current transaction, before it commits
-        or opens a savepoint: here the receipts counted so far, into their units' `acks`
-        (PostgreSQL holds back a batch's rows instead, see PostgresBase._defer)."""
+        """Write what this store held back in the current transaction, before it commits:
+        here the receipts counted so far, into their units' `acks` (PostgreSQL holds back a
+        batch's rows instead, see PostgresBase._defer)."""
         acks = self._acks
         if acks:
             self._many(
@@ -211,8 +240,8 @@ class _Transaction(AbstractContextManager[None]):
         db = self._db
         if db._depth:
             self._name = name = f"sp{db._depth}"
-            db._flush()  # what a rollback to this savepoint drops is its own only
             db._conn.execute(f"SAVEPOINT {name}")
+            db._open_savepoint()
             db._depth += 1
             return
         db._conn.execute("BEGIN IMMEDIATE")
@@ -224,10 +253,12 @@ class _Transaction(AbstractContextManager[None]):
         try:
             if name:
                 if kind is not None:
+                    db._close_savepoint(kept=False)
                     db._conn.execute(f"ROLLBACK TO {name}")
                     db._conn.execute(f"RELEASE {name}")
                     db._forget()
                 else:
+                    db._close_savepoint(kept=True)
                     db._conn.execute(f"RELEASE {name}")
             elif kind is not None:
                 db._conn.execute("ROLLBACK")
@@ -241,4 +272,10 @@ class _Transaction(AbstractContextManager[None]):
                     raise
                 db._conn.execute("COMMIT")
         finally:
-            db._depth = db._depth - 1 if name else 0
+            if name:
+                db._depth -= 1
+            else:
+                db._depth = 0
+                if db._acks is not None:  # a rolled-back transaction's counts go with it
+                    db._acks.clear()
+                    db._acks_outer.clear()
