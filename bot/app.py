@@ -153,6 +153,7 @@ class App:
         if org is None:
             return False
         self.org, self.roster_version = long_lived(org), version
+        self.sender.recheck()  # a group's level decides whether quiet hours hold its rows
         return True
 
     def org_for(self, push: Push) -> Org:

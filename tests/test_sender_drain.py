@@ -5,8 +5,10 @@ another process queued are found there)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 
+from bot.clock import SimClock
 from bot.domain.model import OutboxItem, OutgoingMessage
 from bot.outbox.sender import PacedSender
 from bot.runtime import Runtime
@@ -17,10 +19,10 @@ from tests.conftest import START
 def _count_reads(sender: PacedSender) -> list[int]:
     """Count the sender's reads of pending rows (one entry per read: how many it found)."""
     reads: list[int] = []
-    read: Callable[[int], list[OutboxItem]] = sender.pending
+    read: Callable[[int, int], list[OutboxItem]] = sender.pending
 
-    def counted(limit: int) -> list[OutboxItem]:
-        rows = read(limit)
+    def counted(limit: int, after: int) -> list[OutboxItem]:
+        rows = read(limit, after)
         reads.append(len(rows))
         return rows
 
@@ -31,6 +33,12 @@ def _count_reads(sender: PacedSender) -> list[int]:
 def _queue(rt: Runtime, *conversations: str) -> None:
     for c in conversations:
         rt.store.enqueue(OutgoingMessage(conversation=c, text=f"给{c}的通知"), START)
+
+
+def _queue_relays(rt: Runtime, group: str, n: int) -> None:
+    for i in range(n):
+        out = OutgoingMessage(conversation=group, text=f"转发{i}", push_id=1, group_id=group)
+        rt.store.enqueue(replace(out, dedupe_key=f"relay:{i}"), START)
 
 
 def _sent(rt: Runtime) -> Sequence[str]:
@@ -79,3 +87,35 @@ async def test_a_row_another_process_queued_is_found_by_the_next_drain(rt: Runti
     assert await rt.app.sender.drain() == 1
     assert _sent(rt) == ["lj"]
     assert reads == [1, 1]  # the second drain read again, found the row and sent it
+
+
+async def test_at_night_an_answer_goes_out_behind_many_held_relays(
+    rt: Runtime, clock: SimClock
+) -> None:
+    # A county's relays queued at 22:30 wait for 07:00; the leader's answer in the command
+    # group, queued after all of them, must not wait behind them.
+    clock.advance(13.5 * 3600)
+    _queue_relays(rt, "wj", 1200)
+    _queue(rt, "cmd")
+    assert await rt.app.sender.drain() == 1
+    assert _sent(rt) == ["cmd"]
+    assert rt.app.sender.next_wakeup(clock.now()) == 8.5 * 3600
+
+
+async def test_held_rows_are_read_once_until_they_are_due(rt: Runtime, clock: SimClock) -> None:
+    clock.advance(13.5 * 3600)  # 22:30
+    _queue_relays(rt, "wj", 30)
+    reads = _count_reads(rt.app.sender)
+    assert await rt.app.sender.drain() == 0
+    assert len(reads) == 1
+    for _ in range(3):  # later drains and wake-ups find the rows still held: no read
+        clock.advance(600)
+        assert await rt.app.sender.drain() == 0
+        assert rt.app.sender.next_wakeup(clock.now()) == 8.5 * 3600 - 600 * (_ + 1)
+    assert len(reads) == 1
+    _queue(rt, "cmd")  # something queued: read again
+    assert await rt.app.sender.drain() == 1
+    assert _sent(rt) == ["cmd"] and len(reads) == 2
+    clock.advance_to(START + timedelta(days=1, hours=-2))  # 07:00 next day
+    assert await rt.app.sender.drain() == 30
+    assert _sent(rt) == ["wj"] * 30

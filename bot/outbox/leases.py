@@ -130,7 +130,7 @@ class GroupLeases:
         while True:
             await self.clock.sleep(POLL_SECONDS)
             if self.sender is not None:
-                self.sender.wake()
+                self.sender.recheck()
 
     def install(self, sender: PacedSender) -> None:
         """Make `sender` send only this process's rows."""
@@ -143,8 +143,8 @@ class GroupLeases:
             return previous(item, now) if previous is not None else None
 
         sender.hold = hold
-        sender.pending = lambda limit: self.store.pending_outbox_unleased(
-            self.owner, self.clock.now(), limit
+        sender.pending = lambda limit, after: self.store.pending_outbox_unleased(
+            self.owner, self.clock.now(), limit, after
         )
 
     def release(self) -> None:

@@ -84,7 +84,8 @@ class PacedSender:
         self.hold = hold
         self.after_sent = after_sent
         # Where unsent rows come from (several accounts: only this process's groups).
-        self.pending: Callable[[int], list[OutboxItem]] = store.pending_outbox
+        # (limit, after): up to `limit` rows queued after row `after`, oldest first.
+        self.pending: Callable[[int, int], list[OutboxItem]] = store.pending_outbox
         self.bucket = TokenBucket(settings.per_minute / 60.0, settings.burst, clock.now())
         self.last_sent: dict[str, datetime] = {}
         self.sent_count = 0
@@ -92,11 +93,21 @@ class PacedSender:
         self._wake = asyncio.Event()
         self._draining = asyncio.Lock()
         self._idle = asyncio.Event()
-        # store.queued when a drain last left no row pending (None: rows may be pending).
+        # What the last read of the outbox found, as of store.queued (another row queued
+        # by this process makes it stale): no row pending (`_empty_at`), or rows none of
+        # which is due before a time (`_held`: quiet hours hold a night's relays for hours,
+        # and every drain would read them all again).
         self._empty_at: int | None = None
+        self._held: tuple[int, datetime] | None = None
 
     def wake(self) -> None:
         """New rows were queued."""
+        self._wake.set()
+
+    def recheck(self) -> None:
+        """Rows may have changed other than by this process queuing them (another process
+        queued some, the roster moved a group out of quiet hours): read them again."""
+        self._empty_at = self._held = None
         self._wake.set()
 
     def due(self, now: datetime) -> bool:
@@ -175,18 +186,23 @@ class PacedSender:
         while limit is None or sent < limit:
             now = self.clock.now()
             queued = self.store.queued
-            pending = self.pending(PAGE)
+            held = self._held
+            if held is not None and held[0] == queued and now < held[1]:
+                return sent  # nothing due yet, as the last read found
+            pending, due, complete = self._read(now)
             if not pending:
                 return self._emptied(queued, sent)
             self._idle.clear()
-            self._empty_at = None
-            due = _in_order([i for i in pending if self._due(i, now)], pending)
+            self._empty_at = self._held = None
             if not due:
+                until = min(self._times(pending, now), default=None)
+                if until is not None and until > now:
+                    self._held = (queued, until)
                 return sent
             # A push's parts for one group go out in order: a part waits while an earlier
             # one (its text, a retried image) has not gone out.
             waiting: set[tuple[int, str]] = set()
-            went = 0
+            gone: set[int] = set()
             for item in due:
                 if limit is not None and sent >= limit:
                     return sent
@@ -195,14 +211,34 @@ class PacedSender:
                     continue
                 if await self.send_one(item):
                     sent += 1
-                    went += 1
+                    gone.add(item.id)
                 elif part is not None:
                     waiting.add(part)
-            if went == len(pending) < PAGE and self.store.queued == queued:
-                # Every row there was went out and this process queued none since: asking
-                # again would find none (another process's rows come with its wake-up).
-                return self._emptied(queued, sent)
+            if complete and self.store.queued == queued:
+                # This process queued nothing since the read: what is left of it is all
+                # there is (another process's rows come with `recheck`).
+                rest = [i for i in pending if i.id not in gone]
+                if not rest:
+                    return self._emptied(queued, sent)
+                now = self.clock.now()
+                until = min(self._times(rest, now))
+                if until > now:
+                    self._held = (queued, until)
+                    return sent
         return sent
+
+    def _read(self, now: datetime) -> tuple[list[OutboxItem], list[OutboxItem], bool]:
+        """The pending rows read, those of them due now (in order), and whether that is
+        every pending row. Past a page with nothing due (a night's held relays), the next
+        page: a row queued after them, such as an answer in the command group, must not
+        wait for the morning behind them."""
+        pending: list[OutboxItem] = []
+        while True:
+            page = self.pending(PAGE, pending[-1].id if pending else 0)
+            pending += page
+            due = [i for i in page if self._due(i, now)]
+            if due or len(page) < PAGE:
+                return pending, _in_order(due, pending), len(page) < PAGE
 
     def _emptied(self, queued: int, sent: int) -> int:
         """A drain left nothing pending, as of the store's `queued` count `queued`."""
@@ -210,21 +246,29 @@ class PacedSender:
         self._idle.set()
         return sent
 
+    def _times(self, items: list[OutboxItem], now: datetime) -> list[datetime]:
+        """When each row becomes due (now, if it is)."""
+        times = []
+        for item in items:
+            t = item.not_before if item.not_before and item.not_before > now else None
+            held = self.hold(item, now) if self.hold else None
+            times.append(max(filter(None, (t, held)), default=now))
+        return times
+
     async def wait_idle(self) -> None:
         """Return once a drain found nothing left to send (held and retried rows included)."""
         await self._idle.wait()
 
     def next_wakeup(self, now: datetime) -> float | None:
         """Seconds until the earliest held or retried row becomes due (None if no row)."""
-        if self._empty_at == self.store.queued:
+        queued = self.store.queued
+        if self._empty_at == queued:
             return None  # the last drain left nothing and nothing was queued since
-        times = []
-        for item in self.pending(PAGE):
-            t = item.not_before if item.not_before and item.not_before > now else None
-            held = self.hold(item, now) if self.hold else None
-            t = max(filter(None, (t, held)), default=now)
-            times.append((t - now).total_seconds())
-        return min(times) if times else None
+        if self._held is not None and self._held[0] == queued:
+            return max(0.0, (self._held[1] - now).total_seconds())
+        pending, due, _ = self._read(now)
+        until = now if due else min(self._times(pending, now), default=None)
+        return None if until is None else (until - now).total_seconds()
 
     async def run(self) -> None:
         """Drain forever; sleep until woken or until a held row becomes due."""

@@ -44,9 +44,11 @@ class LeaseStore(Protocol):
         session advisory lock (freed when the process dies); SQLite: a lease row."""
         ...
 
-    def pending_outbox_unleased(self, owner: str, now: datetime, limit: int) -> list[OutboxItem]:
-        """Unsent rows, oldest first, except those for conversations another owner holds a
-        live lease on."""
+    def pending_outbox_unleased(
+        self, owner: str, now: datetime, limit: int, after: int = 0
+    ) -> list[OutboxItem]:
+        """Unsent rows, oldest first (those queued after row `after`), except those for
+        conversations another owner holds a live lease on."""
         ...
 
     def claim_fingerprints(self, keys: Sequence[str], message_id: str, at: datetime) -> bool:

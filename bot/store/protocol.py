@@ -275,8 +275,8 @@ class Store(
         """Add an outbox row; with a dedupe key, a second enqueue is ignored (returns None)."""
         ...
 
-    def pending_outbox(self, limit: int = 100) -> list[OutboxItem]:
-        """Unsent rows in the order they were queued."""
+    def pending_outbox(self, limit: int = 100, after: int = 0) -> list[OutboxItem]:
+        """Unsent rows in the order they were queued (those queued after row `after`)."""
         ...
 
     def outbox(self, status: str | None = None) -> list[OutboxItem]:

@@ -53,13 +53,16 @@ class LeaseTables(SqliteBase):
         held, _ = self.claim_leases(owner, [SCHEDULER_KEY], now, until)
         return SCHEDULER_KEY in held
 
-    def pending_outbox_unleased(self, owner: str, now: datetime, limit: int) -> list[OutboxItem]:
-        """Unsent rows except those for conversations another owner holds a live lease on."""
+    def pending_outbox_unleased(
+        self, owner: str, now: datetime, limit: int, after: int = 0
+    ) -> list[OutboxItem]:
+        """Unsent rows (queued after row `after`) except those for conversations another
+        owner holds a live lease on."""
         rows = self._x(
             f"SELECT {OutboxTables._OUTBOX_COLS} FROM outbox WHERE status = 'pending' "
-            "AND conversation NOT IN "
+            "AND id > ? AND conversation NOT IN "
             "(SELECT key FROM leases WHERE owner <> ? AND expires > ?) ORDER BY id LIMIT ?",
-            (owner, ts(now), limit),
+            (after, owner, ts(now), limit),
         )
         table = cast(OutboxTables, self)
         return [table._outbox(r) for r in rows]

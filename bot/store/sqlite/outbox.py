@@ -64,14 +64,14 @@ class OutboxTables(SqliteBase):
             link=LinkCard(**json.loads(r[13])) if r[13] else None,
         )
 
-    def pending_outbox(self, limit: int = 100) -> list[OutboxItem]:
-        """Unsent rows in the order they were queued."""
+    def pending_outbox(self, limit: int = 100, after: int = 0) -> list[OutboxItem]:
+        """Unsent rows in the order they were queued (those queued after row `after`)."""
         return [
             self._outbox(r)
             for r in self._x(
-                f"SELECT {self._OUTBOX_COLS} FROM outbox WHERE status = 'pending' "
+                f"SELECT {self._OUTBOX_COLS} FROM outbox WHERE status = 'pending' AND id > ? "
                 "ORDER BY id LIMIT ?",
-                (limit,),
+                (after, limit),
             )
         ]
 
