@@ -119,3 +119,20 @@ async def test_held_rows_are_read_once_until_they_are_due(rt: Runtime, clock: Si
     clock.advance_to(START + timedelta(days=1, hours=-2))  # 07:00 next day
     assert await rt.app.sender.drain() == 30
     assert _sent(rt) == ["wj"] * 30
+
+
+async def test_a_part_queued_after_a_held_part_of_its_push_waits_for_it(
+    rt: Runtime, clock: SimClock
+) -> None:
+    first = OutgoingMessage(conversation="cmd", text="第一部分", push_id=1, dedupe_key="p1")
+    rt.store.enqueue(first, START, not_before=START + timedelta(minutes=1))  # a retry's wait
+    assert await rt.app.sender.drain() == 0
+    second = replace(first, text="第二部分", dedupe_key="p2")
+    rt.store.enqueue(second, START)  # due now, but after the held part of the same push
+    _queue(rt, "wj")  # due now, and no part of anything
+    assert await rt.app.sender.drain() == 1
+    assert _sent(rt) == ["wj"]
+    clock.advance(60)
+    assert await rt.app.sender.drain() == 2
+    assert rt.simulator is not None
+    assert [line.text for line in rt.simulator.pop_sent()] == ["第一部分", "第二部分"]

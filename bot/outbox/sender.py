@@ -17,6 +17,7 @@ import contextlib
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
@@ -93,12 +94,12 @@ class PacedSender:
         self._wake = asyncio.Event()
         self._draining = asyncio.Lock()
         self._idle = asyncio.Event()
-        # What the last read of the outbox found, as of store.queued (another row queued
-        # by this process makes it stale): no row pending (`_empty_at`), or rows none of
-        # which is due before a time (`_held`: quiet hours hold a night's relays for hours,
-        # and every drain would read them all again).
+        # What the last read of the outbox found: no row pending, as of store.queued
+        # (`_empty_at`); or rows none of which is due before a time (`_held`: quiet hours
+        # hold a night's relays for hours, and every drain would read them all again;
+        # later reads fetch only rows queued after them).
         self._empty_at: int | None = None
-        self._held: tuple[int, datetime] | None = None
+        self._held: _Held | None = None
 
     def wake(self) -> None:
         """New rows were queued."""
@@ -187,17 +188,15 @@ class PacedSender:
             now = self.clock.now()
             queued = self.store.queued
             held = self._held
-            if held is not None and held[0] == queued and now < held[1]:
+            if held is not None and held.queued == queued and now < held.until:
                 return sent  # nothing due yet, as the last read found
-            pending, due, complete = self._read(now)
-            if not pending:
+            held, new, due, complete = self._read(now)
+            if held is None and not new:
                 return self._emptied(queued, sent)
             self._idle.clear()
-            self._empty_at = self._held = None
+            self._empty_at = None
             if not due:
-                until = min(self._times(pending, now), default=None)
-                if until is not None and until > now:
-                    self._held = (queued, until)
+                self._hold_back(held, new, queued)
                 return sent
             # A push's parts for one group go out in order: a part waits while an earlier
             # one (its text, a retried image) has not gone out.
@@ -206,7 +205,7 @@ class PacedSender:
             for item in due:
                 if limit is not None and sent >= limit:
                     return sent
-                part = (item.push_id, item.conversation) if item.push_id else None
+                part = _part(item)
                 if part in waiting:
                     continue
                 if await self.send_one(item):
@@ -217,28 +216,54 @@ class PacedSender:
             if complete and self.store.queued == queued:
                 # This process queued nothing since the read: what is left of it is all
                 # there is (another process's rows come with `recheck`).
-                rest = [i for i in pending if i.id not in gone]
-                if not rest:
+                rest = [i for i in new if i.id not in gone]
+                if held is None and not rest:
                     return self._emptied(queued, sent)
-                now = self.clock.now()
-                until = min(self._times(rest, now))
-                if until > now:
-                    self._held = (queued, until)
+                if self._hold_back(held, rest, queued, new[-1].id):
                     return sent
         return sent
 
-    def _read(self, now: datetime) -> tuple[list[OutboxItem], list[OutboxItem], bool]:
-        """The pending rows read, those of them due now (in order), and whether that is
-        every pending row. Past a page with nothing due (a night's held relays), the next
-        page: a row queued after them, such as an answer in the command group, must not
-        wait for the morning behind them."""
-        pending: list[OutboxItem] = []
+    def _read(
+        self, now: datetime
+    ) -> tuple[_Held | None, list[OutboxItem], list[OutboxItem], bool]:
+        """What is still held from the last read (if its time has not come: then only rows
+        queued since are read), the rows read now, those of them due now (in order), and
+        whether that is every pending row. Past a page with nothing due (a night's held
+        relays), the next page: a row queued after them, such as an answer in the command
+        group, must not wait for the morning behind them."""
+        held = self._held
+        if held is None or now >= held.until:
+            held = self._held = None
+        new: list[OutboxItem] = []
+        after = held.last if held is not None else 0
         while True:
-            page = self.pending(PAGE, pending[-1].id if pending else 0)
-            pending += page
+            page = self.pending(PAGE, after)
+            new += page
             due = [i for i in page if self._due(i, now)]
             if due or len(page) < PAGE:
-                return pending, _in_order(due, pending), len(page) < PAGE
+                break
+            after = page[-1].id
+        if held is not None:  # a held part holds back the later parts of its push and group
+            due = [i for i in due if _part(i) not in held.parts]
+        return held, new, _in_order(due, new), len(page) < PAGE
+
+    def _hold_back(
+        self, held: _Held | None, rows: list[OutboxItem], queued: int, last: int = 0
+    ) -> bool:
+        """Remember that no pending row (those `held` and `rows`, all there is up to row
+        `last`) is due before the earliest time one becomes due, if that is later than
+        now; whether it is."""
+        now = self.clock.now()
+        times = self._times(rows, now)
+        until = min([*times, held.until] if held is not None else times)
+        if until <= now:
+            return False
+        parts = {p for i in rows if (p := _part(i)) is not None}
+        last = max(last, rows[-1].id if rows else 0)
+        if held is not None:
+            rows, parts, last = held.rows + rows, parts | held.parts, max(last, held.last)
+        self._held = _Held(queued, until, rows, parts, last)
+        return True
 
     def _emptied(self, queued: int, sent: int) -> int:
         """A drain left nothing pending, as of the store's `queued` count `queued`."""
@@ -264,11 +289,18 @@ class PacedSender:
         queued = self.store.queued
         if self._empty_at == queued:
             return None  # the last drain left nothing and nothing was queued since
-        if self._held is not None and self._held[0] == queued:
-            return max(0.0, (self._held[1] - now).total_seconds())
-        pending, due, _ = self._read(now)
-        until = now if due else min(self._times(pending, now), default=None)
-        return None if until is None else (until - now).total_seconds()
+        held = self._held
+        if held is None or held.queued != queued or now >= held.until:
+            held, new, due, _ = self._read(now)
+            if due:
+                return 0.0
+            if held is None and not new:
+                return None
+            if not self._hold_back(held, new, queued):
+                return 0.0
+            held = self._held
+            assert held is not None
+        return max(0.0, (held.until - now).total_seconds())
 
     async def run(self) -> None:
         """Drain forever; sleep until woken or until a held row becomes due."""
@@ -282,13 +314,30 @@ class PacedSender:
                     await self._wake.wait()
 
 
+@dataclass(frozen=True)
+class _Held:
+    """Pending rows none of which is due before `until`, read when `queued` rows had been
+    queued by this process: their push-and-group parts, and the id of the last row read."""
+
+    queued: int
+    until: datetime
+    rows: list[OutboxItem]
+    parts: set[tuple[int, str]]
+    last: int
+
+
+def _part(item: OutboxItem) -> tuple[int, str] | None:
+    """A push's parts for one group (its text, then its media) go out in order."""
+    return (item.push_id, item.conversation) if item.push_id else None
+
+
 def _in_order(due: list[OutboxItem], pending: list[OutboxItem]) -> list[OutboxItem]:
     """The due rows that no earlier, not yet due row of the same push and group precedes."""
     held: set[tuple[int, str]] = set()
     due_ids = {i.id for i in due}
     kept = []
     for item in pending:
-        part = (item.push_id, item.conversation) if item.push_id else None
+        part = _part(item)
         if item.id not in due_ids:
             if part is not None:
                 held.add(part)
