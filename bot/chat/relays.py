@@ -66,7 +66,9 @@ class Relays:
 
     def after_delivery(self, ctx: Context, push_id: int, group_id: str) -> None:
         """A group got the push: only its children can have become ready."""
-        self.ready(ctx, push_id, _children(ctx, push_id, group_id))
+        push = ctx.app.store.get_push(push_id)
+        if push is not None:
+            self.ready(ctx, push_id, child_groups(ctx.app.org_for(push), group_id))
 
     def resume(self, ctx: Context) -> None:
         """Queue relays that became ready but were not planned (e.g. a crash after a send)."""
@@ -89,16 +91,7 @@ class Relays:
         sub-groups, most of a fan-out, needs no readiness check at all."""
         if item.push_id is None or item.group_id is None:
             return
-        children = _children(ctx, item.push_id, item.group_id)
-        if children:  # a transaction only when there is something to plan
-            with ctx.app.store.transaction():
-                self.ready(ctx, item.push_id, children)
-
-
-def _children(ctx: Context, push_id: int, group_id: str) -> tuple[str, ...]:
-    """The groups right below `group_id` in the push's roster (none if it is gone)."""
-    push = ctx.app.store.get_push(push_id)
-    return child_groups(ctx.app.org_for(push), group_id) if push is not None else ()
+        self.after_delivery(ctx, item.push_id, item.group_id)
 
 
 def _narrow(

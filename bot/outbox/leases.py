@@ -93,7 +93,7 @@ class GroupLeases:
                 "租约：新得 %d 个，失去 %d 个，共持有 %d 个", len(gained), len(lost), len(held)
             )
         if gained and self.sender is not None:
-            self.sender.wake()
+            self.sender.recheck()  # rows held as another's may be this process's now
         return gained
 
     def next_delay(self) -> float:

@@ -6,8 +6,8 @@ transport accepted them; a restart resumes whatever is still pending.
 
 A send that went out but was not recorded is sent again after a crash, so the record is
 one tiny transaction right after the transport accepts (`on_sent`); follow-up work that may
-take longer (`after_sent`, e.g. planning the next relays) runs after it, opening its own
-transaction when it has something to write, and must be re-derivable at start-up.
+take longer (`after_sent`, e.g. planning the next relays) runs in its own transaction and
+must be re-derivable at start-up.
 """
 
 from __future__ import annotations
@@ -61,8 +61,7 @@ class PacedSender:
     """Sends outbox rows in order, paced.
 
     For each row that went out, `on_sent` runs in the same small transaction that marks the
-    row sent; `after_sent` (optional) runs afterwards and opens a transaction of its own
-    if it writes (most sends, a fan-out's leaf groups, plan nothing).
+    row sent; `after_sent` (optional) runs afterwards in a transaction of its own.
     """
 
     def __init__(
@@ -159,7 +158,8 @@ class PacedSender:
             self.store.mark_sent(item.id, now, transport_id)
             self.on_sent(item, now)
         if self.after_sent is not None:
-            self.after_sent(item, now)
+            with self.store.transaction():
+                self.after_sent(item, now)
         self.sent_count += 1
         return True
 
