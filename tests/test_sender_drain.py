@@ -1,6 +1,7 @@
-"""How often a drain asks the outbox: once when everything pending goes out and nothing is
-queued meanwhile, again whenever something was, and always at the start of a drain (rows
-another process queued are found there)."""
+"""How often a drain reads the outbox: once when everything pending goes out and nothing is
+queued meanwhile, again whenever something was; rows another process queued are found by
+the next drain. At night, held relays neither block an answer queued after them nor get read
+again on every drain, and a part queued after a held part of its push still waits for it."""
 
 from __future__ import annotations
 
