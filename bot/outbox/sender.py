@@ -124,9 +124,14 @@ class PacedSender:
         return max(0.0, wait)
 
     def _due(self, item: OutboxItem, now: datetime) -> bool:
-        if item.not_before is not None and item.not_before > now:
-            return False
-        return self.hold is None or self.hold(item, now) is None
+        return self._due_at(item, now) <= now
+
+    def _due_at(self, item: OutboxItem, now: datetime) -> datetime:
+        """When a row may go out: after its retry wait and whatever holds it (now, if it
+        may now)."""
+        wait = item.not_before if item.not_before and item.not_before > now else None
+        held = self.hold(item, now) if self.hold else None
+        return max(filter(None, (wait, held)), default=now)
 
     async def send_one(self, item: OutboxItem) -> bool:
         """Pace, send, record. False if the transport failed (the row stays for a retry)."""
@@ -254,15 +259,15 @@ class PacedSender:
         `last`) is due before the earliest time one becomes due, if that is later than
         now; whether it is."""
         now = self.clock.now()
-        times = self._times(rows, now)
+        times = [self._due_at(i, now) for i in rows]
         until = min([*times, held.until] if held is not None else times)
         if until <= now:
             return False
         parts = {p for i in rows if (p := _part(i)) is not None}
         last = max(last, rows[-1].id if rows else 0)
         if held is not None:
-            rows, parts, last = held.rows + rows, parts | held.parts, max(last, held.last)
-        self._held = _Held(queued, until, rows, parts, last)
+            parts, last = parts | held.parts, max(last, held.last)
+        self._held = _Held(queued, until, parts, last)
         return True
 
     def _emptied(self, queued: int, sent: int) -> int:
@@ -270,15 +275,6 @@ class PacedSender:
         self._empty_at = queued
         self._idle.set()
         return sent
-
-    def _times(self, items: list[OutboxItem], now: datetime) -> list[datetime]:
-        """When each row becomes due (now, if it is)."""
-        times = []
-        for item in items:
-            t = item.not_before if item.not_before and item.not_before > now else None
-            held = self.hold(item, now) if self.hold else None
-            times.append(max(filter(None, (t, held)), default=now))
-        return times
 
     async def wait_idle(self) -> None:
         """Return once a drain found nothing left to send (held and retried rows included)."""
@@ -317,11 +313,12 @@ class PacedSender:
 @dataclass(frozen=True)
 class _Held:
     """Pending rows none of which is due before `until`, read when `queued` rows had been
-    queued by this process: their push-and-group parts, and the id of the last row read."""
+    queued by this process: their push-and-group parts, and the id of the last row read
+    (the rows themselves are not kept: none goes out before `until`, and a read then
+    starts afresh)."""
 
     queued: int
     until: datetime
-    rows: list[OutboxItem]
     parts: set[tuple[int, str]]
     last: int
 
