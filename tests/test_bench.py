@@ -29,8 +29,10 @@ def test_bench_json_reports_the_issue_keys() -> None:
         "roster_import_s",
         "coverage_ms_1x",
         "coverage_scaling",
+        "fanout_crash_window_us",
     ):
         assert figures[key] > 0, key
+    assert 0 < figures["fanout_crash_window_share"] < 1
     assert figures["county_generate_s"] >= 0
     assert figures["groups"] == 80
     assert figures["fanout_sends"] >= 79  # one relay per group below the command group

@@ -362,6 +362,9 @@ def _summary(
             f"峰值内存：{result['rss_mb']} MB",
             f"扇出：每次转发 CPU {result['fanout_cpu_ms_per_send']} ms"
             f"（{result['fanout_sends']} 次发送）；用时 ÷ 节奏下限 {makespan}",
+            f"崩溃窗口（消息已发出、记录未落盘，kill -9 落在其中会重发这一条）："
+            f"每次 {result['fanout_crash_window_us']} µs，无节奏时占扇出用时 "
+            f"{result['fanout_crash_window_share']}",
             f"回放：{result['replay_lines_per_s']} 行/秒（{result['replay_lines']} 行）",
             *(
                 f"总览接口 GET /api/pushes，{key.rsplit('_', 1)[1]} 条推送时：{value} ms"

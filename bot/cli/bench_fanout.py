@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot.clock import Clock, SimClock, SystemClock
 from bot.config import Config, StoreSection, load_config
-from bot.domain.model import Org, Role
+from bot.domain.model import Org, OutboxItem, Role
 from bot.runtime import Runtime, build
 
 START = datetime.fromisoformat("2026-11-23T09:00:00+08:00")
@@ -50,12 +50,28 @@ def _start_fanout(rt: Runtime, org: Org, now: datetime, title: str) -> None:
 async def fanout_cpu(org: Org, tmp: str, url: str = "") -> dict[str, float]:
     """CPU milliseconds per send over a whole fan-out, pacing off (simulated clock), and the
     wall-clock milliseconds (which on PostgreSQL include the server's round trips; the CPU
-    figure counts this process only). On SQLite, or on the empty database at `url`."""
+    figure counts this process only). On SQLite, or on the empty database at `url`.
+
+    Also the crash window: microseconds from the transport's accept to the commit of the
+    send's record (a kill -9 inside it sends that one message again after a restart), and
+    its share of the wall time with no pacing at all (the chance that a crash at a random
+    moment of this fan-out re-sends one; paced, a send cycle lasts seconds)."""
     clock = SimClock(START)
     rt = build(_config(tmp, 1_000_000.0, url), clock, org=org)
     _start_fanout(rt, org, clock.now(), "扇出测试")
+    sender, sim = rt.app.sender, rt.simulator
+    assert sim is not None and sender.after_sent is not None
+    accepted, window = [0.0], [0.0]
+    sim.subscribe(lambda line: accepted.__setitem__(0, time.perf_counter()))
+    after_sent = sender.after_sent
+
+    def recorded(item: OutboxItem, at: datetime) -> None:
+        window[0] += time.perf_counter() - accepted[0]
+        after_sent(item, at)
+
+    sender.after_sent = recorded
     t0, w0 = time.process_time(), time.perf_counter()
-    sent = await rt.app.sender.drain()
+    sent = await sender.drain()
     cpu, wall = time.process_time() - t0, time.perf_counter() - w0
     rt.store.close()
     per = max(sent, 1)
@@ -63,6 +79,8 @@ async def fanout_cpu(org: Org, tmp: str, url: str = "") -> dict[str, float]:
         "fanout_sends": sent,
         "fanout_cpu_ms_per_send": round(cpu * 1000 / per, 3),
         "fanout_wall_ms_per_send": round(wall * 1000 / per, 3),
+        "fanout_crash_window_us": round(window[0] * 1e6 / per, 1),
+        "fanout_crash_window_share": round(window[0] / wall, 3) if wall else 0.0,
     }
 
 
