@@ -20,6 +20,13 @@ from bot.store.sqlite.schema import migrations
 from tests.test_store import NOW, _push, store  # noqa: F401 (the fixture, one per implementation)
 
 
+@pytest.fixture
+def pid(store: Store, town: Org) -> int:  # noqa: F811
+    """A push to `town`, saved with its roster in `store`."""
+    store.save_org(town, NOW, "t")
+    return _push(store, town)
+
+
 def _acks(store: Store, pid: int) -> dict[str, int]:  # noqa: F811 (not the fixture)
     return {t.unit: t.acks for t in store.tallies(pid) if t.acks}
 
@@ -31,10 +38,8 @@ def _receipt(store: Store, pid: int, wechat: str, unit: str) -> bool:  # noqa: F
 
 def test_counters_read_inside_the_transaction_see_its_receipts(
     store: Store,  # noqa: F811
-    town: Org,
+    pid: int,
 ) -> None:
-    store.save_org(town, NOW, "t")
-    pid = _push(store, town)
     with store.transaction():
         assert _receipt(store, pid, "wj_h0", "王家村")
         assert _receipt(store, pid, "lj_h0", "李家村")
@@ -48,10 +53,8 @@ def test_counters_read_inside_the_transaction_see_its_receipts(
 
 def test_a_rolled_back_savepoint_takes_only_its_own_counts(
     store: Store,  # noqa: F811
-    town: Org,
+    pid: int,
 ) -> None:
-    store.save_org(town, NOW, "t")
-    pid = _push(store, town)
     with store.transaction():
         assert _receipt(store, pid, "wj_h0", "王家村")
         with pytest.raises(RuntimeError), store.transaction():
@@ -74,10 +77,8 @@ def test_a_rolled_back_savepoint_takes_only_its_own_counts(
 
 def test_counters_read_in_nested_savepoints_see_every_level_and_keep_them(
     store: Store,  # noqa: F811
-    town: Org,
+    pid: int,
 ) -> None:
-    store.save_org(town, NOW, "t")
-    pid = _push(store, town)
     with store.transaction():
         assert _receipt(store, pid, "wj_h0", "王家村")
         with store.transaction():
@@ -98,10 +99,8 @@ def test_counters_read_in_nested_savepoints_see_every_level_and_keep_them(
 
 def test_bulk_receipts_count_with_those_of_the_same_transaction(
     store: Store,  # noqa: F811
-    town: Org,
+    pid: int,
 ) -> None:
-    store.save_org(town, NOW, "t")
-    pid = _push(store, town)
     rows = [
         ("wj_h0", "王家村", "wj", NOW),
         ("lj_h0", "李家村", "lj", NOW),

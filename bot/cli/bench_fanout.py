@@ -61,14 +61,19 @@ async def fanout_cpu(org: Org, tmp: str, url: str = "") -> dict[str, float]:
     _start_fanout(rt, org, clock.now(), "扇出测试")
     sender, sim = rt.app.sender, rt.simulator
     assert sim is not None and sender.after_sent is not None
-    accepted, window = [0.0], [0.0]
-    sim.subscribe(lambda line: accepted.__setitem__(0, time.perf_counter()))
+    accepted = window = 0.0
     after_sent = sender.after_sent
 
+    def on_accepted(line: object) -> None:
+        nonlocal accepted
+        accepted = time.perf_counter()
+
     def recorded(item: OutboxItem, at: datetime) -> None:
-        window[0] += time.perf_counter() - accepted[0]
+        nonlocal window
+        window += time.perf_counter() - accepted
         after_sent(item, at)
 
+    sim.subscribe(on_accepted)
     sender.after_sent = recorded
     t0, w0 = time.process_time(), time.perf_counter()
     sent = await sender.drain()
@@ -79,8 +84,8 @@ async def fanout_cpu(org: Org, tmp: str, url: str = "") -> dict[str, float]:
         "fanout_sends": sent,
         "fanout_cpu_ms_per_send": round(cpu * 1000 / per, 3),
         "fanout_wall_ms_per_send": round(wall * 1000 / per, 3),
-        "fanout_crash_window_us": round(window[0] * 1e6 / per, 1),
-        "fanout_crash_window_share": round(window[0] / wall, 3) if wall else 0.0,
+        "fanout_crash_window_us": round(window * 1e6 / per, 1),
+        "fanout_crash_window_share": round(window / wall, 3) if wall else 0.0,
     }
 
 
